@@ -1,0 +1,100 @@
+"""The library API the CLI is built on: ``check`` files, get diagnostics and the IR."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config, load_config
+from .diagnostics import Diagnostic, Severity, Sink
+from .semantics import ir
+from .semantics.loader import Loader
+
+__all__ = ["CheckResult", "check", "collect_files", "load_config"]
+
+
+@dataclass
+class CheckResult:
+    """What ``check`` found: diagnostics (configuration applied, sorted) and the lowered modules."""
+
+    diagnostics: list[Diagnostic]
+    modules: list[ir.Module] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    suppressed: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        """How many errors."""
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        """How many warnings."""
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+    @property
+    def pipelines(self) -> list[ir.Pipeline]:
+        """Every pipeline of the checked files, in file order."""
+        return [p for m in self.modules for p in m.pipelines]
+
+
+def collect_files(paths: Iterable[Path], config: Config) -> list[Path]:
+    """Expand folders to the ``*.wave`` files below them, minus ``exclude``; files given by name are kept."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.wave") if p.is_file() and not _excluded(p, config))
+        else:
+            found = [path]
+        for p in found:
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(p)
+    return out
+
+
+def _excluded(path: Path, config: Config) -> bool:
+    if any(part.startswith(".") and part not in {".", ".."} for part in path.parts):
+        return True
+    try:
+        rel = path.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.as_posix(), g) for g in config.exclude)
+
+
+def check(paths: Sequence[Path | str], config: Config | None = None) -> CheckResult:
+    """Parse, resolve and validate the files (folders are searched for ``*.wave``)."""
+    from .graph import check_after_cycles
+
+    config = config if config is not None else load_config()
+    files = collect_files([Path(p) for p in paths], config)
+    sink = Sink()
+    loader = Loader(sink)
+    modules: list[ir.Module] = []
+    for f in files:
+        module = loader.load_file(f)
+        if module is not None:
+            modules.append(module)
+    for module in modules:
+        for pipeline in module.pipelines:
+            check_after_cycles(pipeline, sink)
+    diagnostics, suppressed = apply_config(sink, config)
+    return CheckResult(diagnostics, modules, files, suppressed)
+
+
+def apply_config(sink: Sink, config: Config) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Drop ignored codes and apply severity overrides; return (kept, ignored), both sorted."""
+    kept: list[Diagnostic] = []
+    dropped: list[Diagnostic] = []
+    for d in sink.sorted():
+        if d.code in config.ignore:
+            dropped.append(d)
+            continue
+        level = config.severity.get(d.code)
+        kept.append(d.with_severity(level) if level is not None else d)
+    return kept, dropped

@@ -1,0 +1,1 @@
+"""One module per ``wavec`` command: ``configure(parser)`` and ``run(args) -> int``."""

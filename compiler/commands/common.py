@@ -1,0 +1,55 @@
+"""Helpers shared by commands: reading paths and configuration, running ``check`` for them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli import UsageError
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """``--config FILE``: a ``wave.toml`` or ``pyproject.toml`` instead of the one found."""
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="configuration file (default: wave.toml or [tool.wavec] in pyproject.toml, "
+                             "searched upwards from the working directory)")
+
+
+def config_from(args: argparse.Namespace) -> object:
+    """The configuration the command asked for; a broken one is a usage error."""
+    from ..config import ConfigError, load_config
+
+    path = getattr(args, "config", None)
+    if path is not None and not path.is_file():
+        raise UsageError(f"cannot read configuration file {path}")
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def existing_paths(paths: list[str]) -> list[Path]:
+    """The given paths; a missing or unreadable one is a usage error (exit 2)."""
+    out = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise UsageError(f"{raw}: no such file or folder")
+        if p.is_file():
+            try:
+                with p.open("rb"):
+                    pass
+            except OSError as exc:
+                raise UsageError(f"{raw}: cannot read: {exc.strerror}") from exc
+        out.append(p)
+    return out
+
+
+def write(text: str) -> None:
+    """Write to stdout, tolerating a closed pipe."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass

@@ -1,0 +1,664 @@
+"""Compile-time evaluation of attribute expressions, name resolution and type checks.
+
+Outside policies an expression is evaluated once: literals, names (``let``,
+blocks, imported modules), lists, maps, ``+``/``-`` on lists, strings and
+durations, ``*`` of a duration by a number. Everything else (lambdas,
+comparisons, calls) belongs to policy rules and is reported here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnostics import Label, Sink
+from ..source import Span
+from ..syntax import tree as t
+from . import ir, schema
+from .suggest import did_you_mean
+from .values import Clock, Duration, EnumMember, Percent, Template, Var
+
+
+class _Err:
+    """The value of an expression that already produced a diagnostic (stops cascades)."""
+
+    _instance: _Err | None = None
+
+    def __new__(cls) -> _Err:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ERR"
+
+
+ERR: Any = _Err()
+_HYPHEN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)+")
+
+KIND_WORDS = {
+    "stage": "a stage", "step": "a step", "wave": "a wave", "gate": "a gate", "window": "a window",
+    "deploy": "a deploy profile", "policy": "a policy", "module": "an imported module",
+    "let": "a `let` value", "pipeline": "a pipeline",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A named thing an expression can refer to; ``obj`` is its IR object when already lowered."""
+
+    kind: str
+    name: str
+    span: Span
+    obj: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleValue:
+    """An imported module used as a value (``policies = [hands_off]``)."""
+
+    name: str
+    module: ir.Module
+
+
+@dataclass
+class Scope:
+    """What names mean in one place: the pipeline's blocks, the file's top level, its imports."""
+
+    lets: dict[str, t.Let]
+    top: dict[str, dict[str, Symbol]]
+    imports: dict[str, ir.Module]
+    failed: frozenset[str] = frozenset()
+    pipeline: dict[str, dict[str, Symbol]] = field(default_factory=dict)
+    stage_steps: dict[str, Symbol] = field(default_factory=dict)
+    let_values: dict[str, Any] = field(default_factory=dict)
+    evaluating: list[str] = field(default_factory=list)
+
+    def find(self, name: str, kind: str | None) -> Symbol | None:
+        """Resolve ``name``: steps of the stage, the pipeline, the top level; the wanted kind first."""
+        layers = (self.pipeline, self.top)
+        if kind == "step":
+            return self.stage_steps.get(name)
+        if kind is not None:
+            for layer in layers:
+                hit = layer.get(kind, {}).get(name)
+                if hit is not None:
+                    return hit
+        for layer in layers:
+            for symbols in layer.values():
+                hit = symbols.get(name)
+                if hit is not None:
+                    return hit
+        return self.stage_steps.get(name)
+
+    def known_names(self) -> list[str]:
+        """Every name visible here (for suggestions)."""
+        names = set(self.lets) | set(self.imports) | set(self.stage_steps)
+        for layer in (self.pipeline, self.top):
+            for symbols in layer.values():
+                names |= set(symbols)
+        return sorted(names)
+
+
+class Evaluator:
+    """Evaluates expressions in a scope and coerces them to schema types, reporting problems."""
+
+    def __init__(self, scope: Scope, sink: Sink) -> None:
+        self.scope = scope
+        self.sink = sink
+
+    # ------------------------------------------------------------------ api
+
+    def value(self, expr: t.Expr, ty: schema.Ty, *, vars_allowed: Iterable[str] = (),
+              where: str = "here") -> Any:
+        """Evaluate ``expr`` as a value of type ``ty``; ``ERR`` after a diagnostic."""
+        raw = self.eval(expr, ty)
+        if raw is ERR:
+            return ERR
+        if (ty.kind == "list" and ty.item is not None and isinstance(expr, t.ListExpr)
+                and isinstance(raw, tuple) and len(raw) == len(expr.items)):
+            # Coerce item by item so that a mismatch points at the item, not the whole list.
+            items = [self.coerce(v, ty.item, e.span) for v, e in zip(raw, expr.items, strict=True)]
+            out: Any = ERR if any(i is ERR for i in items) else tuple(items)
+        else:
+            out = self.coerce(raw, ty, expr.span)
+        if out is not ERR:
+            self.check_vars(out, frozenset(vars_allowed), expr.span, where)
+        return out
+
+    # ------------------------------------------------------------ evaluation
+
+    def eval(self, expr: t.Expr, ty: schema.Ty | None = None) -> Any:
+        """The compile-time value of ``expr``; ``ty`` lets bare enum members resolve."""
+        if isinstance(expr, t.StringLit):
+            return self._string(expr)
+        if isinstance(expr, t.NumberLit):
+            return expr.value
+        if isinstance(expr, t.DurationLit):
+            return Duration(expr.seconds)
+        if isinstance(expr, t.PercentLit):
+            return Percent(expr.value)
+        if isinstance(expr, t.ClockLit):
+            return Clock(expr.minutes)
+        if isinstance(expr, t.BoolLit):
+            return expr.value
+        if isinstance(expr, t.NoneLit):
+            return None
+        if isinstance(expr, t.NameRef):
+            return self._name(expr, ty)
+        if isinstance(expr, t.ListExpr):
+            item = ty.item if ty is not None and ty.kind == "list" else _list_item(ty)
+            values = [self.eval(i, item) for i in expr.items]
+            return ERR if any(v is ERR for v in values) else tuple(values)
+        if isinstance(expr, t.MapExpr):
+            return self._map(expr)
+        if isinstance(expr, t.GetAttr):
+            return self._getattr(expr, ty)
+        if isinstance(expr, t.Binary) and expr.op in {"+", "-", "*", "/"}:
+            return self._arith(expr, ty)
+        if isinstance(expr, t.Unary) and expr.op == "-":
+            return self._negate(expr)
+        if isinstance(expr, t.Index | t.Slice):
+            return self._subscript(expr, ty)
+        what = {
+            t.Lambda: "a lambda", t.Call: "a function call", t.Binary: "a comparison or logical operator",
+            t.Unary: "`not`",
+        }.get(type(expr), "this expression")
+        self.sink.report(
+            "WV117", f"{what} can only be used in a policy rule", expr.span,
+            label="evaluated at compile time here",
+            help="attribute values are literals, names, lists, maps and `+`/`-`/`*`; lambdas, "
+                 "comparisons and builtin calls belong in `rule` blocks (`for`, `where`, `assert`)",
+        )
+        return ERR
+
+    def _string(self, lit: t.StringLit) -> Any:
+        parts: list[str | Var] = []
+        failed = False
+        for p in lit.parts:
+            if isinstance(p, str):
+                parts.append(p)
+                continue
+            if p.name in schema.COMPILE_TIME_VARS or p.name in schema.RUNTIME_VARS:
+                parts.append(Var(p.name, p.span))
+                continue
+            if p.name in self.scope.lets:
+                v = self._let(p.name, p.span)
+                if v is ERR:
+                    failed = True
+                elif isinstance(v, Template):
+                    parts.extend(v.parts)
+                elif isinstance(v, bool) or not isinstance(v, int | float):
+                    self.sink.report(
+                        "WV115", f"`${{{p.name}}}` holds {_describe(v)}, not a string or a number", p.span,
+                        label="cannot be interpolated",
+                        help="only `let` values holding a string or a number can be interpolated",
+                    )
+                    failed = True
+                else:
+                    parts.append(str(v))
+                continue
+            known = list(schema.COMPILE_TIME_VARS + schema.RUNTIME_VARS) + [
+                n for n in self.scope.lets
+            ]
+            self.sink.report(
+                "WV115", f"unknown name `${{{p.name}}}` in a string", p.span, label="not known",
+                help=did_you_mean(p.name, known) or (
+                    "strings can interpolate ${pipeline}, ${stage}, ${step}, ${wave}, ${region}, "
+                    "${account}, ${execution}, ${commit} and `let` values; write `$${` for a literal `${`"),
+            )
+            failed = True
+        if failed:
+            return ERR
+        merged: list[str | Var] = []
+        for part in parts:
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            else:
+                merged.append(part)
+        return Template(tuple(merged) or ("",), lit.span)
+
+    def _let(self, name: str, span: Span) -> Any:
+        scope = self.scope
+        if name in scope.let_values:
+            return scope.let_values[name]
+        if name in scope.evaluating:
+            cycle = [*scope.evaluating[scope.evaluating.index(name):], name]
+            self.sink.report(
+                "WV123", "`let` values refer to each other in a cycle: " + " → ".join(cycle), span,
+                label="refers back here", help="a `let` must be computable from values defined without it",
+            )
+            return ERR
+        scope.evaluating.append(name)
+        try:
+            value = self.eval(scope.lets[name].value)
+        finally:
+            scope.evaluating.pop()
+        scope.let_values[name] = value
+        return value
+
+    def _name(self, ref: t.NameRef, ty: schema.Ty | None) -> Any:
+        name = ref.name
+        members = ty.enum_members if ty is not None else ()
+        if name in members:
+            return EnumMember(name)
+        want = _ref_kind(ty)
+        if want != "module" and name in self.scope.lets and want is None:
+            return self._let(name, ref.span)
+        sym = self.scope.find(name, want)
+        if sym is not None and (want is None or sym.kind == want or want == "any"):
+            return sym
+        if name in self.scope.lets:
+            return self._let(name, ref.span)
+        if name in self.scope.imports:
+            return ModuleValue(name, self.scope.imports[name])
+        if sym is not None:
+            return sym
+        if name in self.scope.failed:
+            return ERR  # an import that failed was reported; its uses are not errors of their own
+        if members:
+            self.sink.report(
+                "WV103", f"`{name}` is not one of {_members(members)}", ref.span, label="unknown member",
+                help=did_you_mean(name, members) or f"choose one of {_members(members)}",
+            )
+            return ERR
+        if ty is None and any(name in s.enum_members for s in _ALL_ENUMS):
+            return EnumMember(name)  # a `let` holding enum members, checked where it is used
+        wanted = KIND_WORDS.get(want or "", "")
+        candidates = self.scope.known_names() if want is None else [
+            s.name for layer in (self.scope.pipeline, self.scope.top) for s in layer.get(want, {}).values()
+        ] + (list(self.scope.stage_steps) if want == "step" else [])
+        hint = did_you_mean(name, candidates)
+        if hint is None and want is None and name.lower() in {"true", "false", "none", "null", "nil"}:
+            hint = "the literals are `true`, `false` and `none`, in lower case"
+        self.sink.report(
+            "WV108", f"unknown name `{name}`" + (f": expected {wanted}" if wanted else ""), ref.span,
+            label="not defined", help=hint or _define_hint(want),
+        )
+        return ERR
+
+    def _getattr(self, expr: t.GetAttr, ty: schema.Ty | None) -> Any:
+        base = self.eval(expr.obj)
+        if base is ERR:
+            return ERR
+        name = expr.name.value
+        if isinstance(base, ModuleValue):
+            found = module_member(base.module, name, _ref_kind(ty))
+            if found is not None:
+                return found
+            self.sink.report(
+                "WV108", f"module `{base.name}` has no `{name}`", expr.name.span, label="not exported",
+                help=did_you_mean(name, module_names(base.module)) or
+                "a module exports its top-level `let`, `gate`, `window`, `deploy` and `policy` names",
+            )
+            return ERR
+        if isinstance(base, dict) and name in base:
+            return base[name]
+        self.sink.report(
+            "WV104", f"{_describe(base)} has no attribute `{name}`", expr.span, label="not an attribute",
+            help="outside policy rules, `.` reads a name exported by an imported module or a key of a map",
+        )
+        return ERR
+
+    def _map(self, expr: t.MapExpr) -> Any:
+        out: dict[str, Any] = {}
+        for entry in expr.entries:
+            if entry.key in out:
+                self.sink.report("WV107", f"key `{entry.key}` appears twice in this map", entry.key_span,
+                                 label="repeated key", help="keep one of them")
+                continue
+            value = self.eval(entry.value)
+            if value is ERR:
+                return ERR
+            out[entry.key] = value
+        return out
+
+    def _arith(self, expr: t.Binary, ty: schema.Ty | None) -> Any:
+        if expr.op == "-" and self._hyphenated(expr):
+            word = expr.span.text
+            self.sink.report(
+                "WV007", f"`{word}` is not a name: names cannot contain `-`", expr.span,
+                label="read as a subtraction of unknown names",
+                help=f'a value with hyphens (a region, an id) is a string: "{word}"; '
+                     f"a name would be `{word.replace('-', '_')}`",
+            )
+            return ERR
+        left = self.eval(expr.left, ty)
+        right = self.eval(expr.right, ty)
+        if left is ERR or right is ERR:
+            return ERR
+        op = expr.op
+        result = _apply(op, left, right)
+        if result is not ERR:
+            return result
+        self.sink.report(
+            "WV104", f"cannot apply `{op}` to {_describe(left)} and {_describe(right)}", expr.span,
+            label="incompatible operands",
+            help="`+` joins lists or strings and adds durations; `-` removes list items or subtracts "
+                 "durations; `*` scales a duration by a number",
+        )
+        return ERR
+
+    def _hyphenated(self, expr: t.Binary) -> bool:
+        """``us-east-1`` written without quotes: a subtraction whose leftmost name is unknown."""
+        if not _HYPHEN_WORD.fullmatch(expr.span.text):
+            return False
+        left: t.Expr = expr
+        while isinstance(left, t.Binary):
+            left = left.left
+        return (isinstance(left, t.NameRef) and left.name not in self.scope.lets
+                and left.name not in self.scope.imports and self.scope.find(left.name, None) is None)
+
+    def _negate(self, expr: t.Unary) -> Any:
+        v = self.eval(expr.operand)
+        if v is ERR:
+            return ERR
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return -v
+        if isinstance(v, Duration):
+            return Duration(-v.seconds)
+        self.sink.report("WV104", f"cannot negate {_describe(v)}", expr.span, label="not a number")
+        return ERR
+
+    def _subscript(self, expr: t.Index | t.Slice, ty: schema.Ty | None) -> Any:
+        base = self.eval(expr.obj)
+        if base is ERR:
+            return ERR
+        if isinstance(expr, t.Slice):
+            bounds = [self.eval(b) if b is not None else None for b in (expr.start, expr.stop)]
+            if isinstance(base, tuple) and all(b is None or type(b) is int for b in bounds):
+                return base[bounds[0] : bounds[1]]
+        else:
+            key = self.eval(expr.index)
+            if isinstance(base, tuple) and type(key) is int:
+                if -len(base) <= key < len(base):
+                    return base[key]
+                self.sink.report("WV120", f"index {key} is outside a list of {len(base)}", expr.index.span,
+                                 label="out of range")
+                return ERR
+            if isinstance(base, dict) and isinstance(key, Template) and key.text in base:
+                return base[key.text]
+        self.sink.report("WV104", f"cannot index {_describe(base)} like this", expr.span,
+                         label="not indexable", help="index lists with integers and maps with their keys")
+        return ERR
+
+    # ----------------------------------------------------------------- types
+
+    def coerce(self, value: Any, ty: schema.Ty, span: Span) -> Any:
+        """Check ``value`` against ``ty``; report a mismatch once."""
+        ok = self._fits(value, ty)
+        if ok is not ERR:
+            return ok
+        if isinstance(value, Symbol) and ty.kind == "ref":
+            self.sink.report(
+                "WV109", f"`{value.name}` is {KIND_WORDS.get(value.kind, value.kind)}, not "
+                f"{KIND_WORDS.get(ty.ref, ty.ref)}", span, label=f"expected {KIND_WORDS.get(ty.ref, ty.ref)}",
+                extra=(Label(value.span, f"`{value.name}` is defined here"),),
+            )
+            return ERR
+        if isinstance(value, EnumMember) and ty.kind == "enum":
+            self.sink.report(
+                "WV103", f"`{value.name}` is not one of {_members(ty.members)}", span, label="unknown member",
+                help=did_you_mean(value.name, ty.members) or f"choose one of {_members(ty.members)}")
+            return ERR
+        if isinstance(value, tuple) and ty.kind == "list" and ty.item is not None:
+            # Point at the offending element when we can tell which.
+            for v in value:
+                if self._fits(v, ty.item) is ERR:
+                    self.sink.report("WV104", f"expected a list of {_type_words(ty.item)}, found "
+                                     f"{_describe(v)} in it", span, label=f"expected {_type_words(ty)}")
+                    return ERR
+        self.sink.report(
+            "WV104", f"expected {_type_words(ty)}, found {_describe(value)}", span,
+            label=f"expected {_type_words(ty)}",
+            help=_type_help(ty, value),
+        )
+        return ERR
+
+    def _fits(self, value: Any, ty: schema.Ty) -> Any:
+        k = ty.kind
+        if k == "string":
+            return value if isinstance(value, Template) else ERR
+        if k == "int":
+            return value if type(value) is int else ERR
+        if k == "number":
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else ERR
+        if k == "bool":
+            return value if isinstance(value, bool) else ERR
+        if k == "duration":
+            return value if isinstance(value, Duration) else ERR
+        if k == "percent":
+            return value if isinstance(value, Percent) else ERR
+        if k == "clock":
+            return value if isinstance(value, Clock) else ERR
+        if k == "enum":
+            return value if isinstance(value, EnumMember) and value.name in ty.members else ERR
+        if k == "list":
+            if not isinstance(value, tuple):
+                return ERR
+            assert ty.item is not None
+            out = [self._fits(v, ty.item) for v in value]
+            return ERR if any(v is ERR for v in out) else tuple(out)
+        if k == "map":
+            if not isinstance(value, dict):
+                return ERR
+            if all(isinstance(v, Template) for v in value.values()):
+                return value
+            converted = {}
+            for key, v in value.items():
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    converted[key] = Template.plain(str(v))
+                elif isinstance(v, Template):
+                    converted[key] = v
+                else:
+                    return ERR
+            return converted
+        if k == "ref":
+            if ty.ref == "module":
+                return value if isinstance(value, ModuleValue) else ERR
+            return value if isinstance(value, Symbol) and value.kind == ty.ref else ERR
+        if k == "oneof":
+            for option in ty.options:
+                out = self._fits(value, option)
+                if out is not ERR:
+                    return out
+            return ERR
+        return value
+
+    def check_vars(self, value: Any, allowed: frozenset[str], span: Span, where: str) -> None:
+        """Report interpolations not known in this place (``${region}`` in a step, say)."""
+        for tpl in _templates(value):
+            for part in tpl.parts:
+                if isinstance(part, Var) and part.name not in allowed:
+                    allowed_text = ", ".join(f"${{{a}}}" for a in sorted(allowed)) or "none"
+                    self.sink.report(
+                        "WV116", f"`${{{part.name}}}` is not known {where}", part.span or span,
+                        label="has no value here",
+                        help=f"known {where}: {allowed_text}",
+                    )
+                    return
+
+
+_ALL_ENUMS = [a.type for b in schema.BLOCKS.values() for a in b.all_attrs() if a.type.enum_members] + [
+    a.type for b in schema.BLOCKS.values() for v in b.variants.values() for a in v if a.type.enum_members
+]
+
+
+def _list_item(ty: schema.Ty | None) -> schema.Ty | None:
+    if ty is not None and ty.kind == "oneof":
+        for o in ty.options:
+            if o.kind == "list":
+                return o.item
+    return None
+
+
+def _ref_kind(ty: schema.Ty | None) -> str | None:
+    if ty is None:
+        return None
+    if ty.kind == "ref":
+        return ty.ref
+    if ty.kind == "list" and ty.item is not None:
+        return _ref_kind(ty.item)
+    if ty.kind == "oneof":
+        kinds = {_ref_kind(o) for o in ty.options} - {None}
+        return "any" if len(kinds) > 1 else (kinds.pop() if kinds else None)
+    return None
+
+
+def _templates(value: Any) -> Iterable[Template]:
+    if isinstance(value, Template):
+        yield value
+    elif isinstance(value, tuple):
+        for v in value:
+            yield from _templates(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _templates(v)
+
+
+def _apply(op: str, a: Any, b: Any) -> Any:
+    num = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return ERR
+    if op == "+":
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            return a + b
+        if isinstance(a, Template) and isinstance(b, Template):
+            return Template(a.parts + b.parts, a.span)
+        if isinstance(a, Duration) and isinstance(b, Duration):
+            return Duration(a.seconds + b.seconds)
+        if isinstance(a, num) and isinstance(b, num):
+            return a + b
+    if op == "-":
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            drop = {_key(x) for x in b}
+            return tuple(x for x in a if _key(x) not in drop)
+        if isinstance(a, Duration) and isinstance(b, Duration):
+            return Duration(a.seconds - b.seconds)
+        if isinstance(a, num) and isinstance(b, num):
+            return a - b
+    if op == "*":
+        if isinstance(a, Duration) and isinstance(b, num):
+            return Duration(round(a.seconds * b))
+        if isinstance(b, Duration) and isinstance(a, num):
+            return Duration(round(b.seconds * a))
+        if isinstance(a, num) and isinstance(b, num):
+            return a * b
+    if op == "/" and isinstance(a, num) and isinstance(b, num) and b != 0:
+        return a / b
+    if op == "/" and isinstance(a, Duration) and isinstance(b, num) and b != 0:
+        return Duration(round(a.seconds / b))
+    return ERR
+
+
+def _key(v: Any) -> Any:
+    if isinstance(v, Template):
+        return ("s", v.text)
+    if isinstance(v, Symbol):
+        return ("sym", v.kind, v.name)
+    return ("v", repr(v))
+
+
+def module_member(module: ir.Module, name: str, kind: str | None) -> Any:
+    """What ``module.name`` means: an exported block (the wanted kind first) or a ``let`` value."""
+    tables: list[tuple[str, tuple[Any, ...]]] = [
+        ("gate", module.gates), ("window", module.windows), ("deploy", module.deploys),
+        ("policy", module.policies),
+    ]
+    tables.sort(key=lambda kv: kv[0] != kind)
+    for k, objs in tables:
+        for obj in objs:
+            if obj.name == name:
+                return Symbol(k, name, obj.span, obj)
+    if name in module.lets:
+        return module.lets[name]
+    if name in module.imports:
+        return ModuleValue(name, module.imports[name])
+    return None
+
+
+def module_names(module: ir.Module) -> list[str]:
+    """Every name a module exports."""
+    names: set[str] = set(module.lets)
+    for table in (module.gates, module.windows, module.deploys, module.policies):
+        names.update(o.name for o in table)
+    return sorted(names)
+
+
+def _members(members: Iterable[str]) -> str:
+    return ", ".join(f"`{m}`" for m in members)
+
+
+def _type_words(ty: schema.Ty) -> str:
+    words = {
+        "string": "a string", "int": "a whole number", "number": "a number", "bool": "`true` or `false`",
+        "duration": "a duration", "percent": "a percentage", "clock": "a time of day",
+        "map": "a map of strings",
+    }
+    if ty.kind in words:
+        return words[ty.kind]
+    if ty.kind == "list" and ty.item is not None:
+        return f"a list of {_type_words(ty.item)}"
+    if ty.kind == "ref":
+        return KIND_WORDS.get(ty.ref, ty.ref)
+    if ty.kind == "enum":
+        return "one of " + _members(ty.members)
+    if ty.kind == "oneof":
+        return " or ".join(_type_words(o) for o in ty.options)
+    return str(ty)
+
+
+def _type_help(ty: schema.Ty, value: Any) -> str | None:
+    if ty.kind == "duration" and isinstance(value, int | float):
+        return f"durations carry a unit: `{value}s`, `{value}m`, `{value}h` or `{value}d`"
+    if ty.kind == "percent" and isinstance(value, int | float):
+        return f"write a percentage with `%`: `{value}%`"
+    if ty.kind == "list" and not isinstance(value, tuple):
+        return "wrap it in brackets: `[…]`"
+    if ty.kind == "string" and isinstance(value, Symbol):
+        return f'`{value.name}` names {KIND_WORDS.get(value.kind, value.kind)}; quote text: "{value.name}"'
+    if ty.kind == "string" and isinstance(value, int | float):
+        return f'quote it: "{value}"'
+    if ty.kind == "int" and isinstance(value, float):
+        return "use a whole number"
+    return None
+
+
+def _describe(v: Any) -> str:
+    if v is None:
+        return "`none`"
+    if isinstance(v, bool):
+        return f"`{str(v).lower()}`"
+    if isinstance(v, int | float):
+        return f"the number `{v}`"
+    if isinstance(v, Template):
+        return "a string"
+    if isinstance(v, Duration):
+        return f"the duration `{v}`"
+    if isinstance(v, Percent):
+        return f"the percentage `{v}`"
+    if isinstance(v, Clock):
+        return f"the time `{v}`"
+    if isinstance(v, EnumMember):
+        return f"the name `{v.name}`"
+    if isinstance(v, tuple):
+        return "a list"
+    if isinstance(v, dict):
+        return "a map"
+    if isinstance(v, Symbol):
+        return f"{KIND_WORDS.get(v.kind, v.kind)} (`{v.name}`)"
+    if isinstance(v, ModuleValue):
+        return f"the module `{v.name}`"
+    return "a value"
+
+
+def _define_hint(kind: str | None) -> str:
+    if kind in {"gate", "window", "deploy", "policy"}:
+        return f"define it with a `{kind} NAME {{ … }}` block, or import a module that exports it"
+    if kind in {"stage", "wave"}:
+        return f"`after` names another {kind} of the same pipeline"
+    if kind == "step":
+        return "`after` names another step of the same stage"
+    return "define it with `let`, a block, or `import`; text values are strings in double quotes"

@@ -1,0 +1,387 @@
+"""The schema: the one table of block types, attributes, types, defaults and docs.
+
+Validation, lowering, ``wavec explain``, the docs and editor completion all
+read this table; nothing else in the compiler lists attribute names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# ----------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True, slots=True)
+class Ty:
+    """A schema type. ``kind`` is one of the primitive names, ``list``, ``map``, ``ref``, ``enum``,
+    ``oneof`` or ``expr`` (a policy expression kept unevaluated)."""
+
+    kind: str
+    item: Ty | None = None
+    members: tuple[str, ...] = ()
+    ref: str = ""
+    options: tuple[Ty, ...] = ()
+
+    def __str__(self) -> str:
+        if self.kind == "list":
+            return f"list<{self.item}>"
+        if self.kind == "map":
+            return "map<string,string>"
+        if self.kind == "ref":
+            return f"ref<{self.ref}>"
+        if self.kind == "enum":
+            return "enum " + " ".join(self.members)
+        if self.kind == "oneof":
+            return " or ".join(str(o) for o in self.options)
+        if self.kind == "expr":
+            return "expression"
+        return self.kind
+
+    @property
+    def enum_members(self) -> tuple[str, ...]:
+        """Members of this enum or of the enum this list holds (bare names resolve to them)."""
+        if self.kind == "enum":
+            return self.members
+        if self.item is not None:
+            return self.item.enum_members
+        return ()
+
+
+STRING = Ty("string")
+INT = Ty("int")
+NUMBER = Ty("number")
+BOOL = Ty("bool")
+DURATION = Ty("duration")
+PERCENT = Ty("percent")
+CLOCK = Ty("clock")
+MAP = Ty("map")
+EXPR = Ty("expr")
+
+
+def list_of(item: Ty) -> Ty:
+    """``list<item>``."""
+    return Ty("list", item=item)
+
+
+def ref(kind: str) -> Ty:
+    """``ref<kind>``: a name that must resolve to a block of that kind."""
+    return Ty("ref", ref=kind)
+
+
+def enum(*members: str) -> Ty:
+    """An enum of bare-name members."""
+    return Ty("enum", members=members)
+
+
+def oneof(*options: Ty) -> Ty:
+    """A value of any of the given types (the first that fits)."""
+    return Ty("oneof", options=options)
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STEP_KINDS = ("build", "test", "scan", "policy", "run")
+ON_BREACH = ("rollback", "rollback_all", "halt")
+EXECUTION_MODES = ("queued", "superseded", "parallel")
+SEVERITIES = ("error", "warning", "info")
+SOURCE_TYPES = ("github", "gitlab", "bitbucket", "codecommit", "s3")
+DEPLOY_PROVIDERS = ("cloudformation", "codedeploy", "ecs", "local")
+
+# ---------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """One attribute: its type, whether it is required, its default and its documentation.
+
+    ``required_unless`` names attributes any of which makes this one optional.
+    """
+
+    name: str
+    type: Ty
+    doc: str
+    default: str | None = None
+    required: bool = False
+    required_unless: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A nested block type and how many of it a block may hold (``None``: no upper bound)."""
+
+    type: str
+    min: int = 0
+    max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block type: labels, attributes, nested blocks, documentation.
+
+    ``labels`` names the labels in order; ``optional_labels`` how many trailing ones
+    may be left out; ``title_label`` is the index of a label that is free text (a string).
+    For blocks like ``source TYPE``, ``variants`` gives the attributes per first label.
+    """
+
+    type: str
+    doc: str
+    labels: tuple[str, ...] = ()
+    optional_labels: int = 0
+    title_label: int | None = None
+    attrs: tuple[Attr, ...] = ()
+    children: tuple[Child, ...] = ()
+    variants: dict[str, tuple[Attr, ...]] = field(default_factory=dict)
+
+    def attr(self, name: str, variant: str | None = None) -> Attr | None:
+        """The attribute of that name, looking in the variant first."""
+        for a in self.variants.get(variant or "", ()):
+            if a.name == name:
+                return a
+        for a in self.attrs:
+            if a.name == name:
+                return a
+        return None
+
+    def all_attrs(self, variant: str | None = None) -> tuple[Attr, ...]:
+        """Attributes valid in this block (and in that variant)."""
+        return self.attrs + self.variants.get(variant or "", ())
+
+    def child(self, type_: str) -> Child | None:
+        """The nested block type of that name."""
+        for c in self.children:
+            if c.type == type_:
+                return c
+        return None
+
+
+_REGION_DOC = "validated against the AWS region list of the `aws` partition shipped with botocore"
+_ROLE_DOC = "IAM role ARN the deploy actions assume; may use `${account}` and `${region}`"
+
+BLOCKS: dict[str, Block] = {
+    b.type: b
+    for b in (
+        Block(
+            "pipeline",
+            "A delivery pipeline: source, pre-production stages and production waves.",
+            labels=("NAME",),
+            attrs=(
+                Attr("role", STRING, "IAM role ARN of the pipeline; required by the CodePipeline target; "
+                     "its account is the pipeline's account"),
+                Attr("region", STRING, "the region the pipeline itself lives in",
+                     default="the first region of the first wave"),
+                Attr("artifacts", STRING, "S3 bucket for artifacts; may use `${region}`, then one bucket per "
+                     "region used"),
+                Attr("execution_mode", enum(*EXECUTION_MODES), "how executions queue", default="superseded"),
+                Attr("policies", list_of(oneof(ref("policy"), ref("module"))),
+                     "policies enforced on this pipeline, in addition to configured ones; a module means "
+                     "every policy in it", default="[]"),
+            ),
+            children=(
+                Child("source", 1, 1),
+                Child("stage"),
+                Child("deploy"),
+                Child("gate"),
+                Child("window"),
+                Child("wave", 1),
+            ),
+        ),
+        Block(
+            "source",
+            "Where the pipeline's source comes from; exactly one per pipeline.",
+            labels=("TYPE",),
+            variants={
+                "github": (
+                    Attr("repo", STRING, "`owner/name` of the repository", required=True),
+                    Attr("branch", STRING, "branch to build", default='"main"'),
+                    Attr("connection", STRING, "CodeConnections connection ARN", required=True),
+                ),
+                "codecommit": (
+                    Attr("repo", STRING, "repository name", required=True),
+                    Attr("branch", STRING, "branch to build", default='"main"'),
+                ),
+                "s3": (
+                    Attr("bucket", STRING, "source bucket", required=True),
+                    Attr("key", STRING, "object key of the source archive", required=True),
+                ),
+            },
+        ),
+        Block(
+            "stage",
+            "A pre-production stage: steps, optionally inside a sandbox environment.",
+            labels=("NAME",),
+            attrs=(Attr("after", list_of(ref("stage")), "stages this one runs after",
+                        default="the previous stage"),),
+            children=(Child("environment", 0, 1), Child("step", 1)),
+        ),
+        Block(
+            "environment",
+            "A sandbox environment that simulates production: `create` runs before the stage's steps, "
+            "`destroy` after them whether they pass or fail.",
+            attrs=(
+                Attr("create", STRING, "command that creates the environment"),
+                Attr("destroy", STRING, "command that destroys it, run whether the steps pass or fail"),
+                Attr("region", STRING, "region of the sandbox; " + _REGION_DOC),
+                Attr("timeout", DURATION, "time limit of create and destroy", default="1h"),
+            ),
+        ),
+        Block(
+            "step",
+            "One action of a stage: shell commands or an existing CodeBuild project.",
+            labels=("NAME",),
+            attrs=(
+                Attr("run", oneof(STRING, list_of(STRING)), "shell commands", required_unless=("project",)),
+                Attr("kind", enum(*STEP_KINDS), "what the step does; policies can require kinds",
+                     default="run"),
+                Attr("after", list_of(ref("step")), "steps of the same stage this one runs after",
+                     default="[] (runs in parallel)"),
+                Attr("image", STRING, "build image"),
+                Attr("project", STRING, "an existing CodeBuild project: compile to a CodeBuild action"),
+                Attr("env", MAP, "environment variables", default="{}"),
+                Attr("outputs", list_of(STRING), "file globs this step produces", default="[]"),
+                Attr("timeout", DURATION, "time limit", default="1h"),
+                Attr("retries", INT, "how often a failed step is retried", default="0"),
+            ),
+        ),
+        Block(
+            "deploy",
+            "How a wave deploys one target (a region × account); the unnamed profile is the default.",
+            labels=("NAME",),
+            optional_labels=1,
+            attrs=(Attr("role", STRING, _ROLE_DOC),),
+            children=tuple(Child(p, 0, 1) for p in DEPLOY_PROVIDERS),
+        ),
+        Block(
+            "cloudformation",
+            "Deploy a CloudFormation stack per target.",
+            attrs=(
+                Attr("stack", STRING, "stack name", required=True),
+                Attr("template", STRING, "template as `artifact::path`", required=True),
+                Attr("capabilities", list_of(STRING), "IAM capabilities", default="[]"),
+                Attr("parameters", MAP, "parameter overrides", default="{}"),
+                Attr("role", STRING, "CloudFormation service role ARN"),
+            ),
+        ),
+        Block(
+            "codedeploy",
+            "Deploy with CodeDeploy.",
+            attrs=(
+                Attr("application", STRING, "CodeDeploy application", required=True),
+                Attr("group", STRING, "deployment group", required=True),
+            ),
+        ),
+        Block(
+            "ecs",
+            "Deploy an ECS service.",
+            attrs=(
+                Attr("cluster", STRING, "ECS cluster", required=True),
+                Attr("service", STRING, "ECS service", required=True),
+                Attr("image_definitions", STRING, "image definitions file",
+                     default='"imagedefinitions.json"'),
+            ),
+        ),
+        Block(
+            "local",
+            "What `wavec run` executes per target.",
+            attrs=(
+                Attr("run", STRING, "deploy command", required=True),
+                Attr("rollback", STRING, "rollback command", required=True),
+            ),
+        ),
+        Block(
+            "gate",
+            "What decides whether a wave may proceed: alarms, checks and queries watched during the bake.",
+            labels=("NAME",),
+            attrs=(
+                Attr("alarms", list_of(STRING), "CloudWatch alarm names, may use `${region}`; any in ALARM "
+                     "is a breach", default="[]"),
+                Attr("blockers", list_of(STRING), "alarm names that must not be in ALARM for the wave to "
+                     "start", default="[]"),
+                Attr("check", STRING, "a command; a non-zero exit is a breach"),
+                Attr("on_breach", enum(*ON_BREACH), "what a breach does", default="rollback"),
+                Attr("interval", DURATION, "how often the gate is evaluated during the bake", default="1m"),
+                Attr("approval", BOOL, "a manual approval before the wave", default="false"),
+            ),
+            children=(Child("prometheus", 0, 1),),
+        ),
+        Block(
+            "prometheus",
+            "A PromQL query whose value must stay within bounds (local runner).",
+            attrs=(
+                Attr("url", STRING, "base URL of the Prometheus server", required=True),
+                Attr("query", STRING, "PromQL query", required=True),
+                Attr("max", NUMBER, "largest healthy value"),
+                Attr("min", NUMBER, "smallest healthy value"),
+            ),
+        ),
+        Block(
+            "window",
+            "When a wave may start: days and hours in a time zone, or a cron expression.",
+            labels=("NAME",),
+            attrs=(
+                Attr("days", list_of(enum(*DAYS)), "days the window is open", required_unless=("cron",)),
+                Attr("hours", list_of(CLOCK), "`[from, to)`, two clocks", required_unless=("cron",)),
+                Attr("cron", STRING, "a CodePipeline-style cron expression instead of days/hours"),
+                Attr("timezone", STRING, "IANA time zone, validated against the tz database",
+                     default='"UTC"'),
+            ),
+        ),
+        Block(
+            "wave",
+            "A production wave: targets deployed together, then baked while gates are watched.",
+            labels=("NAME",),
+            attrs=(
+                Attr("regions", list_of(STRING), "regions; " + _REGION_DOC, required=True),
+                Attr("accounts", list_of(STRING), "12-digit account ids; targets are regions × accounts",
+                     default="[] (the pipeline's account)"),
+                Attr("deploy", ref("deploy"), "deploy profile", default="the unnamed deploy profile"),
+                Attr("bake", DURATION, "time the wave is watched after its last target deployed",
+                     default="0s"),
+                Attr("gates", list_of(ref("gate")), "gates watched during the bake", default="[]"),
+                Attr("windows", list_of(ref("window")), "windows the wave must start in", default="[]"),
+                Attr("parallel", INT, "how many targets deploy at once", default="all of the wave"),
+                Attr("exposure", PERCENT, "share of each target's traffic this wave reaches",
+                     default="100%"),
+                Attr("after", list_of(ref("wave")), "waves this one runs after", default="the previous wave"),
+            ),
+        ),
+        Block(
+            "policy",
+            "A named set of rules the plan must satisfy.",
+            labels=("NAME",),
+            attrs=(Attr("description", STRING, "what the policy is for"),),
+            children=(Child("rule", 1),),
+        ),
+        Block(
+            "rule",
+            "One policy rule: for each item `for` yields (filtered by `where`), `assert` must hold.",
+            labels=("CODE", "title"),
+            title_label=1,
+            attrs=(
+                Attr("for", EXPR, "what the rule inspects: `pipeline`, `stages`, `steps`, `waves`, `gates`, "
+                     "or any expression", required=True),
+                Attr("where", EXPR, "filter; `this` is the item"),
+                Attr("assert", EXPR, "must be true for each item", required=True),
+                Attr("severity", enum(*SEVERITIES), "severity of a finding", default="error"),
+                Attr("help", STRING, "shown under the diagnostic and by `wavec explain`"),
+            ),
+        ),
+    )
+}
+
+# The source types that share one variant table.
+for _alias in ("gitlab", "bitbucket"):
+    BLOCKS["source"].variants[_alias] = BLOCKS["source"].variants["github"]
+
+TOP_LEVEL: tuple[str, ...] = ("pipeline", "policy", "gate", "window", "deploy")
+"""Block types allowed at the top level of a file."""
+
+EXPORTED: tuple[str, ...] = ("gate", "window", "deploy", "policy")
+"""Top-level block kinds a module exports (with its ``let`` names)."""
+
+BUILTIN_FUNCTIONS: tuple[str, ...] = (
+    "len", "any", "all", "count", "sum", "min", "max", "first", "last", "prev", "next",
+    "contains", "matches", "startswith", "distinct",
+)
+"""Builtins callable in policy expressions."""
+
+COMPILE_TIME_VARS: tuple[str, ...] = ("pipeline", "stage", "step", "wave", "region", "account")
+RUNTIME_VARS: tuple[str, ...] = ("execution", "commit")

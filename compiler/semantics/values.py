@@ -1,0 +1,115 @@
+"""Compile-time values: strings with interpolations, durations, percents, clocks, enum members.
+
+Unit-carrying values are distinct types that compare only with their own kind
+(``Duration(3600) > Duration(1800)``; a duration and a number do not compare).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..source import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """An interpolation left in a string: a context name (``region``) or a run-time one (``execution``)."""
+
+    name: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A string whose ``${…}`` of ``let`` values are already substituted; the rest are :class:`Var`."""
+
+    parts: tuple[str | Var, ...]
+    span: Span | None = None
+
+    @staticmethod
+    def plain(text: str, span: Span | None = None) -> Template:
+        """A template with no interpolation."""
+        return Template((text,), span)
+
+    @property
+    def vars(self) -> tuple[str, ...]:
+        """Names interpolated, in order, without repeats."""
+        seen: dict[str, None] = {}
+        for p in self.parts:
+            if isinstance(p, Var):
+                seen.setdefault(p.name)
+        return tuple(seen)
+
+    @property
+    def is_plain(self) -> bool:
+        """Whether nothing is left to interpolate."""
+        return all(isinstance(p, str) for p in self.parts)
+
+    @property
+    def text(self) -> str:
+        """The template written back with ``${name}`` for each remaining variable."""
+        return "".join(p if isinstance(p, str) else "${" + p.name + "}" for p in self.parts)
+
+    def render(self, env: Mapping[str, str], missing: str = "keep") -> str:
+        """Substitute ``env``; unknown names are kept as ``${name}`` or, with ``missing="empty"``, dropped."""
+        out: list[str] = []
+        for p in self.parts:
+            if isinstance(p, str):
+                out.append(p)
+            elif p.name in env:
+                out.append(env[p.name])
+            elif missing == "keep":
+                out.append("${" + p.name + "}")
+        return "".join(out)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Duration:
+    """A span of time in whole seconds."""
+
+    seconds: int
+
+    def __str__(self) -> str:
+        from ..syntax.literals import format_duration
+
+        return format_duration(self.seconds)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Percent:
+    """A percentage as written (``0.5`` for ``0.5%``)."""
+
+    value: float
+
+    @property
+    def fraction(self) -> float:
+        """The share as a fraction 0…1."""
+        return self.value / 100.0
+
+    def __str__(self) -> str:
+        v = self.value
+        return f"{int(v)}%" if v == int(v) else f"{v}%"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Clock:
+    """A time of day in minutes after midnight."""
+
+    minutes: int
+
+    def __str__(self) -> str:
+        return f"{self.minutes // 60:02d}:{self.minutes % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class EnumMember:
+    """A bare name that is a member of the enum the schema expects (``rollback``, ``test``)."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,1 @@
+"""Syntax: the grammar-driven parser, the typed syntax tree and the formatter."""

@@ -1,0 +1,154 @@
+"""Decoding of literal tokens: strings (escapes, ``${…}``), numbers with units, clocks.
+
+Malformed literals are reported and replaced by a harmless value so that one
+typo does not hide the rest of the file's diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..diagnostics import Sink
+from ..source import SourceFile, Span
+from . import tree as t
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION_PART = re.compile(r"(\d+)([a-zA-Z]+)")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Common ways people spell units, mapped to the one the language uses.
+_UNIT_HINTS = {
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "day": "d", "days": "d", "ms": "s", "w": "d", "wk": "d", "week": "d", "weeks": "d",
+}
+
+
+def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.StringLit:
+    """Decode a quoted string token starting at ``start`` (the opening quote)."""
+    body = raw[1:-1]
+    parts: list[str | t.Interp] = []
+    buf: list[str] = []
+    i = 0
+    base = start + 1
+    n = len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\":
+            nxt = body[i + 1] if i + 1 < n else ""
+            if nxt in _ESCAPES:
+                buf.append(_ESCAPES[nxt])
+            else:
+                sink.report(
+                    "WV008",
+                    f"unknown escape `\\{nxt}` in a string",
+                    Span(src, base + i, base + i + 2),
+                    label="not an escape the language knows",
+                    help='strings know `\\"`, `\\\\` and `\\n`; write `\\\\` for a backslash',
+                )
+                buf.append(nxt)
+            i += 2
+            continue
+        if ch == "$" and body.startswith("$${", i):
+            buf.append("${")
+            i += 3
+            continue
+        if ch == "$" and body.startswith("${", i):
+            close = body.find("}", i + 2)
+            if close == -1:
+                sink.report(
+                    "WV011",
+                    "interpolation `${` is never closed",
+                    Span(src, base + i, base + n),
+                    label="opened here",
+                    help="close it with `}` (`${region}`), or write `$${` for a literal `${`",
+                )
+                buf.append(body[i:])
+                break
+            name = body[i + 2 : close].strip()
+            span = Span(src, base + i, base + close + 1)
+            if not _NAME.match(name):
+                sink.report(
+                    "WV011",
+                    f"`${{{body[i + 2 : close]}}}` does not name a value",
+                    span,
+                    label="expected a name inside `${…}`",
+                    help="interpolate one name, such as `${region}`; write `$${` for a literal `${`",
+                )
+            else:
+                if buf:
+                    parts.append("".join(buf))
+                    buf = []
+                parts.append(t.Interp(name, span))
+            i = close + 1
+            continue
+        buf.append(ch)
+        i += 1
+    if buf or not parts:
+        parts.append("".join(buf))
+    return t.StringLit(tuple(parts), Span(src, start, start + len(raw)))
+
+
+def decode_number(span: Span, text: str, sink: Sink) -> t.NumberLit | t.DurationLit:
+    """Classify ``3``, ``0.25``, ``30s`` and ``1h30m``; report misspelt units."""
+    if text.replace(".", "", 1).isdigit():
+        return t.NumberLit(float(text) if "." in text else int(text), span)
+    m = _DURATION.fullmatch(text)
+    if m and any(m.groups()):
+        seconds = sum(int(g) * mult for g, mult in zip(m.groups(), (86400, 3600, 60, 1), strict=True) if g)
+        return t.DurationLit(seconds, span)
+    suggestion = _suggest_duration(text)
+    sink.report(
+        "WV009",
+        f"`{text}` is not a number or a duration",
+        span,
+        label="unknown unit" if suggestion else "not a literal",
+        help=(f"write `{suggestion}`; " if suggestion else "")
+        + "durations are whole numbers with units d, h, m, s, largest first, such as `90s` or `1h30m`",
+    )
+    return t.DurationLit(0, span)
+
+
+def _suggest_duration(text: str) -> str | None:
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    total = 0
+    for number, unit in parts:
+        canon = unit if unit in _UNIT_SECONDS else _UNIT_HINTS.get(unit.lower())
+        if canon is None:
+            return None
+        value = int(number) * (7 if unit.lower() in {"w", "wk", "week", "weeks"} else 1)
+        if unit == "ms":
+            value = max(1, int(number) // 1000)
+        total += value * _UNIT_SECONDS[canon]
+    return format_duration(total)
+
+
+def format_duration(seconds: int) -> str:
+    """Canonical text of a duration: ``5400`` → ``1h30m``."""
+    if seconds == 0:
+        return "0s"
+    out = []
+    for unit, size in _UNIT_SECONDS.items():
+        if seconds >= size:
+            out.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(out)
+
+
+def decode_clock(span: Span, text: str, sink: Sink) -> t.ClockLit:
+    """``HH:MM`` → minutes after midnight; out-of-range hours or minutes are reported."""
+    hours, minutes = int(text[:2]), int(text[3:])
+    if hours > 23 or minutes > 59:
+        sink.report(
+            "WV010",
+            f"`{text}` is not a time of day",
+            span,
+            label="hours run 00–23 and minutes 00–59",
+            help="clocks are 24-hour `HH:MM`; the end of the day is `00:00` of the next, write `23:59`",
+        )
+        return t.ClockLit(0, span)
+    return t.ClockLit(hours * 60 + minutes, span)

@@ -1,0 +1,246 @@
+"""Turn Lark's syntax errors into diagnostics a user understands.
+
+A catalogue of common mistakes (``:`` for ``=``, YAML and JSON habits, a
+hyphen in a name, a missing ``}``, an unterminated string, …) each gets its
+own code, message and help; anything else says what was expected, in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lark import Token
+from lark.exceptions import UnexpectedInput, UnexpectedToken
+
+from ..diagnostics import Label, Sink
+from ..source import SourceFile, Span
+
+RESERVED = frozenset({"import", "as", "let", "allow", "true", "false", "none", "and", "or", "not", "in"})
+
+# Terminal names → what a user calls them.
+_WORDS = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "PERCENT": "a percentage",
+    "CLOCK": "a time of day",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "_EQ": "`=`",
+    "EQUAL": "`=`",
+    "_ARROW": "`=>`",
+    "COMMA": "`,`",
+    "COLON": "`:`",
+    "DOT": "`.`",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+    "COMPARE": "a comparison",
+    "IMPORT": "`import`",
+    "LET": "`let`",
+    "ALLOW": "`allow`",
+    "_AS": "`as`",
+    "AS": "`as`",
+    "NOT": "`not`",
+    "IN": "`in`",
+    "AND": "`and`",
+    "OR": "`or`",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+    "NONE": "`none`",
+    "$END": "the end of the file",
+}
+
+# The order in which expected things are listed: the likeliest first.
+_ORDER = list(_WORDS)
+
+
+def describe_expected(expected: Iterable[str]) -> str:
+    """``{"NAME", "RBRACE"}`` → "a name or `}`"."""
+    words: list[str] = []
+    for name in sorted(set(expected), key=lambda n: (_ORDER.index(n) if n in _ORDER else 99, n)):
+        if name.startswith("__ANON") or name in {"COMMENT"}:
+            continue
+        word = _WORDS.get(name, f"`{name.lower()}`")
+        if word not in words:
+            words.append(word)
+    if "an expression" not in words and {"NAME", "STRING", "NUMBER"} <= set(expected):
+        words = ["an expression"] + [w for w in words if w not in {"a name", "a string", "a number",
+                                                                    "a percentage", "a time of day", "`[`",
+                                                                    "`true`", "`false`", "`none`", "`not`",
+                                                                    "`-`", "`{`"}]
+    if len(words) > 6:
+        words = [*words[:6], "…"]
+    if len(words) <= 1:
+        return words[0] if words else "something else"
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _found(tok: Token) -> str:
+    if tok.type == "$END":
+        return "the end of the file"
+    if tok.type == "STRING":
+        return "a string"
+    if tok.type in {"NUMBER", "PERCENT", "CLOCK"}:
+        return f"`{tok}`"
+    return f"`{tok}`"
+
+
+def _unclosed_brace(text: str, upto: int) -> int | None:
+    """Offset of the innermost ``{`` still open at ``upto`` (strings and comments skipped)."""
+    stack: list[int] = []
+    i, n = 0, min(upto, len(text))
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            nl = text.find("\n", i)
+            i = n if nl == -1 else nl
+            continue
+        if ch == '"':
+            j = i + 1
+            while j < len(text) and text[j] not in '"\n':
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+def _header_tokens(exc: UnexpectedToken) -> list[Token]:
+    """The NAME/STRING tokens shifted just before the error: the block header being read."""
+    ip = getattr(exc, "interactive_parser", None)
+    if ip is None:
+        return []
+    stack = ip.parser_state.value_stack
+    out: list[Token] = []
+    for value in reversed(stack):
+        if isinstance(value, Token) and value.type in {"NAME", "STRING"}:
+            out.append(value)
+        else:
+            break
+    out.reverse()
+    return out
+
+
+def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> None:
+    """Report one syntax error, recognising the catalogue of common mistakes."""
+    text = src.text
+    pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
+    if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+        pos = len(text)
+    char = text[pos] if pos < len(text) else ""
+    line_start = text.rfind("\n", 0, pos) + 1
+    before = text[line_start:pos]
+    token = exc.token if isinstance(exc, UnexpectedToken) else None
+    expected: set[str] = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
+    here = Span(src, pos, min(len(text), pos + max(1, len(token) if token is not None else 1)))
+
+    def report(code: str, message: str, span: Span, label: str, help: str | None,
+               extra: tuple[Label, ...] = ()) -> None:
+        sink.report(code, message, span, label=label, help=help, extra=extra)
+
+    # --- lexical mistakes -------------------------------------------------
+    if char == '"' and (token is None or token.type != "STRING"):
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        report("WV003", "unterminated string", Span(src, pos, end), "this string is never closed",
+               'close it with `"` on the same line; write `\\"` for a quote inside a string')
+        return
+    if char == "'":
+        report("WV017", "strings use double quotes", here, "single quote",
+               "write \"…\" instead of '…'")
+        return
+    if (token is not None and token.type == "$END") or (token is None and char == ""):
+        opened = _unclosed_brace(text, len(text))
+        if opened is not None:
+            eof = Span(src, len(text), len(text))
+            report("WV004", "missing `}`: a block is never closed", Span(src, opened, opened + 1),
+                   "this `{` has no matching `}`", "add `}` where the block ends",
+                   (Label(eof, "the file ends here"),))
+            return
+        report("WV001", f"unexpected end of the file; expected {describe_expected(expected)}",
+               Span(src, len(text), len(text)), "the file ends here", None)
+        return
+    tok_type = token.type if token is not None else ""
+    str(token) if token is not None else char
+
+    # `a: 1` / `"key": 1` / `regions:` — YAML and JSON habits.
+    if char == ":" or tok_type == "COLON":
+        report("WV005", "use `=` to give an attribute a value, not `:`", Span(src, pos, pos + 1),
+               "`:` here", "attributes are written `name = value` (this is not YAML or JSON)")
+        return
+    if char == "-" and before.strip() == "" and (token is None or tok_type == "MINUS"):
+        report("WV006", "YAML-style list item", Span(src, pos, pos + 1), "a list item in YAML style",
+               'lists are written in brackets: `regions = ["us-east-1", "eu-west-1"]`')
+        return
+    if char == "-" and pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        word_start = pos
+        while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] in "_-"):
+            word_start -= 1
+        word_end = pos
+        while word_end < len(text) and (text[word_end].isalnum() or text[word_end] in "_-"):
+            word_end += 1
+        word = text[word_start:word_end]
+        report("WV007", f"`{word}` is not a name: names cannot contain `-`",
+               Span(src, word_start, word_end), "hyphen in a name",
+               f"write `{word.replace('-', '_')}`; a value with hyphens (a region, an id) is a string: "
+               f'"{word}"')
+        return
+    if char in ";" or (char == "," and tok_type in {"", "COMMA"} and "COMMA" not in expected):
+        report("WV016", f"`{char}` is not needed between attributes", Span(src, pos, pos + 1),
+               "remove this", "attributes and blocks need no separators: put each on its own line")
+        return
+    if token is None:
+        report("WV002", f"unexpected character `{char}`", here, "not part of the language here",
+               "names are letters, digits and `_`; values with other characters are strings in \"…\"")
+        return
+
+    # --- reserved words used as names ------------------------------------
+    if str(token) in RESERVED and "NAME" in expected and tok_type != "NAME":
+        report("WV012", f"`{token}` is a reserved word and cannot be used as a name", here,
+               "reserved word", "choose another name; the reserved words are " +
+               ", ".join(f"`{w}`" for w in sorted(RESERVED)))
+        return
+
+    # --- attribute without `=` ------------------------------------------------
+    assert isinstance(exc, UnexpectedToken)
+    header = _header_tokens(exc)
+    if "LBRACE" in expected and tok_type in {"_EQ", "EQUAL", "RBRACE", "LSQB", "NUMBER", "PERCENT",
+                                             "CLOCK", "TRUE", "FALSE", "NONE"} and header:
+        first = header[0]
+        if tok_type in {"_EQ", "EQUAL"} and len(header) >= 3:
+            culprit = header[0]
+            span = Span(src, culprit.start_pos or 0, (culprit.start_pos or 0) + len(culprit))
+            report("WV013", f"missing `=` after `{culprit}`", span, "followed by a value without `=`",
+                   f"write `{culprit} = {header[1]}`")
+            return
+        span = Span(src, first.start_pos or 0, (first.start_pos or 0) + len(first))
+        report("WV013", f"missing `=` after `{first}`", span, "an attribute needs `=`",
+               f"write `{first} = …`; a block needs `{{ … }}` after its labels")
+        return
+
+    # --- missing comma in a list ------------------------------------------
+    if "COMMA" in expected and "RSQB" in expected and tok_type in {"STRING", "NAME", "NUMBER", "PERCENT",
+                                                                   "CLOCK", "LSQB", "TRUE", "FALSE"}:
+        report("WV015", "missing `,` between list items", Span(src, pos, pos), "a `,` is needed here",
+               'separate list items with commas: `["a", "b"]`')
+        return
+
+    # --- a stray closing brace ---------------------------------------------
+    if tok_type == "RBRACE" and _unclosed_brace(text, pos) is None:
+        report("WV001", "unexpected `}`: there is no block to close", here, "no matching `{`",
+               "remove it, or look for a block whose `{` is missing")
+        return
+
+    found = _found(token)
+    report("WV001", f"unexpected {found}; expected {describe_expected(expected)}", here,
+           f"unexpected {found}", None)

@@ -1,0 +1,227 @@
+"""The parser: Lark LALR over ``grammar/wave.lark``, cached, building the typed tree in one pass.
+
+Syntax errors become diagnostics that say what was expected in words a user
+knows; :mod:`wavec.syntax.mistakes` recognises common mistakes (``:`` for
+``=``, YAML habits, hyphens in names, …) and gives each its own message.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..diagnostics import Sink
+from ..source import SourceFile, Span
+from . import tree as t
+from .literals import decode_clock, decode_number, decode_string
+
+_state = threading.local()
+_lark: Lark | None = None
+
+
+def grammar_text() -> str:
+    """The grammar as shipped in the package."""
+    return resources.files("wavec.grammar").joinpath("wave.lark").read_text(encoding="utf-8")
+
+
+def _tok_span(tok: Token) -> Span:
+    start = tok.start_pos or 0
+    return Span(_state.src, start, start + len(tok))
+
+
+def _edge(x: Any, first: bool) -> int:
+    if isinstance(x, Token):
+        return (x.start_pos or 0) + (0 if first else len(x))
+    if isinstance(x, tuple):  # a map key: (text, span)
+        return _edge(x[1], first)
+    span: Span = x if isinstance(x, Span) else x.span
+    return span.start if first else span.end
+
+
+def _cover(*children: Any) -> Span:
+    """The span from the first to the last child (tokens, nodes or spans); ``None`` is skipped."""
+    present = [c for c in children if c is not None]
+    return Span(_state.src, _edge(present[0], True), _edge(present[-1], False))
+
+
+def _ident(tok: Token) -> t.Ident:
+    return t.Ident(str(tok), _tok_span(tok))
+
+
+def _string(tok: Token) -> t.StringLit:
+    return decode_string(_state.src, tok.start_pos or 0, str(tok), _state.sink)
+
+
+@v_args(inline=True)
+class _Build(Transformer[Token, t.Module]):
+    """Lark callbacks → tree nodes (runs inline during the LALR parse)."""
+
+    def start(self, *items: t.Item) -> t.Module:
+        return t.Module(tuple(items), Span(_state.src, 0, len(_state.src.text)))
+
+    def import_stmt(self, kw: Token, path: Token, alias: Token | None = None) -> t.Import:
+        return t.Import(_string(path), _ident(alias) if alias is not None else None, _cover(kw, path, alias))
+
+    def let_stmt(self, kw: Token, name: Token, value: t.Expr) -> t.Let:
+        return t.Let(_ident(name), value, _cover(kw, value))
+
+    def allow_stmt(self, kw: Token, code: Token, reason: Token) -> t.Allow:
+        return t.Allow(_ident(code), _string(reason), _cover(kw, reason))
+
+    def attribute(self, name: Token, value: t.Expr) -> t.Attribute:
+        return t.Attribute(_ident(name), value, _cover(name, value))
+
+    def block(self, kind: Token, *rest: Any) -> t.Block:
+        labels: list[t.Ident | t.StringLit] = []
+        body: list[t.Item] = []
+        for x in rest:
+            if isinstance(x, Token):
+                if x.type == "STRING":
+                    labels.append(_string(x))
+                elif x.type == "NAME":
+                    labels.append(_ident(x))
+            else:
+                body.append(x)
+        return t.Block(_ident(kind), tuple(labels), tuple(body), _cover(kind, rest[-1]))
+
+    # expressions
+    def lambda_expr(self, param: Token, body: t.Expr) -> t.Lambda:
+        return t.Lambda(_ident(param), body, _cover(param, body))
+
+    def _bin(self, op: str, left: t.Expr, right: t.Expr) -> t.Binary:
+        return t.Binary(op, left, right, _cover(left, right))
+
+    def or_op(self, a: t.Expr, b: t.Expr) -> t.Binary:
+        return self._bin("or", a, b)
+
+    def and_op(self, a: t.Expr, b: t.Expr) -> t.Binary:
+        return self._bin("and", a, b)
+
+    def not_op(self, kw: Token, a: t.Expr) -> t.Unary:
+        return t.Unary("not", a, _cover(kw, a))
+
+    def compare(self, a: t.Expr, op: Token, b: t.Expr) -> t.Binary:
+        return self._bin(str(op), a, b)
+
+    def in_op(self, a: t.Expr, b: t.Expr) -> t.Binary:
+        return self._bin("in", a, b)
+
+    def not_in_op(self, a: t.Expr, kw: Token, b: t.Expr) -> t.Binary:
+        return self._bin("not in", a, b)
+
+    def add(self, a: t.Expr, b: t.Expr) -> t.Binary:
+        return self._bin("+", a, b)
+
+    def sub(self, a: t.Expr, op: Token, b: t.Expr) -> t.Binary:
+        return self._bin("-", a, b)
+
+    def mul(self, a: t.Expr, b: t.Expr) -> t.Binary:
+        return self._bin("*", a, b)
+
+    def div(self, a: t.Expr, b: t.Expr) -> t.Binary:
+        return self._bin("/", a, b)
+
+    def neg(self, op: Token, a: t.Expr) -> t.Unary:
+        return t.Unary("-", a, _cover(op, a))
+
+    def getattr(self, obj: t.Expr, name: Token) -> t.GetAttr:
+        return t.GetAttr(obj, _ident(name), _cover(obj, name))
+
+    def index(self, obj: t.Expr, idx: t.Expr, close: Token) -> t.Index:
+        return t.Index(obj, idx, _cover(obj, close))
+
+    def slice(self, obj: t.Expr, start: t.Expr | None, stop: t.Expr | None, close: Token) -> t.Slice:
+        return t.Slice(obj, start, stop, _cover(obj, close))
+
+    def clock_slice(self, obj: t.Expr, tok: Token, close: Token) -> t.Slice:
+        # `waves[10:20]` lexes as a clock; it is a slice with two integer bounds.
+        a, b = str(tok).split(":")
+        s = tok.start_pos or 0
+        start = t.NumberLit(int(a), Span(_state.src, s, s + len(a)))
+        stop = t.NumberLit(int(b), Span(_state.src, s + len(a) + 1, s + len(tok)))
+        return t.Slice(obj, start, stop, _cover(obj, close))
+
+    def call(self, func: Token, *rest: Any) -> t.Call:
+        args = tuple(a for a in rest[:-1] if a is not None)
+        return t.Call(_ident(func), args, _cover(func, rest[-1]))
+
+    def name(self, tok: Token) -> t.NameRef:
+        return t.NameRef(str(tok), _tok_span(tok))
+
+    def string(self, tok: Token) -> t.StringLit:
+        return _string(tok)
+
+    def number(self, tok: Token) -> t.NumberLit | t.DurationLit:
+        return decode_number(_tok_span(tok), str(tok), _state.sink)
+
+    def percent(self, tok: Token) -> t.PercentLit:
+        return t.PercentLit(float(str(tok)[:-1]), _tok_span(tok))
+
+    def clock(self, tok: Token) -> t.ClockLit:
+        return decode_clock(_tok_span(tok), str(tok), _state.sink)
+
+    def true(self, tok: Token) -> t.BoolLit:
+        return t.BoolLit(True, _tok_span(tok))
+
+    def false(self, tok: Token) -> t.BoolLit:
+        return t.BoolLit(False, _tok_span(tok))
+
+    def none(self, tok: Token) -> t.NoneLit:
+        return t.NoneLit(_tok_span(tok))
+
+    def list_expr(self, open_: Token, *rest: Any) -> t.ListExpr:
+        return t.ListExpr(tuple(i for i in rest[:-1] if i is not None), _cover(open_, rest[-1]))
+
+    def map_key(self, tok: Token) -> tuple[str, Span]:
+        if tok.type == "STRING":
+            s = _string(tok)
+            return s.value, s.span
+        return str(tok), _tok_span(tok)
+
+    def map_expr(self, open_: Token, *rest: Any) -> t.MapExpr:
+        parts = rest[:-1]
+        entries = []
+        for i in range(0, len(parts), 2):
+            (key, key_span), value = parts[i], parts[i + 1]
+            entries.append(t.MapEntry(key, key_span, value))
+        return t.MapExpr(tuple(entries), _cover(open_, rest[-1]))
+
+
+def parser() -> Lark:
+    """The shared LALR parser; Lark caches the grammar analysis on disk between runs."""
+    global _lark
+    if _lark is None:
+        _lark = Lark(
+            grammar_text(),
+            parser="lalr",
+            lexer="contextual",
+            maybe_placeholders=True,
+            transformer=_Build(),
+            cache=True,
+        )
+    return _lark
+
+
+def parse(src: SourceFile, sink: Sink) -> t.Module | None:
+    """Parse one file; on a syntax error report it and return ``None``."""
+    _state.src, _state.sink = src, sink
+    try:
+        result = parser().parse(src.text)
+    except UnexpectedInput as exc:
+        from .mistakes import explain_syntax_error
+
+        explain_syntax_error(src, exc, sink)
+        return None
+    except VisitError as exc:  # a bug in a callback: surface it as one, not as a syntax error
+        raise exc.orig_exc from exc
+    finally:
+        _state.src = _state.sink = None
+    assert isinstance(result, t.Module)
+    return result
+
+
+__all__ = ["UnexpectedCharacters", "UnexpectedToken", "grammar_text", "parse", "parser"]

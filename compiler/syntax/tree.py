@@ -1,0 +1,285 @@
+"""The syntax tree: small frozen node classes, each with the span it was parsed from.
+
+The tree is generic in the HCL style (blocks, attributes, ``import``/``let``/
+``allow`` statements, expressions); what a block or attribute *means* is the
+schema's business (:mod:`wavec.semantics.schema`), not the parser's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..source import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    """A name as written, with its span (block types, labels, attribute names)."""
+
+    value: str
+    span: Span
+
+
+# ----------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Interp:
+    """A ``${name}`` inside a string literal."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class StringLit:
+    """A string literal; ``parts`` alternate decoded text and interpolations."""
+
+    parts: tuple[str | Interp, ...]
+    span: Span
+
+    @property
+    def is_plain(self) -> bool:
+        """Whether the string has no interpolation."""
+        return all(isinstance(p, str) for p in self.parts)
+
+    @property
+    def value(self) -> str:
+        """The text with interpolations written back as ``${name}``."""
+        return "".join(p if isinstance(p, str) else "${" + p.name + "}" for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberLit:
+    """An integer or decimal number."""
+
+    value: int | float
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class DurationLit:
+    """A duration such as ``1h30m``, in seconds."""
+
+    seconds: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class PercentLit:
+    """A percentage such as ``0.5%``; ``value`` is the number before ``%``."""
+
+    value: float
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ClockLit:
+    """A time of day ``HH:MM``, in minutes after midnight."""
+
+    minutes: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BoolLit:
+    """``true`` or ``false``."""
+
+    value: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class NoneLit:
+    """``none``."""
+
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class NameRef:
+    """A bare name in an expression."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    """``[a, b, c]``."""
+
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MapEntry:
+    """``key = value`` inside a map; the key was a name or a string."""
+
+    key: str
+    key_span: Span
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class MapExpr:
+    """``{ key = value, … }``."""
+
+    entries: tuple[MapEntry, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class GetAttr:
+    """``obj.name``."""
+
+    obj: Expr
+    name: Ident
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """``obj[index]``."""
+
+    obj: Expr
+    index: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """``obj[start:stop]`` with either bound optional."""
+
+    obj: Expr
+    start: Expr | None
+    stop: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``func(args…)``: a builtin call (policies only)."""
+
+    func: Ident
+    args: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Lambda:
+    """``param => body`` (policies only)."""
+
+    param: Ident
+    body: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    """``-x`` or ``not x``."""
+
+    op: str
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    """A binary operation; ``op`` is one of ``or and == != < <= > >= in not_in + - * /``."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+
+
+Expr = (
+    StringLit
+    | NumberLit
+    | DurationLit
+    | PercentLit
+    | ClockLit
+    | BoolLit
+    | NoneLit
+    | NameRef
+    | ListExpr
+    | MapExpr
+    | GetAttr
+    | Index
+    | Slice
+    | Call
+    | Lambda
+    | Unary
+    | Binary
+)
+
+# ------------------------------------------------------------------ statements
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """``import "path" [as name]``."""
+
+    path: StringLit
+    alias: Ident | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    """``let name = expr``."""
+
+    name: Ident
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Allow:
+    """``allow CODE "reason"``: suppress a rule for the enclosing block."""
+
+    code: Ident
+    reason: StringLit
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """``name = expr``."""
+
+    name: Ident
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """``type label* { body }``; labels are names or strings as written."""
+
+    type: Ident
+    labels: tuple[Ident | StringLit, ...]
+    body: tuple[Item, ...]
+    span: Span
+
+    @property
+    def header(self) -> Span:
+        """The span of ``type label*``: what a diagnostic about the whole block underlines."""
+        end = self.labels[-1].span if self.labels else self.type.span
+        return self.type.span.to(end)
+
+
+Item = Import | Let | Allow | Attribute | Block
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """A parsed file: its top-level items in order."""
+
+    items: tuple[Item, ...]
+    span: Span
+
+
+def label_text(label: Ident | StringLit) -> str:
+    """The text of a block label whether it was written as a name or a string."""
+    return label.value

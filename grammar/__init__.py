@@ -1,0 +1,1 @@
+"""The grammar of the `.wave` language, shipped as package data (``wave.lark``)."""
