@@ -12,7 +12,7 @@ from .diagnostics import Diagnostic, Severity, Sink
 from .semantics import ir
 from .semantics.loader import Loader
 
-__all__ = ["CheckResult", "check", "collect_files", "load_config"]
+__all__ = ["BuildResult", "CheckResult", "build", "check", "collect_files", "load_config", "select_pipeline"]
 
 
 @dataclass
@@ -98,3 +98,60 @@ def apply_config(sink: Sink, config: Config) -> tuple[list[Diagnostic], list[Dia
         level = config.severity.get(d.code)
         kept.append(d.with_severity(level) if level is not None else d)
     return kept, dropped
+
+
+class PipelineChoiceError(Exception):
+    """The file has no pipeline, several and none chosen, or none of the chosen name."""
+
+
+def select_pipeline(result: CheckResult, name: str | None) -> ir.Pipeline:
+    """The pipeline ``name`` of the checked files, or the only one when ``name`` is ``None``."""
+    pipelines = result.pipelines
+    if name is not None:
+        for p in pipelines:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in pipelines) or "none"
+        raise PipelineChoiceError(f"no pipeline named {name!r} (pipelines: {known})")
+    if len(pipelines) == 1:
+        return pipelines[0]
+    if not pipelines:
+        raise PipelineChoiceError("the file defines no pipeline")
+    raise PipelineChoiceError(
+        f"the file defines {len(pipelines)} pipelines ({', '.join(p.name for p in pipelines)}); "
+        "choose one with --pipeline NAME"
+    )
+
+
+@dataclass
+class BuildResult:
+    """The output of ``build`` (``None`` when an error prevented it) and every diagnostic on the way."""
+
+    output: str | None
+    diagnostics: list[Diagnostic]
+    pipeline: ir.Pipeline | None = None
+
+
+def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str | None = None,
+          config: Config | None = None) -> BuildResult:
+    """Check ``path`` and compile one of its pipelines for ``target`` (``codepipeline`` or ``local``).
+
+    Raises :class:`PipelineChoiceError` when the pipeline to build is ambiguous or unknown.
+    """
+    from .graph import build as build_graph
+    from .targets import get_target
+    from .targets.base import BuildOptions
+
+    config = config if config is not None else load_config()
+    result = check([Path(path)], config)
+    if result.errors:
+        return BuildResult(None, result.diagnostics)
+    chosen = select_pipeline(result, pipeline)
+    sink = Sink()
+    graph = build_graph(chosen)
+    output = get_target(target).compile(chosen, graph, BuildOptions(fmt), sink)
+    extra, _ = apply_config(sink, config)
+    diagnostics = sorted(result.diagnostics + extra, key=Diagnostic.sort_key)
+    if any(d.severity is Severity.ERROR for d in extra):
+        output = None
+    return BuildResult(output, diagnostics, chosen)

@@ -20,6 +20,7 @@ from . import __version__
 # Command name → module under wavec.commands; the order is the order of `wavec --help`.
 COMMANDS: dict[str, str] = {
     "check": "check",
+    "build": "build",
     "rules": "rules",
     "explain": "explain",
 }

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import EXAMPLES, run_wavec
-
 from wavec import check
+
+from conftest import EXAMPLES, run_wavec
 
 
 def test_examples_have_no_errors_except_the_missing_policy_module() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..cli import UsageError
 
@@ -53,3 +54,32 @@ def write(text: str) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         pass
+
+
+def print_diagnostics(diagnostics: list[Any]) -> None:
+    """Diagnostics of a command whose stdout is its output (build, plan, graph, run): text on stderr."""
+    from ..render import render_text, use_color
+
+    if diagnostics:
+        sys.stderr.write(render_text(diagnostics, use_color(sys.stderr)) + "\n")
+
+
+def checked_pipeline(args: argparse.Namespace, path: str) -> tuple[Any, list[Any]]:
+    """Check ``path`` and choose the pipeline ``args.pipeline`` (or the only one).
+
+    Returns ``(pipeline, diagnostics)``; ``pipeline`` is ``None`` when the file has errors
+    (the diagnostics say why). An ambiguous choice is a usage error.
+    """
+    from ..api import PipelineChoiceError, check, select_pipeline
+    from ..config import Config
+
+    (p,) = existing_paths([path])
+    config = config_from(args)
+    assert isinstance(config, Config)
+    result = check([p], config)
+    if result.errors:
+        return None, result.diagnostics
+    try:
+        return select_pipeline(result, getattr(args, "pipeline", None)), result.diagnostics
+    except PipelineChoiceError as exc:
+        raise UsageError(str(exc)) from exc

@@ -1,0 +1,49 @@
+"""The interface every compile target implements.
+
+Targets read the IR and the action DAG, never the syntax tree, and never
+re-validate what the front end checked. What a target cannot express is
+reported through :func:`unsupported` as a warning with the target's own code —
+never dropped silently (the sqlglot model: capabilities are declared, gaps are
+collected and reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from ..diagnostics import Label, Severity, Sink
+from ..source import Span
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from ..semantics import ir
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the user asked of ``wavec build``: the output format (``None``: the target's default)."""
+
+    format: str | None = None
+
+
+class Target(Protocol):
+    """A compile target."""
+
+    name: str
+    formats: tuple[str, ...]
+    """Output formats; the first is the default."""
+
+    def compile(self, pipeline: ir.Pipeline, graph: nx.DiGraph[str], options: BuildOptions, sink: Sink) -> str | None:
+        """The output text (deterministic: sorted keys, no timestamps, no absolute paths).
+
+        Report problems to ``sink``; return ``None`` when an error makes output impossible.
+        """
+        ...
+
+
+def unsupported(sink: Sink, code: str, message: str, span: Span | None, *, help: str | None = None,
+                label: str = "not expressible on this target", extra: tuple[Label, ...] = ()) -> None:
+    """Report a feature the target cannot express, as a warning (the default for target gaps)."""
+    sink.report(code, message, span, label=label, help=help, extra=extra, severity=Severity.WARNING)
