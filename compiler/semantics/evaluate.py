@@ -124,8 +124,8 @@ class Evaluator:
             out: Any = ERR if any(i is ERR for i in items) else tuple(items)
         else:
             out = self.coerce(raw, ty, expr.span)
-        if out is not ERR:
-            self.check_vars(out, frozenset(vars_allowed), expr.span, where)
+        if out is not ERR and not self.check_vars(out, frozenset(vars_allowed), expr.span, where):
+            return ERR
         return out
 
     # ------------------------------------------------------------ evaluation
@@ -316,6 +316,17 @@ class Evaluator:
         return out
 
     def _arith(self, expr: t.Binary, ty: schema.Ty | None) -> Any:
+        if expr.op == "-":
+            text = expr.span.file.text
+            minus = text.find("-", expr.left.span.end, expr.right.span.start)
+            line_start = text.rfind("\n", 0, minus) + 1
+            if minus != -1 and not text[line_start:minus].strip():
+                self.sink.report(
+                    "WV006", "YAML-style list item", Span(expr.span.file, minus, minus + 1),
+                    label="a list item in YAML style",
+                    help='lists are written in brackets: `regions = ["us-east-1", "eu-west-1"]`',
+                )
+                return ERR
         if expr.op == "-" and self._hyphenated(expr):
             word = expr.span.text
             self.sink.report(
@@ -326,8 +337,10 @@ class Evaluator:
             )
             return ERR
         left = self.eval(expr.left, ty)
+        if left is ERR:
+            return ERR
         right = self.eval(expr.right, ty)
-        if left is ERR or right is ERR:
+        if right is ERR:
             return ERR
         op = expr.op
         result = _apply(op, left, right)
@@ -467,8 +480,8 @@ class Evaluator:
             return ERR
         return value
 
-    def check_vars(self, value: Any, allowed: frozenset[str], span: Span, where: str) -> None:
-        """Report interpolations not known in this place (``${region}`` in a step, say)."""
+    def check_vars(self, value: Any, allowed: frozenset[str], span: Span, where: str) -> bool:
+        """Report interpolations not known in this place (``${region}`` in a step, say); ``False`` if any."""
         for tpl in _templates(value):
             for part in tpl.parts:
                 if isinstance(part, Var) and part.name not in allowed:
@@ -478,7 +491,8 @@ class Evaluator:
                         label="has no value here",
                         help=f"known {where}: {allowed_text}",
                     )
-                    return
+                    return False
+        return True
 
 
 _ALL_ENUMS = [a.type for b in schema.BLOCKS.values() for a in b.all_attrs() if a.type.enum_members] + [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lark import Token
+from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Label, Sink
@@ -91,9 +91,28 @@ def _found(tok: Token) -> str:
     return f"`{tok}`"
 
 
+def _indent_of(text: str, pos: int) -> int:
+    start = text.rfind("\n", 0, pos) + 1
+    line = text[start:pos]
+    return len(line) - len(line.lstrip(" \t")) if line.strip() == "" else -1
+
+
+def _line_indent(text: str, pos: int) -> int:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", start)
+    line = text[start : len(text) if end == -1 else end]
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _unclosed_brace(text: str, upto: int) -> int | None:
-    """Offset of the innermost ``{`` still open at ``upto`` (strings and comments skipped)."""
+    """Offset of the ``{`` most likely left open at ``upto`` (strings and comments skipped).
+
+    Braces are matched by count, but a ``}`` that stands alone on a line indented less than
+    the line of the ``{`` it closes betrays that an inner block was left open: that ``{`` is
+    the likely culprit, not the outermost one.
+    """
     stack: list[int] = []
+    suspect: int | None = None
     i, n = 0, min(upto, len(text))
     while i < n:
         ch = text[i]
@@ -110,9 +129,14 @@ def _unclosed_brace(text: str, upto: int) -> int | None:
         if ch == "{":
             stack.append(i)
         elif ch == "}" and stack:
-            stack.pop()
+            opened = stack.pop()
+            closing_indent = _indent_of(text, i)
+            if suspect is None and closing_indent != -1 and closing_indent < _line_indent(text, opened):
+                suspect = opened
         i += 1
-    return stack[-1] if stack else None
+    if not stack:
+        return None
+    return suspect if suspect is not None else stack[-1]
 
 
 def _header_tokens(exc: UnexpectedToken) -> list[Token]:
@@ -125,6 +149,9 @@ def _header_tokens(exc: UnexpectedToken) -> list[Token]:
     for value in reversed(stack):
         if isinstance(value, Token) and value.type in {"NAME", "STRING"}:
             out.append(value)
+        elif isinstance(value, Tree) and str(value.data).startswith("__block_star"):
+            # Lark folds the `_label*` repetition into helper trees as it goes.
+            out.extend(reversed([tok for tok in value.scan_values(lambda v: isinstance(v, Token))]))
         else:
             break
     out.reverse()
@@ -143,6 +170,8 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
     token = exc.token if isinstance(exc, UnexpectedToken) else None
     expected: set[str] = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
     here = Span(src, pos, min(len(text), pos + max(1, len(token) if token is not None else 1)))
+    if "$END" in expected and _unclosed_brace(text, pos) is not None:
+        expected.discard("$END")  # inside a block the file cannot end yet
 
     def report(code: str, message: str, span: Span, label: str, help: str | None,
                extra: tuple[Label, ...] = ()) -> None:
@@ -162,7 +191,8 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
     if (token is not None and token.type == "$END") or (token is None and char == ""):
         opened = _unclosed_brace(text, len(text))
         if opened is not None:
-            eof = Span(src, len(text), len(text))
+            last = len(text.rstrip())
+            eof = Span(src, max(0, last - 1), last)
             report("WV004", "missing `}`: a block is never closed", Span(src, opened, opened + 1),
                    "this `{` has no matching `}`", "add `}` where the block ends",
                    (Label(eof, "the file ends here"),))

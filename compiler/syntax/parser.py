@@ -18,6 +18,7 @@ from ..diagnostics import Sink
 from ..source import SourceFile, Span
 from . import tree as t
 from .literals import decode_clock, decode_number, decode_string
+from .mistakes import RESERVED
 
 _state = threading.local()
 _lark: Lark | None = None
@@ -48,7 +49,20 @@ def _cover(*children: Any) -> Span:
     return Span(_state.src, _edge(present[0], True), _edge(present[-1], False))
 
 
+def _reserved(tok: Token) -> None:
+    # The contextual lexer reads a keyword where no keyword can stand as a NAME; the
+    # language reserves them all the same, so that a later grammar change breaks nobody.
+    if str(tok) in RESERVED:
+        _state.sink.report(
+            "WV012", f"`{tok}` is a reserved word and cannot be used as a name", _tok_span(tok),
+            label="reserved word",
+            help="choose another name; the reserved words are " + ", ".join(f"`{w}`" for w in sorted(RESERVED)),
+        )
+
+
 def _ident(tok: Token) -> t.Ident:
+    if tok.type == "NAME":
+        _reserved(tok)
     return t.Ident(str(tok), _tok_span(tok))
 
 
@@ -150,6 +164,7 @@ class _Build(Transformer[Token, t.Module]):
         return t.Call(_ident(func), args, _cover(func, rest[-1]))
 
     def name(self, tok: Token) -> t.NameRef:
+        _reserved(tok)
         return t.NameRef(str(tok), _tok_span(tok))
 
     def string(self, tok: Token) -> t.StringLit:
