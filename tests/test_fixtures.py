@@ -55,8 +55,12 @@ def test_fixture_reports_exactly_what_its_markers_say(
     assert render_text(result.diagnostics) == snapshot
 
 
+# Codes whose inputs are too large for a fixture file are generated in tests/test_limits.py.
+GENERATED = {"WV018", "WV020", "WV127"}
+
+
 def test_every_builtin_front_end_code_has_a_fixture() -> None:
-    covered = {p.name.split("_", 1)[0] for p in FILES}
+    covered = {p.name.split("_", 1)[0] for p in FILES} | GENERATED
     front_end = {c.code for c in CODES}
     assert front_end <= set(registry())
     assert front_end - covered == set()

@@ -89,6 +89,19 @@ CODES: tuple[Code, ...] = (
        "Reports a string in single quotes.",
        "Strings use double quotes.",
        "wave w { regions = ['us-east-1'] }", "wave w { regions = [\"us-east-1\"] }"),
+    _c("WV018", "file too large",
+       "Reports a `.wave` file larger than 16 MiB, without reading further.",
+       "No real pipeline is this large; the limit keeps a pre-commit hook from stalling on a stray file.",
+       "(a 20 MiB generated file)", "(several files, one pipeline each)"),
+    _c("WV019", "nesting too deep",
+       "Reports blocks and expressions nested more than 64 levels deep, `let` values defined through more "
+       "than 64 others, or imports chained through more than 64 modules.",
+       "Such input is generated or broken; bounding it keeps every later step safe and fast.",
+       "let x = [[[[[[[[ … 100 levels … ]]]]]]]]", "let inner = [\"us-east-1\"]\nlet x = [inner]"),
+    _c("WV020", "string too long",
+       "Reports a string literal longer than 65,536 characters.",
+       "Long scripts belong in files of the repository, where they can be reviewed and tested.",
+       "step s { run = \"… 100 KB of shell …\" }", "step s { run = \"./scripts/release.sh\" }"),
     # -------------------------------------------------------- names and types
     _c("WV101", "unknown block",
        "Reports a block type the schema does not allow in this place, with the closest known one.",
@@ -213,6 +226,13 @@ CODES: tuple[Code, ...] = (
        "Reports a region that appears twice in one wave.",
        "The wave would deploy the same target twice.",
        "wave w { regions = [\"us-east-1\", \"us-east-1\"] }", "wave w { regions = [\"us-east-1\"] }", W),
+    _c("WV127", "too many waves, stages, steps or targets",
+       "Reports a pipeline with more than 50,000 waves or 1,000 stages, a stage with more than 1,000 steps, "
+       "or a wave with more than 5,000 targets.",
+       "Such a pipeline cannot be reviewed, and no target can run it; the limits keep every check linear "
+       "and bounded.",
+       "wave everything { regions = all_regions  accounts = every_account }",
+       "wave first { regions = [\"us-east-1\"] }\nwave rest { regions = other_regions }"),
     # ------------------------------------------------------------------ graph
     _c("WV201", "`after` cycle",
        "Reports stages, steps or waves whose `after` lists form a cycle, naming every member of the cycle.",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import Label, Sink
+from ..limits import MAX_DEPTH
 from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
@@ -230,6 +231,10 @@ class Evaluator:
                 "WV123", "`let` values refer to each other in a cycle: " + " → ".join(cycle), span,
                 label="refers back here", help="a `let` must be computable from values defined without it",
             )
+            return ERR
+        if len(scope.evaluating) >= MAX_DEPTH:
+            self.sink.report("WV019", f"`let` values nested deeper than {MAX_DEPTH} levels", span,
+                             label="too deep", help="define long chains of values directly")
             return ERR
         scope.evaluating.append(name)
         try:

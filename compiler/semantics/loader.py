@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..diagnostics import Label, Sink
+from ..limits import MAX_DEPTH, MAX_FILE_BYTES
 from ..source import SourceFile, Span
 from ..syntax import tree as t
 from ..syntax.parser import parse
@@ -59,6 +60,7 @@ class Loader:
         self._done: dict[str, _Loaded] = {}
         self._stack: list[str] = []
         self.sources: dict[str, SourceFile] = {}
+        self._import_span: Span | None = None
 
     # ------------------------------------------------------------- entries
 
@@ -80,6 +82,18 @@ class Loader:
 
     def _load(self, key: str, shown: str, data: bytes, folder: Path | None, root: Path | None
               ) -> ir.Module | None:
+        if len(data) > MAX_FILE_BYTES:
+            src = SourceFile(shown, "", key)
+            self.sink.report("WV018", f"the file is {len(data) // (1024 * 1024)} MiB, more than the limit of "
+                             f"{MAX_FILE_BYTES // (1024 * 1024)} MiB", Span(src, 0, 0), label="too large",
+                             help="split the pipelines into several files")
+            self._done[key] = _Loaded(None, src)
+            return None
+        if len(self._stack) >= MAX_DEPTH:
+            self.sink.report("WV019", f"imports nested deeper than {MAX_DEPTH} modules",
+                             self._import_span or Span(SourceFile(shown, "", key), 0, 0), label="too deep",
+                             help="import what a module needs directly instead of through long chains")
+            return None
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -205,6 +219,7 @@ class Loader:
             return None
         if key in self._done:
             return self._done[key].module
+        self._import_span = span
         return self._load(key, shown, data, folder, root)
 
     def _shown(self, key: str) -> str:

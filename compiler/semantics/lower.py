@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..diagnostics import Label, Sink
+from ..limits import MAX_STAGES, MAX_TARGETS, MAX_WAVES
 from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
@@ -370,6 +371,12 @@ class Lowerer:
                     sb.name, block.header, repo=self._str(sb, "repo"), branch=self._str(sb, "branch", "main")
                     or "main", connection=self._str(sb, "connection"), bucket=self._str(sb, "bucket"),
                     key=self._str(sb, "key"), attr_spans=sb.attr_spans)
+        for kind, limit in (("wave", MAX_WAVES), ("stage", MAX_STAGES)):
+            if len(bodies[kind]) > limit:
+                self.sink.report("WV127", f"pipeline `{body.name}` has {len(bodies[kind])} {kind}s, more than the "
+                                 f"limit of {limit}", bodies[kind][limit].block.header, label="one too many",
+                                 help="split the rollout into several pipelines")
+                return None
         stages = tuple(self._stage(b, i, bodies["stage"]) for i, b in enumerate(bodies["stage"]))
         scope.stage_steps = {}
         default_deploy = next((d for d in deploys if d.name == ""), None)
@@ -409,7 +416,11 @@ class Lowerer:
         scope = self.scope
         scope.stage_steps = {}
         step_bodies: list[Body] = []
-        for block in body.kids("step"):
+        if len(body.kids("step")) > MAX_STAGES:
+            self.sink.report("WV127", f"stage `{body.name}` has {len(body.kids('step'))} steps, more than the "
+                             f"limit of {MAX_STAGES}", body.block.header, label="too many steps",
+                             help="split the stage")
+        for block in body.kids("step")[:MAX_STAGES]:
             sb = read_block(block, schema.BLOCKS["step"], self.sink)
             if sb is None:
                 continue
@@ -480,6 +491,11 @@ class Lowerer:
                 accounts.append(acct)
         targets = tuple(ir.Target(r, a) for r in regions for a in accounts) if accounts else tuple(
             ir.Target(r) for r in regions)
+        if len(targets) > MAX_TARGETS:
+            self.sink.report("WV127", f"wave `{body.name}` has {len(targets)} targets, more than the limit of "
+                             f"{MAX_TARGETS}", body.block.header, label="too many targets",
+                             help="split the wave: waves exist to deploy to few targets at a time")
+            targets = targets[:MAX_TARGETS]
         dv = self._get(body, "deploy")
         deploy = dv.obj if isinstance(dv, Symbol) else default_deploy
         if deploy is None and dv is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..diagnostics import Sink
+from ..limits import MAX_STRING
 from ..source import SourceFile, Span
 from . import tree as t
 
@@ -28,6 +29,13 @@ _UNIT_HINTS = {
 
 def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.StringLit:
     """Decode a quoted string token starting at ``start`` (the opening quote)."""
+    if len(raw) - 2 > MAX_STRING:
+        sink.report(
+            "WV020", f"string of {len(raw) - 2} characters is longer than the limit of {MAX_STRING}",
+            Span(src, start, start + 1), label="this string",
+            help="keep long scripts in files of the repository and run them by name",
+        )
+        return t.StringLit(("",), Span(src, start, start + len(raw)))
     body = raw[1:-1]
     parts: list[str | t.Interp] = []
     buf: list[str] = []

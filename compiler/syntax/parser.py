@@ -236,7 +236,9 @@ def parse(src: SourceFile, sink: Sink) -> t.Module | None:
     finally:
         _state.src = _state.sink = None
     assert isinstance(result, t.Module)
-    return result
+    from .depth import check_depth
+
+    return result if check_depth(result, sink) else None
 
 
 __all__ = ["UnexpectedCharacters", "UnexpectedToken", "grammar_text", "parse", "parser"]
