@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from ..diagnostics import Label, Sink
 from ..source import Span
@@ -211,8 +210,3 @@ def report_duplicate(sink: Sink, kind: str, name: str, span: Span, first: Span) 
     sink.report("WV106", f"{kind} `{name}` is defined twice", span, label="defined again here",
                 extra=(Label(first, "first defined here"),), help=f"rename one of the two {kind}s")
 
-
-def first_or(values: dict[str, Any], key: str, default: Any) -> Any:
-    """``values[key]`` unless missing (``None``) — a small helper for defaults."""
-    v = values.get(key)
-    return default if v is None else v

@@ -250,7 +250,7 @@ class Evaluator:
         if name in members:
             return EnumMember(name)
         want = _ref_kind(ty)
-        if want != "module" and name in self.scope.lets and want is None:
+        if want is None and name in self.scope.lets:
             return self._let(name, ref.span)
         sym = self.scope.find(name, want)
         if sym is not None and (want is None or sym.kind == want or want == "any"):
