@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "build": "build",
     "rules": "rules",
     "explain": "explain",
+    "plan": "plan",
+    "graph": "graph",
 }
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3

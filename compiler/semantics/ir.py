@@ -71,6 +71,7 @@ class Step:
     outputs: tuple[str, ...] = ()
     timeout: Duration = Duration(3600)
     retries: int = 0
+    estimate: Duration | None = None  # None: not written; `wavec plan` uses its documented default
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
@@ -148,6 +149,7 @@ class DeployProfile:
     span: Span
     providers: tuple[Provider, ...] = ()
     role: Template | None = None
+    estimate: Duration | None = None  # None: not written; `wavec plan` uses its documented default
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
     def provider(self, kind: str) -> Provider | None:

@@ -297,7 +297,13 @@ class Lowerer:
                 help="add one of `cloudformation { … }`, `codedeploy { … }`, `ecs { … }`, `local { … }`",
             )
         return ir.DeployProfile(body.name, body.block.header, providers=tuple(providers),
-                                role=self._tpl(body, "role", TARGET_VARS), attr_spans=body.attr_spans)
+                                role=self._tpl(body, "role", TARGET_VARS), estimate=self._estimate(body),
+                                attr_spans=body.attr_spans)
+
+    def _estimate(self, body: Body) -> Duration | None:
+        """The optional ``estimate`` (a duration of zero or more), ``None`` when not written."""
+        value = self._duration(body, "estimate", Duration(-1))
+        return None if value.seconds < 0 else value
 
     def _provider(self, kind: str, pb: Body) -> ir.Provider | None:
         spans = pb.attr_spans
@@ -460,7 +466,8 @@ class Lowerer:
             env=tuple(env_v.items()) if env_v not in (None, ERR) else (),
             outputs=self._plain_list(body, "outputs"),
             timeout=self._duration(body, "timeout", Duration(3600), positive=True),
-            retries=self._int(body, "retries", 0, 0), allows=body.allows, attr_spans=body.attr_spans,
+            retries=self._int(body, "retries", 0, 0), estimate=self._estimate(body), allows=body.allows,
+            attr_spans=body.attr_spans,
         )
 
     def _wave(self, body: Body, index: int, siblings: list[Body],

@@ -239,6 +239,8 @@ BLOCKS: dict[str, Block] = {
                 Attr("outputs", list_of(STRING), "file globs this step produces", default="[]"),
                 Attr("timeout", DURATION, "time limit", default="1h"),
                 Attr("retries", INT, "how often a failed step is retried", default="0"),
+                Attr("estimate", DURATION, "how long the step usually takes, for `wavec plan`'s timeline",
+                     default="10m"),
             ),
         ),
         Block(
@@ -246,7 +248,11 @@ BLOCKS: dict[str, Block] = {
             "How a wave deploys one target (a region × account); the unnamed profile is the default.",
             labels=("NAME",),
             optional_labels=1,
-            attrs=(Attr("role", STRING, _ROLE_DOC),),
+            attrs=(
+                Attr("role", STRING, _ROLE_DOC),
+                Attr("estimate", DURATION, "how long deploying one target usually takes, for `wavec plan`'s "
+                     "timeline", default="15m"),
+            ),
             children=tuple(Child(p, 0, 1) for p in DEPLOY_PROVIDERS),
         ),
         Block(

@@ -1,0 +1,83 @@
+"""Feasibility findings (WV250–WV256): windows that never open or never overlap, bakes that outlast
+their windows, cron expressions wavec cannot evaluate, targets never fully deployed, estimates over timeouts.
+
+Reported into a :class:`~wavec.diagnostics.Sink` by ``wavec plan``; weights (WV254) are reported where
+they are read, in :mod:`wavec.analysis.weights`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..diagnostics import Sink
+from ..semantics import ir
+from ..syntax.literals import format_duration
+from ..windows import DEFAULT_HORIZON, CronError, longest_opening, next_open, next_open_all
+from .cron import parse_cron
+from .exposure import Exposure
+
+
+def _fmt(seconds: float) -> str:
+    return format_duration(int(seconds))
+
+
+def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure | None = None) -> None:
+    """Report every feasibility finding of ``pipeline`` for a rollout starting at ``start``."""
+    bad_cron: set[str] = set()
+    never: set[str] = set()
+    seen: set[tuple[str, int]] = set()
+    for wave in pipeline.waves:
+        for w in wave.windows:
+            key = (w.name, w.span.start)
+            if key in seen:
+                continue
+            seen.add(key)
+            if w.cron is not None:
+                try:
+                    parse_cron(w.cron)
+                except CronError as exc:
+                    bad_cron.add(w.name)
+                    sink.report("WV253", f"window `{w.name}`: cron \"{w.cron}\" cannot be evaluated: {exc}",
+                                w.attr_spans.get("cron", w.span), label="not understood",
+                                help="the plan treats this window as always open; see docs/plan.md for the "
+                                     "cron forms wavec evaluates")
+                    continue
+            if next_open(w, start) is None:
+                never.add(w.name)
+                sink.report("WV250", f"window `{w.name}` never opens in the {DEFAULT_HORIZON.days} days after "
+                            f"{start:%Y-%m-%d}", w.span, label="never open",
+                            help=f"wave `{wave.name}` (and every wave after it) could never start; check the "
+                                 "window's days, hours or cron")
+    for wave in pipeline.waves:
+        usable = [w for w in wave.windows if w.name not in bad_cron]
+        if len(usable) > 1 and not any(w.name in never for w in usable) and next_open_all(usable, start) is None:
+            names = ", ".join(f"`{w.name}`" for w in usable)
+            sink.report("WV252", f"the windows of wave `{wave.name}` ({names}) are never open at the same time",
+                        wave.attr_spans.get("windows", wave.span), label="no common opening",
+                        help="a wave starts only when all its windows are open; keep one window or make "
+                             "them overlap")
+        if wave.bake.seconds:
+            for w in usable:
+                if w.name in never:
+                    continue
+                longest = longest_opening(w, start)
+                if longest is not None and longest < timedelta(seconds=wave.bake.seconds):
+                    sink.report(
+                        "WV251", f"wave `{wave.name}` bakes {wave.bake} but window `{w.name}` is open at most "
+                        f"{_fmt(longest.total_seconds())} at a time", wave.attr_spans.get("bake", wave.span),
+                        label="longer than the window",
+                        help="the end of the bake falls outside the window, when nobody may be watching; "
+                             "shorten the bake or widen the window")
+    for stage in pipeline.stages:
+        for step in stage.steps:
+            if step.estimate is not None and step.estimate.seconds > step.timeout.seconds:
+                sink.report("WV256", f"step `{step.name}` of stage `{stage.name}` is estimated at {step.estimate} "
+                            f"but times out after {step.timeout}", step.attr_spans.get("estimate", step.span),
+                            label="longer than `timeout`", help="raise `timeout` or correct `estimate`")
+    if exposure is not None:
+        for wave, target, e in exposure.unfinished_targets():
+            sink.report("WV255", f"target {target} never reaches 100% exposure: wave `{wave.name}` is the last "
+                        f"to deploy it, at {e * 100:g}%", wave.attr_spans.get("exposure", wave.span),
+                        label="the last wave of this target",
+                        help=f"add a wave that deploys {target} fully, or ignore WV255 if it is a permanent "
+                             "canary")

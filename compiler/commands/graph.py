@@ -1,0 +1,33 @@
+"""Print the action DAG of a pipeline: Graphviz DOT, Mermaid, or networkx node-link JSON.
+
+Node ids are the stable ids every target uses (stage:build:step:compile, wave:onebox:deploy:us-east-1,
+wave:onebox:bake); nodes carry their kind, stage/step or wave/region/account/batch, and the estimated
+duration used by `wavec plan`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_config_option, checked_pipeline, print_diagnostics, write
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``wavec graph``."""
+    parser.add_argument("file", metavar="FILE", help="the .wave file")
+    parser.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot",
+                        help="dot (default), mermaid, or json (networkx node-link data)")
+    parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to show when the file has several")
+    add_config_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the DAG and print it."""
+    from ..report.graph_formats import render
+
+    pipeline, diagnostics = checked_pipeline(args, args.file)
+    print_diagnostics(diagnostics)
+    if pipeline is None:
+        return 1
+    write(render(pipeline, args.format))
+    return 0

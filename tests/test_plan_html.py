@@ -1,0 +1,53 @@
+"""The HTML page in a real headless Chromium: it renders, and the screenshot is not blank."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import run_wavec
+
+FIXTURE = "tests/fixtures/plan/rollout.wave"
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.mark.skipif(chromium() is None, reason="no chromium found on PATH (.ci/run installs Debian's `chromium`)")
+def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
+    Image = pytest.importorskip("PIL.Image", reason="Pillow (test extra) reads the screenshot")
+    page = tmp_path / "plan.html"
+    proc = run_wavec("plan", FIXTURE, "--start", "2024-03-08T15:00", "--html", str(page))
+    assert proc.returncode == 0, proc.stderr
+    shot = tmp_path / "shot.png"
+    browser = chromium()
+    assert browser is not None
+    run = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1280,900",
+         f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
+    with Image.open(shot) as img:
+        rgb = img.convert("RGB")
+        assert rgb.size == (1280, 900)
+        colors = rgb.getcolors(maxcolors=1 << 20) or []
+        # not blank: many distinct colours, and the chart colours are there in quantity
+        assert len(colors) > 50
+        count = {c: n for n, c in colors}
+        bake, deploy, curve = (242, 163, 58), (47, 127, 216), (192, 57, 43)
+        assert count.get(bake, 0) > 200, "the bake bars are missing"
+        assert count.get(deploy, 0) > 40, "the deploy bars are missing"
+        assert count.get(curve, 0) > 200, "the exposure curve is missing"
+        white = count.get((255, 255, 255), 0)
+        assert white < 0.97 * 1280 * 900
