@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "explain": "explain",
     "plan": "plan",
     "graph": "graph",
+    "deploy": "deploy",
 }
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
