@@ -81,13 +81,6 @@ CODES: tuple[Code, ...] = (
        "`outputs`.",
        'template = "build::infra.yaml"   # no stage `build` has outputs',
        'template = "source::infra.yaml"'),
-    _c("WV912", "source incomplete for CodePipeline",
-       "Reports a `github`/`gitlab`/`bitbucket` source without `connection` or `repo`, a `codecommit` source "
-       "without `repo`, or an `s3` source without `bucket` and `key`.",
-       "CodePipeline's source action needs them (`ConnectionArn`, `FullRepositoryId`, `RepositoryName`, "
-       "`S3Bucket`, `S3ObjectKey`).",
-       'source github { repo = "acme/app" }',
-       'source github { repo = "acme/app"  connection = "arn:aws:codeconnections:…" }'),
     _c("WV913", "bake out of range",
        "Reports a bake longer than CodePipeline's rule limit (86400 minutes).",
        "The bake becomes the `WaitTime` of the CloudWatchAlarm rules, in minutes.",
@@ -173,9 +166,4 @@ CODES: tuple[Code, ...] = (
        "hours, or a window crossing midnight on some days only); the window is narrowed to what it can express.",
        "A `DeploymentWindow` rule holds one cron expression, and the rules of a condition must all pass.",
        "window w { days = [mon]  hours = [09:30, 17:00] }", "window w { days = [mon]  hours = [10:00, 17:00] }", W),
-    _c("WV939", "`run` not used with `project`",
-       "Reports a step with both `project` and `run` on the CodePipeline target: the CodeBuild project runs its "
-       "own buildspec, not `run`.",
-       "The commands in `run` would never run.",
-       "step s { project = \"app-build\"  run = \"make\" }", "step s { project = \"app-build\" }", W),
 )

@@ -38,7 +38,8 @@ def request_for(pipeline: ir.Pipeline, sink: Sink) -> dict[str, Any] | None:
     if not failed:
         problems = model_problems(request)
         for problem in problems[:10]:
-            local.report("WV919", f"pipeline `{pipeline.name}`: the CodePipeline API would reject {problem}",
+            local.report("WV919", f"pipeline `{pipeline.name}`: the CodePipeline API would reject the request: "
+                         f"{problem}",
                          pipeline.span.head(), label="in the request built from this pipeline",
                          help="change the value the message names", severity=Severity.ERROR)
         failed = bool(problems)

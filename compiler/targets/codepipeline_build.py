@@ -238,22 +238,16 @@ def _artifact_stores(ctx: Context) -> JSON:
 
 
 def _source_stage(ctx: Context, source: ir.Source, name: str) -> JSON:
-    missing: list[str] = []
+    # The front end requires every attribute a source type needs (WV105), so they are all set here.
+    config: dict[str, str]
     if source.type in ("github", "gitlab", "bitbucket"):
-        missing = [a for a in ("repo", "connection") if getattr(source, a) is None]
         provider = "CodeStarSourceConnection"
         config = {"ConnectionArn": source.connection or "", "FullRepositoryId": source.repo or "",
                   "BranchName": source.branch}
     elif source.type == "codecommit":
-        missing = [a for a in ("repo",) if source.repo is None]
         provider, config = "CodeCommit", {"RepositoryName": source.repo or "", "BranchName": source.branch}
     else:
-        missing = [a for a in ("bucket", "key") if getattr(source, a) is None]
         provider, config = "S3", {"S3Bucket": source.bucket or "", "S3ObjectKey": source.key or ""}
-    if missing:
-        ctx.error("WV912", f"`{source.type}` source lacks {' and '.join(f'`{m}`' for m in missing)}, which "
-                  f"CodePipeline's {provider} source action needs", source.span.head(), label="incomplete source",
-                  help=f"add {', '.join(f'`{m} = …`' for m in missing)}")
     ctx.check_config("source", config, source.span.head())
     action = {
         "name": "Source",
@@ -378,9 +372,6 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
     ctx.check_name("action", step.name, step.span.head())
     art = ctx.step_output.get((stage.name, step.name))
     if step.project is not None:
-        if step.run:
-            ctx.warn("WV939", f"{what}: `run` is not used, the CodeBuild project `{step.project}` runs its own "
-                     "buildspec", spans.get("run"), help="remove `run`, or remove `project` to run the commands")
         config = {"ProjectName": step.project}
         if len(inputs) > 1:
             config["PrimarySource"] = SOURCE_ARTIFACT
