@@ -272,7 +272,10 @@ def _window_rule(ctx: Context, window: ir.Window) -> JSON:
 def window_cron(ctx: Context, window: ir.Window) -> str:
     """The window as one CodePipeline cron expression (seconds minutes hours day-of-month month weekday year)."""
     if window.cron is not None:
-        return window.cron
+        # `.wave` crons are `min hour day-of-month month day-of-week [year]` (checked by the front end); the
+        # DeploymentWindow rule's cron starts with a seconds field that only takes `*`, and its year is optional.
+        fields = window.cron.split()
+        return " ".join(["*", *fields, *(["*"] if len(fields) == 5 else [])])
     days = [d for d in _WEEK if d in window.days]
     start, end = (window.hours[0].minutes, window.hours[1].minutes) if window.hours else (0, 24 * 60)
     end = 24 * 60 if end == _END_OF_DAY else end

@@ -1,0 +1,204 @@
+"""One test per row of the CodePipeline mapping table (docs/codepipeline.md), on tests/fixtures/codepipeline/."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from test_codepipeline_support import request
+
+from conftest import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures" / "codepipeline"
+CW = {"category": "Rule", "owner": "AWS", "provider": "CloudWatchAlarm", "version": "1"}
+
+
+@pytest.fixture(scope="module")
+def orders() -> dict[str, Any]:
+    pipeline: dict[str, Any] = request(FIXTURES / "mapping.wave")["pipeline"]
+    return pipeline
+
+
+@pytest.fixture(scope="module")
+def checkout() -> dict[str, Any]:
+    pipeline: dict[str, Any] = request(FIXTURES / "checkout_no_policy.wave")["pipeline"]
+    return pipeline
+
+
+def stage(p: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(s for s in p["stages"] if s["name"] == name)
+    return found
+
+
+def action(s: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(a for a in s["actions"] if a["name"] == name)
+    return found
+
+
+def test_pipeline_row(orders: dict[str, Any]) -> None:
+    assert orders["pipelineType"] == "V2"
+    assert orders["executionMode"] == "QUEUED"
+    assert orders["roleArn"] == "arn:aws:iam::111122223333:role/orders-pipeline"
+    # One artifact store per region used by any action: the pipeline's own plus every deploy region.
+    assert orders["artifactStores"] == {r: {"type": "S3", "location": f"orders-artifacts-{r}"} for r in (
+        "us-east-1", "eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-2")}
+
+
+def test_source_row(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
+    first = orders["stages"][0]
+    assert first["name"] == "Source"
+    (src,) = first["actions"]
+    assert src["actionTypeId"] == {"category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1"}
+    assert src["configuration"] == {"RepositoryName": "orders", "BranchName": "release"}
+    assert src["outputArtifacts"] == [{"name": "source"}] and src["namespace"] == "SourceVariables"
+    (gh,) = checkout["stages"][0]["actions"]
+    assert gh["actionTypeId"]["provider"] == "CodeStarSourceConnection"
+    assert gh["configuration"]["FullRepositoryId"] == "acme/checkout"
+    assert gh["configuration"]["ConnectionArn"].startswith("arn:aws:codeconnections:")
+
+
+def test_stage_row_run_order_is_topological_level_environment_first_and_last(orders: dict[str, Any]) -> None:
+    sandbox = stage(orders, "sandbox")
+    order = {a["name"]: a["runOrder"] for a in sandbox["actions"]}
+    assert order == {"environment-create": 1, "unit": 2, "e2e": 3, "smoke": 4, "environment-destroy": 5}
+    assert action(sandbox, "environment-create")["environmentVariables"] == [
+        {"name": "WAVE_REGION", "value": "us-west-2", "type": "PLAINTEXT"}]
+    build = stage(orders, "build")
+    assert {a["name"]: a["runOrder"] for a in build["actions"]} == {"compile": 1, "lint": 1}  # parallel steps
+
+
+def test_step_row_commands_and_codebuild(orders: dict[str, Any]) -> None:
+    build = stage(orders, "build")
+    compile_ = action(build, "compile")
+    assert compile_["actionTypeId"] == {"category": "Compute", "owner": "AWS", "provider": "Commands",
+                                        "version": "1"}
+    assert compile_["commands"] == ["make build", "echo #{SourceVariables.CommitId} > dist/VERSION"]
+    assert compile_["outputArtifacts"] == [{"name": "build", "files": ["dist/**"]}]
+    lint = action(build, "lint")
+    assert lint["actionTypeId"] == {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}
+    assert lint["configuration"]["ProjectName"] == "orders-lint"
+    assert json.loads(lint["configuration"]["EnvironmentVariables"]) == [
+        {"name": "STRICT", "type": "PLAINTEXT", "value": "1"}, {"name": "STAGE", "type": "PLAINTEXT",
+                                                                "value": "build"}]
+
+
+def test_wave_row_one_stage_per_wave_parallel_batches(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
+    assert [s["name"] for s in orders["stages"]] == [
+        "Source", "build", "sandbox", "wave-canary", "wave-accounts", "wave-workers", "wave-web"]
+    rest = stage(checkout, "wave-rest")  # 5 regions, parallel = 2
+    assert [(a["region"], a["runOrder"]) for a in rest["actions"]] == [
+        ("eu-central-1", 1), ("ap-northeast-1", 1), ("ap-southeast-2", 2), ("sa-east-1", 2), ("ca-central-1", 3)]
+
+
+def test_accounts_times_regions_give_actions_with_roles(orders: dict[str, Any]) -> None:
+    wave = stage(orders, "wave-accounts")
+    assert [(a["name"], a["region"], a["roleArn"], a["runOrder"]) for a in wave["actions"]] == [
+        ("deploy-eu-west-1-111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/orders-deployer", 1),
+        ("deploy-eu-west-1-444455556666", "eu-west-1", "arn:aws:iam::444455556666:role/orders-deployer", 1),
+        ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 2),
+        ("deploy-eu-central-1-444455556666", "eu-central-1", "arn:aws:iam::444455556666:role/orders-deployer", 2),
+    ]
+
+
+def test_cloudformation_deploy_row(orders: dict[str, Any]) -> None:
+    deploy = action(stage(orders, "wave-canary"), "deploy-us-east-1")
+    assert deploy["actionTypeId"] == {"category": "Deploy", "owner": "AWS", "provider": "CloudFormation",
+                                      "version": "1"}
+    config = deploy["configuration"]
+    assert config["ActionMode"] == "CREATE_UPDATE"
+    assert config["StackName"] == "orders-us-east-1"
+    assert config["TemplatePath"] == "build::dist/orders.yaml"
+    assert config["Capabilities"] == "CAPABILITY_IAM,CAPABILITY_NAMED_IAM"
+    assert json.loads(config["ParameterOverrides"]) == {"Region": "us-east-1",
+                                                        "Release": "#{codepipeline.PipelineExecutionId}"}
+    assert config["RoleArn"] == "arn:aws:iam::111122223333:role/orders-cfn"
+    assert deploy["inputArtifacts"] == [{"name": "build"}]
+
+
+def test_codedeploy_and_ecs_rows(orders: dict[str, Any]) -> None:
+    cd = action(stage(orders, "wave-workers"), "deploy-us-west-2")
+    assert cd["actionTypeId"]["provider"] == "CodeDeploy"
+    assert cd["configuration"] == {"ApplicationName": "orders-workers", "DeploymentGroupName": "workers-us-west-2"}
+    ecs = action(stage(orders, "wave-web"), "deploy-ap-southeast-2")
+    assert ecs["actionTypeId"]["provider"] == "ECS"
+    assert ecs["configuration"] == {"ClusterName": "orders-ap-southeast-2", "ServiceName": "web",
+                                    "FileName": "imagedefinitions.json"}
+
+
+def test_alarms_and_bake_row_wait_time_in_minutes_per_region(orders: dict[str, Any]) -> None:
+    wave = stage(orders, "wave-accounts")  # bake = 1h
+    (cond,) = wave["onSuccess"]["conditions"]
+    assert cond["result"] == "ROLLBACK"
+    assert [(r["name"], r["region"], r["ruleTypeId"], r["configuration"]) for r in cond["rules"]] == [
+        ("alarms-eu-west-1", "eu-west-1", CW, {"AlarmName": "orders-5xx-eu-west-1,orders-latency-eu-west-1",
+                                               "AlarmStates": "ALARM", "WaitTime": "60"}),
+        ("alarms-eu-central-1", "eu-central-1", CW, {
+            "AlarmName": "orders-5xx-eu-central-1,orders-latency-eu-central-1", "AlarmStates": "ALARM",
+            "WaitTime": "60"}),
+    ]
+    canary = stage(orders, "wave-canary")  # bake = 30m
+    assert canary["onSuccess"]["conditions"][0]["rules"][0]["configuration"]["WaitTime"] == "30"
+
+
+def test_on_breach_row(orders: dict[str, Any]) -> None:
+    assert stage(orders, "wave-canary")["onFailure"] == {"result": "ROLLBACK"}
+    workers = stage(orders, "wave-workers")  # on_breach = halt
+    assert workers["onSuccess"]["conditions"][0]["result"] == "FAIL"
+    assert "onFailure" not in workers  # a failed stage stops the pipeline: CodePipeline's default
+    assert "onSuccess" not in stage(orders, "wave-web") and "onFailure" not in stage(orders, "wave-web")
+
+
+def test_check_row_is_a_commands_rule(orders: dict[str, Any]) -> None:
+    rules = stage(orders, "wave-workers")["onSuccess"]["conditions"][0]["rules"]
+    check = next(r for r in rules if r["name"] == "check-careful-us-west-2")
+    assert check["ruleTypeId"] == {"category": "Rule", "owner": "AWS", "provider": "Commands", "version": "1"}
+    assert check["commands"] == ["./smoke.sh us-west-2"]
+
+
+def test_approval_row_manual_action_before_deploys(orders: dict[str, Any]) -> None:
+    workers = stage(orders, "wave-workers")
+    approval, deploy = workers["actions"]
+    assert approval["actionTypeId"] == {"category": "Approval", "owner": "AWS", "provider": "Manual",
+                                        "version": "1"}
+    assert (approval["runOrder"], deploy["runOrder"]) == (1, 2)
+
+
+def test_window_row_deployment_window_rule(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
+    def window(stage_: dict[str, Any]) -> dict[str, Any]:
+        (cond,) = stage_["beforeEntry"]["conditions"]
+        assert cond["result"] == "FAIL"
+        rule: dict[str, Any] = cond["rules"][0]
+        assert rule["ruleTypeId"] == {**CW, "provider": "DeploymentWindow"}
+        return rule["configuration"]
+
+    assert window(stage(orders, "wave-canary")) == {"Cron": "* * 9-15 ? * MON,TUE,WED,THU *",
+                                                    "TimeZone": "Europe/Berlin"}
+    assert window(stage(orders, "wave-accounts")) == {"Cron": "* * 22-23,0-5 ? * SUN,MON,TUE,WED,THU,FRI,SAT *",
+                                                      "TimeZone": "UTC"}
+    assert window(stage(orders, "wave-workers")) == {"Cron": "* * 10-14 ? * MON-FRI *", "TimeZone": "UTC"}
+    assert window(stage(checkout, "wave-onebox")) == {"Cron": "* * 9-16 ? * MON,TUE,WED,THU,FRI *",
+                                                      "TimeZone": "UTC"}
+
+
+def test_blockers_row_cloudwatch_rule_per_region_in_entry(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
+    rules = stage(orders, "wave-accounts")["beforeEntry"]["conditions"][0]["rules"]
+    assert [(r["name"], r.get("region"), r["configuration"].get("AlarmName")) for r in rules[1:]] == [
+        ("blockers-eu-west-1", "eu-west-1", "orders-sev2-eu-west-1"),
+        ("blockers-eu-central-1", "eu-central-1", "orders-sev2-eu-central-1")]
+    # checkout's `rest` wave: window + 5 regions > 5 rules; the last regions are checked by one Commands rule.
+    rest = stage(checkout, "wave-rest")["beforeEntry"]["conditions"][0]["rules"]
+    assert len(rest) == 5
+    assert [r.get("region") for r in rest[1:4]] == ["eu-central-1", "ap-northeast-1", "ap-southeast-2"]
+    folded = rest[4]
+    assert folded["ruleTypeId"]["provider"] == "Commands"
+    assert [c.split("--region ")[1].split()[0] for c in folded["commands"]] == ["sa-east-1", "ca-central-1"]
+    assert "checkout-sev2-open-sa-east-1" in folded["commands"][0]
+
+
+def test_runtime_variables_row(orders: dict[str, Any]) -> None:
+    sandbox = stage(orders, "sandbox")
+    assert action(sandbox, "environment-create")["commands"] == [
+        "./sandbox.sh up sbx-#{codepipeline.PipelineExecutionId}"]
+    assert action(sandbox, "e2e")["commands"] == ["make e2e SANDBOX=sbx-#{codepipeline.PipelineExecutionId}"]
+    assert "#{SourceVariables.CommitId}" in action(stage(orders, "build"), "compile")["commands"][1]
