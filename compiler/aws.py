@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AwsError", "DeployResult", "deploy", "diff_text"]
+__all__ = ["AwsError", "DeployResult", "deploy", "diff_text", "normalize"]
 
 MAX_ATTEMPTS = 5
 
@@ -55,9 +55,24 @@ def _client(region: str, endpoint_url: str | None, profile: str | None) -> Any:
     return session.client("codepipeline", endpoint_url=endpoint_url, config=config)
 
 
+def normalize(value: Any) -> Any:
+    """A declaration as the service means it: empty lists and maps dropped.
+
+    GetPipeline returns ``inputArtifacts: []``, ``configuration: {}`` and the like for what
+    was not given; the diff must not show those as changes.
+    """
+    if isinstance(value, dict):
+        out = {k: normalize(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in ([], {})}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value
+
+
 def _comparable(pipeline: dict[str, Any]) -> dict[str, Any]:
-    """The declaration without what the service adds on its own (``version``)."""
-    return {k: v for k, v in pipeline.items() if k != "version"}
+    """The declaration without what the service adds on its own (``version``, empty fields)."""
+    result: dict[str, Any] = normalize({k: v for k, v in pipeline.items() if k != "version"})
+    return result
 
 
 def diff_text(live: dict[str, Any] | None, desired: dict[str, Any], name: str) -> str:
