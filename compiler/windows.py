@@ -3,7 +3,7 @@
 A window is either ``days`` × ``hours`` (``[from, to)``, wall-clock times in the
 window's ``timezone``; ``to`` earlier than ``from`` means the opening runs past
 midnight into the next day) or a CodePipeline-style ``cron`` expression (see
-:mod:`wavec.analysis.cron`): then the window is open during every minute the
+:mod:`wavec.cron`): then the window is open during every minute the
 expression matches.
 
 Everything here works on *local calendar days*: each day that opens yields an
@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .analysis.cron import Cron, CronError, parse_cron
+from .cron import Cron, CronError, parse_cron
 from .semantics import ir
 
 __all__ = [

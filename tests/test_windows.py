@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wavec.analysis.cron import CronError, parse_cron
+from wavec.cron import CronError, parse_cron
 from wavec.semantics import ir
 from wavec.semantics.values import Clock
 from wavec.source import SourceFile, Span

@@ -65,7 +65,7 @@ def _usable(windows: tuple[ir.Window, ...], unsupported: list[str]) -> list[ir.W
     out = []
     for w in windows:
         if w.cron is not None:
-            from .cron import parse_cron
+            from ..cron import parse_cron
 
             try:
                 parse_cron(w.cron)

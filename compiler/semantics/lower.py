@@ -265,11 +265,8 @@ class Lowerer:
             self.sink.report("WV120", f"window `{body.name}` sets both `cron` and `days`/`hours`",
                              self._span(body, "cron"), label="choose one",
                              help="a window is either `cron = \"…\"` or `days` with `hours`")
-        if cron is not None and len(cron.split()) not in (5, 6):
-            self.sink.report("WV120", f"`{cron}` is not a cron expression", self._span(body, "cron"),
-                             label="expected 5 or 6 fields",
-                             help='CodePipeline cron has the fields `min hour day-of-month month day-of-week '
-                                  '[year]`, such as "0 9 ? * MON-FRI *"')
+        if cron is not None:
+            cron = self._cron(cron, self._span(body, "cron"))
         tz = self._str(body, "timezone", "UTC") or "UTC"
         if "timezone" in body.attrs and not is_timezone(tz):
             self.sink.report(
@@ -280,6 +277,31 @@ class Lowerer:
             tz = "UTC"
         return ir.Window(body.name, body.block.header, days=days, hours=hours, cron=cron, timezone=tz,
                          attr_spans=body.attr_spans)
+
+    def _cron(self, text: str, span: Span) -> str | None:
+        """Check a window's cron (CodePipeline's DeploymentWindow form) and normalise it to 7 fields."""
+        from ..cron import CronError, CronUnsupported, parse_cron
+
+        fields = text.split()
+        if len(fields) not in (6, 7) or fields[0] != "*":
+            problem = f"expected 6 or 7 fields starting with the seconds field `*`, found {len(fields)}" + (
+                f" starting with `{fields[0]}`" if fields and fields[0] != "*" else "")
+        else:
+            normal = " ".join(fields if len(fields) == 7 else [*fields, "*"])
+            try:
+                parse_cron(normal)
+            except CronUnsupported:
+                return normal  # valid for CodePipeline; `wavec plan` says it cannot evaluate it (WV253)
+            except CronError as exc:
+                problem = str(exc)
+            else:
+                return normal
+        self.sink.report(
+            "WV120", f'"{text}" is not a CodePipeline cron expression: {problem}', span, label="invalid cron",
+            help='the fields are `seconds minutes hours day-of-month month day-of-week [year]`, seconds always '
+                 '`*`, `?` in one of the day fields: "* * 9-16 ? * MON-FRI *" is open 09:00–17:00 on weekdays',
+        )
+        return None
 
     def _deploy(self, body: Body) -> ir.DeployProfile:
         providers: list[ir.Provider] = []

@@ -325,7 +325,9 @@ BLOCKS: dict[str, Block] = {
             attrs=(
                 Attr("days", list_of(enum(*DAYS)), "days the window is open", required_unless=("cron",)),
                 Attr("hours", list_of(CLOCK), "`[from, to)`, two clocks", required_unless=("cron",)),
-                Attr("cron", STRING, "a CodePipeline-style cron expression instead of days/hours"),
+                Attr("cron", STRING, "instead of days/hours, CodePipeline's DeploymentWindow cron: `seconds "
+                     "minutes hours day-of-month month day-of-week [year]` (seconds `*`); the window is open "
+                     "during every minute it matches"),
                 Attr("timezone", STRING, "IANA time zone, validated against the tz database",
                      default='"UTC"'),
             ),

@@ -272,10 +272,9 @@ def _window_rule(ctx: Context, window: ir.Window) -> JSON:
 def window_cron(ctx: Context, window: ir.Window) -> str:
     """The window as one CodePipeline cron expression (seconds minutes hours day-of-month month weekday year)."""
     if window.cron is not None:
-        # `.wave` crons are `min hour day-of-month month day-of-week [year]` (checked by the front end); the
-        # DeploymentWindow rule's cron starts with a seconds field that only takes `*`, and its year is optional.
-        fields = window.cron.split()
-        return " ".join(["*", *fields, *(["*"] if len(fields) == 5 else [])])
+        # `.wave` crons are the DeploymentWindow rule's own form, checked and normalised to seven fields by
+        # the front end.
+        return window.cron
     days = [d for d in _WEEK if d in window.days]
     start, end = (window.hours[0].minutes, window.hours[1].minutes) if window.hours else (0, 24 * 60)
     end = 24 * 60 if end == _END_OF_DAY else end

@@ -26,7 +26,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["Cron", "CronError", "parse_cron"]
+__all__ = ["Cron", "CronError", "CronUnsupported", "parse_cron"]
 
 _MONTHS = {m.upper(): i for i, m in enumerate(calendar.month_abbr) if m}
 _WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
@@ -34,6 +34,10 @@ _WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 
 
 class CronError(ValueError):
     """An expression this parser does not accept; the message says why, for a diagnostic."""
+
+
+class CronUnsupported(CronError):
+    """A valid CodePipeline expression using a feature wavec cannot evaluate locally (``W``, ``L-N``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +131,7 @@ def _field(text: str, lo: int, hi: int, what: str, names: dict[str, int] | None 
 def _unsupported(text: str, what: str) -> None:
     upper = text.upper()
     if "W" in upper.replace("WED", "") or "L-" in upper:
-        raise CronError(f"`{text}` in {what}: `W`, `LW` and `L-N` are not supported by wavec's window "
+        raise CronUnsupported(f"`{text}` in {what}: `W`, `LW` and `L-N` are not supported by wavec's window "
                         "evaluation; list the days instead")
 
 
