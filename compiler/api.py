@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .config import Config, load_config
 from .diagnostics import Diagnostic, Severity, Sink
+from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.loader import Loader
 
@@ -23,6 +24,8 @@ class CheckResult:
     modules: list[ir.Module] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     suppressed: list[Diagnostic] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    """Every finding not reported, with why: ``allow`` statements and the configuration's ``ignore``."""
 
     @property
     def errors(self) -> int:
@@ -83,8 +86,45 @@ def check(paths: Sequence[Path | str], config: Config | None = None) -> CheckRes
     for module in modules:
         for pipeline in module.pipelines:
             check_after_cycles(pipeline, sink)
-    diagnostics, suppressed = apply_config(sink, config)
-    return CheckResult(diagnostics, modules, files, suppressed)
+    allowed = enforce_policies(modules, config, loader, sink)
+    diagnostics, ignored = apply_config(sink, config)
+    shown = _config_name(config)
+    suppressions = sorted(
+        allowed + [Suppression(d, f"ignored by `ignore` in {shown}", "external") for d in ignored],
+        key=lambda s: s.diagnostic.sort_key())
+    return CheckResult(diagnostics, modules, files, [s.diagnostic for s in suppressions], suppressions)
+
+
+def _config_name(config: Config) -> str:
+    if config.path is None:
+        return "the configuration"
+    try:
+        return config.path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return config.path.name
+
+
+def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loader, sink: Sink
+                     ) -> list[Suppression]:
+    """Compile every policy of the checked files and enforce, on each pipeline, its own policies and the
+    configured ones; returns the findings ``allow`` suppressed."""
+    if not config.policies and not any(m.policies or any(p.policies for p in m.pipelines) for m in modules):
+        return []  # nothing to enforce: do not even import the engine
+    from .policy.catalog import load_configured
+    from .policy.engine import Engine
+
+    configured, extra = load_configured(loader, config.policies, config.root, _config_name(config), sink)
+    engine = Engine(sink, [*modules, *extra])
+    for module in modules:
+        for policy in module.policies:
+            engine.compile_policy(policy)
+    import_failed = any(d.code in ("WV110", "WV111", "WV112", "WV121") for d in sink)
+    out: list[Suppression] = []
+    for module in modules:
+        for pipeline in module.pipelines:
+            policies = list(pipeline.policies) + [p for p in configured if p not in pipeline.policies]
+            out += engine.enforce(pipeline, policies, module.allows, check_allows=not import_failed)
+    return out
 
 
 def apply_config(sink: Sink, config: Config) -> tuple[list[Diagnostic], list[Diagnostic]]:

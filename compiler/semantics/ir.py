@@ -150,6 +150,7 @@ class DeployProfile:
     providers: tuple[Provider, ...] = ()
     role: Template | None = None
     estimate: Duration | None = None  # None: not written; `wavec plan` uses its documented default
+    allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
     def provider(self, kind: str) -> Provider | None:
@@ -198,6 +199,7 @@ class Window:
     hours: tuple[Clock, Clock] | None = None
     cron: str | None = None
     timezone: str = "UTC"
+    allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
@@ -250,6 +252,7 @@ class Rule:
     help: str | None = None
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
+    detail: tree.Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -276,7 +276,7 @@ class Lowerer:
             )
             tz = "UTC"
         return ir.Window(body.name, body.block.header, days=days, hours=hours, cron=cron, timezone=tz,
-                         attr_spans=body.attr_spans)
+                         allows=body.allows, attr_spans=body.attr_spans)
 
     def _cron(self, text: str, span: Span) -> str | None:
         """Check a window's cron (CodePipeline's DeploymentWindow form) and normalise it to 7 fields."""
@@ -320,7 +320,7 @@ class Lowerer:
             )
         return ir.DeployProfile(body.name, body.block.header, providers=tuple(providers),
                                 role=self._tpl(body, "role", TARGET_VARS), estimate=self._estimate(body),
-                                attr_spans=body.attr_spans)
+                                allows=body.allows, attr_spans=body.attr_spans)
 
     def _estimate(self, body: Body) -> Duration | None:
         """The optional ``estimate`` (a duration of zero or more), ``None`` when not written."""
@@ -373,7 +373,7 @@ class Lowerer:
             rules.append(ir.Rule(
                 code, rb.labels[1], body.name, block.header, for_=expr("for"), assert_=expr("assert"),
                 where=expr("where"), severity=self._enum(rb, "severity", "error"), help=self._str(rb, "help"),
-                allows=rb.allows, attr_spans=rb.attr_spans,
+                allows=rb.allows, attr_spans=rb.attr_spans, detail=expr("detail"),
             ))
         return ir.Policy(body.name, body.block.header, self.path, rules=tuple(rules),
                          description=self._str(body, "description"))

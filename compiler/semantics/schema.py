@@ -370,6 +370,8 @@ BLOCKS: dict[str, Block] = {
                 Attr("assert", EXPR, "must be true for each item", required=True),
                 Attr("severity", enum(*SEVERITIES), "severity of a finding", default="error"),
                 Attr("help", STRING, "shown under the diagnostic and by `wavec explain`"),
+                Attr("detail", EXPR, "a policy expression evaluated for a failing item, shown as the note "
+                     "under the caret (a string, or a value written out)"),
             ),
         ),
     )
