@@ -193,7 +193,7 @@ class Compiler:
         ot, ofn = self.expr(e.obj, scope)
         name = e.name.value
         if ot.loose:
-            return ty.ERROR if ot.kind == "error" else ty.ANY, lambda env: _field(ofn(env), name, e.span)
+            return ty.ERROR if ot.kind == "error" else ty.ANY, lambda env: _field(ofn(env), name, e)
         if ot.kind != "object":
             help_ = (f"apply it to each item: `map(list, x => x.{name})`, or pick one: `first(list).{name}`"
                      if ot.kind == "list" else None)
@@ -205,7 +205,7 @@ class Compiler:
             return self.error("WV302", f"a {' or '.join(ot.objs)} has no attribute `{name}`", e.name.span,
                               "unknown attribute",
                               did_you_mean(name, names) or "attributes: " + ", ".join(f"`{n}`" for n in names))
-        return at, lambda env: _field(ofn(env), name, e.span)
+        return at, lambda env: _field(ofn(env), name, e)
 
     def _Index(self, e: t.Index, scope: Mapping[str, PType]) -> Typed:
         ot, ofn = self.expr(e.obj, scope)
@@ -321,12 +321,12 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _field(o: Any, name: str, span: Span) -> Any:
+def _field(o: Any, name: str, e: t.GetAttr) -> Any:
     if isinstance(o, Obj):
         return o.fields[name]
     if o is None:
-        raise PolicyRuntimeError(f"`{span.text}` is none, so it has no `{name}`", span)
-    raise PolicyRuntimeError(f"`{span.text}` is not an object", span)
+        raise PolicyRuntimeError(f"`{e.obj.span.text}` is none, so it has no `{name}`", e.span)
+    raise PolicyRuntimeError(f"`{e.obj.span.text}` is not an object", e.span)
 
 
 def _int(v: Any, span: Span) -> int:
