@@ -74,13 +74,13 @@ def binary(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Ty
             return bool(cmp(a, b))
 
         return ty.BOOL, compare
-    if op in ("in", "not_in"):
+    if op in ("in", "not in", "not_in"):
         return _membership(c, e, lt, lf, rt, rf)
     return _arith(c, e, lt, lf, rt, rf)
 
 
 def _membership(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
-    negate = e.op == "not_in"
+    negate = e.op in ("not in", "not_in")
     if rt.kind == "list":
         assert rt.item is not None
         if ty.unify(lt, rt.item) is None:

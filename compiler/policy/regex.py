@@ -86,7 +86,15 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
                 what = next((v for k, v in kind.items() if rest.startswith(k)), "this group form")
                 raise RegexError(f"{what} is not allowed")
             stack.append(_Group())
-            i += flags.end() if flags is not None else 3 if rest.startswith("(?:") else 1
+            if flags is not None:
+                i += flags.end()
+            elif rest.startswith("(?P<"):
+                close = pattern.find(">", i)
+                if close == -1:
+                    raise RegexError("unterminated group name")
+                i = close + 1
+            else:
+                i += 3 if rest.startswith("(?:") else 1
             atom, last_was_group = False, None
             continue
         if ch == ")":

@@ -124,7 +124,10 @@ class _Build(Transformer[Token, t.Module]):
     def in_op(self, a: t.Expr, b: t.Expr) -> t.Binary:
         return self._bin("in", a, b)
 
-    def not_in_op(self, a: t.Expr, kw: Token, b: t.Expr) -> t.Binary:
+    def not_in_op(self, a: t.Expr, *rest: t.Expr | Token) -> t.Binary:
+        # The grammar's anonymous "not" "in" tokens are filtered out, so `rest` is just the right operand.
+        b = rest[-1]
+        assert not isinstance(b, Token)
         return self._bin("not in", a, b)
 
     def add(self, a: t.Expr, b: t.Expr) -> t.Binary:
