@@ -24,7 +24,10 @@ pipeline p {{
   window office {{ days = [mon, tue]  hours = [09:00, 17:00] }}
   wave one   {{ regions = ["us-east-1"]  exposure = 1%  bake = 1h  gates = [health]  windows = [office] }}
   wave two   {{ regions = ["us-west-2", "eu-west-1"]  bake = 90m  gates = [health] }}
-  wave three {{ regions = ["eu-central-1", "ap-northeast-1", "us-east-1"]  accounts = ["111122223333", "444455556666"] }}
+  wave three {{
+    regions  = ["eu-central-1", "ap-northeast-1", "us-east-1"]
+    accounts = ["111122223333", "444455556666"]
+  }}
 }}
 '''
 
