@@ -117,7 +117,7 @@ def load_configured(loader: Loader, specs: tuple[str, ...], root: Path, shown: s
             if path.suffix != ".wave":
                 path = path.with_name(path.name + ".wave")
             module = loader.load_file(path) if path.is_file() else None
-            missing_help = f"paths are relative to {root.as_posix()}"
+            missing_help = f"paths are relative to the folder of {shown}"
         if module is None:
             sink.report("WV310", f'policy module "{spec}" listed in {shown} cannot be loaded', None,
                         help=missing_help)
