@@ -222,6 +222,7 @@ def test_explain_a_rule_of_your_own_and_unknown_codes(capsys: pytest.CaptureFixt
 
 def test_rules_lists_builtin_codes_and_stdlib_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = cli(capsys, "rules", "--format", "json", "examples/team-policy.wave")
+    assert code == 0
     codes = [item["code"] for item in json.loads(out)]
     assert {"WV001", "WV301", "HO001", "GOV007", "PAY001"} <= set(codes)
     assert len(codes) == len(set(codes))
