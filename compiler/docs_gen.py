@@ -118,3 +118,22 @@ def rules_markdown() -> str:
             if r.fix:
                 out += ["", "**Use instead**", "", "```wave", r.fix, "```"]
     return "\n".join(out) + "\n"
+
+
+def policy_model_markdown() -> str:
+    """The builtins and the policy model's attributes, as docs/policies.md lists them (a test keeps it fresh)."""
+    from .policy.builtins import BUILTINS
+    from .policy.types import OBJECTS, ROOTS
+
+    out = ["## Builtins", "", "| call | value |", "|---|---|"]
+    out += [f"| `{b.usage}` | {b.doc} |" for b in BUILTINS.values()]
+    out += ["", "`endswith`, `flatten`, `map`, `filter`, `join`, `text`, `keys` and `values` extend the spec's list.",
+            "", "## The policy model", "",
+            "Values are *effective*: defaults applied, references resolved to the objects they name. Lists keep",
+            "file order (waves: rollout order). Roots: " + ", ".join(f"`{k}`" for k in ROOTS) + " (the last six are",
+            "shorthands for `pipeline.<name>`).", ""]
+    for kind, attrs in OBJECTS.items():
+        out += [f"### `{kind}`", "", "| attribute | type | meaning |", "|---|---|---|"]
+        out += [f"| `{name}` | `{t}` | {doc} |" for name, (t, doc) in attrs.items()]
+        out.append("")
+    return "\n".join(out)

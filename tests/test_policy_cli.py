@@ -240,3 +240,9 @@ def test_check_without_policies_does_not_import_the_engine() -> None:
             "print(r.errors, 'wavec.policy.engine' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "False"]
+
+
+def test_docs_policies_md_lists_the_current_model_and_builtins() -> None:
+    from wavec.docs_gen import policy_model_markdown
+
+    assert policy_model_markdown() in (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")

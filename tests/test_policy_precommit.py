@@ -1,0 +1,64 @@
+"""The `wavec-check` pre-commit hook, run by pre-commit itself against a throw-away git repository.
+
+`pre-commit try-repo` installs this repository (from its local path) into a fresh virtualenv. It
+must work offline: the virtualenv sees the test environment's site-packages (wavec's dependencies
+are already there), pip may not use an index, and the build backend comes from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    if not (ROOT / ".git").exists():
+        pytest.fail("the pre-commit test needs the repository's git checkout at the project root")
+    work = tmp_path_factory.mktemp("precommit")
+    project = work / "project"
+    project.mkdir()
+    shutil.copy(EXAMPLES / "minimal.wave", project / "good.wave")
+    shutil.copy(ROOT / "tests" / "fixtures" / "policy" / "ho001_fail.wave", project / "bad.wave")
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(work / "cache"),
+        "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+        "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",  # pip's inverted spelling of --no-build-isolation
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    env.pop("NO_COLOR", None)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True, env=env)
+    subprocess.run(["git", "add", "."], cwd=project, check=True, env=env)
+    return project, env
+
+
+def try_repo(project: Path, env: dict[str, str], *files: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "wavec-check", "--color", "never",
+         "--files", *files],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_wavec_check_hook_passes_a_good_file_and_fails_a_bad_one(repo: tuple[Path, dict[str, str]]) -> None:
+    project, env = repo
+    good = try_repo(project, env, "good.wave")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "wavec check" in good.stdout and "Passed" in good.stdout
+    bad = try_repo(project, env, "bad.wave")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "Failed" in bad.stdout
+    assert "error[HO001]: wave `first`: the first production wave reaches one region and one target" in bad.stdout
+    assert "--> bad.wave:18:3" in bad.stdout
