@@ -168,7 +168,7 @@ def test_configured_policy_that_cannot_be_loaded(tmp_path: Path) -> None:
 
 
 def sarif_schema() -> dict[str, object]:
-    return json.loads((ROOT / "tests" / "sarif-schema-2.1.0.json").read_text())
+    return json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
 def test_sarif_with_policy_findings_and_suppressions_validates(capsys: pytest.CaptureFixture[str]) -> None:
