@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from wavec.diagnostics import Severity, Sink
 from wavec.render import render_text
 
 from conftest import ROOT, run_wavec
+from expectations import lines_and_codes
 
 CODES_DIR = ROOT / "tests" / "fixtures" / "plan" / "codes"
 START = datetime(2024, 3, 8, 15, 0, tzinfo=UTC)
@@ -22,10 +22,7 @@ ANALYSIS_CODES = [c for c in registry() if c.startswith("WV25")]
 
 
 def expected(path: Path) -> list[tuple[str, int]]:
-    out = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        out += [(code, i) for code in re.findall(r"# expect: (WV\d+)", line)]
-    return out
+    return sorted((code, line) for line, code in lines_and_codes(path, ROOT).elements())
 
 
 def found(path: Path) -> tuple[list[tuple[str, int]], Sink]:

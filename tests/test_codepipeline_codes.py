@@ -7,7 +7,6 @@ large for a fixture file (50+ stages, 50+ actions) are generated here.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from wavec.config import Config
 from wavec.render import render_text
 
 from conftest import ROOT, run_wavec
+from expectations import lines_and_codes
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codepipeline"
-MARKER = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
 FILES = sorted(FIXTURES.glob("WV9*.wave"))
 GENERATED = {"WV906", "WV907"}
 HEADER = '''pipeline p {
@@ -34,16 +33,6 @@ HEADER = '''pipeline p {
 '''
 
 
-def _markers(path: Path) -> Counter[tuple[int, str]]:
-    expected: Counter[tuple[int, str]] = Counter()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        m = MARKER.search(line)
-        if m:
-            for code in m.group(1).split(","):
-                expected[(number, code.strip())] += 1
-    return expected
-
-
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_fixture_reports_exactly_what_its_markers_say(
     path: Path, monkeypatch: pytest.MonkeyPatch, snapshot: SnapshotAssertion
@@ -51,7 +40,7 @@ def test_fixture_reports_exactly_what_its_markers_say(
     monkeypatch.chdir(ROOT)
     result = build(path.relative_to(ROOT), "codepipeline", config=Config())
     found = Counter((d.primary.line, d.code) for d in result.diagnostics if d.primary is not None)
-    assert found == _markers(path)
+    assert found == lines_and_codes(path, ROOT)
     assert all(d.primary is not None for d in result.diagnostics)
     errors = any(d.severity.value == "error" for d in result.diagnostics)
     assert (result.output is None) == errors, "output is written exactly when there is no error"

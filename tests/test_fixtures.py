@@ -6,8 +6,6 @@ whose diagnostics land in another file lists it in a `# also: PATH` line (relati
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,26 +18,10 @@ from wavec.config import Config
 from wavec.render import render_text
 
 from conftest import ROOT
+from expectations import markers, reported
 
 FIXTURES = ROOT / "tests" / "fixtures" / "check"
-MARKER = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
-ALSO = re.compile(r"#\s*also:\s*(\S+)")
 FILES = sorted(FIXTURES.glob("*.wave"))
-
-
-def _markers(path: Path) -> Counter[tuple[str, int, str]]:
-    expected: Counter[tuple[str, int, str]] = Counter()
-    text = path.read_bytes().decode("utf-8", "replace")
-    shown = path.relative_to(ROOT).as_posix()
-    for number, line in enumerate(text.splitlines(), start=1):
-        m = MARKER.search(line)
-        if m:
-            for code in m.group(1).split(","):
-                expected[(shown, number, code.strip())] += 1
-        also = ALSO.search(line)
-        if also:
-            expected += _markers((path.parent / also.group(1)).resolve())
-    return expected
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -48,10 +30,7 @@ def test_fixture_reports_exactly_what_its_markers_say(
 ) -> None:
     monkeypatch.chdir(ROOT)
     result = check([path.relative_to(ROOT)], Config())
-    found = Counter(
-        (d.primary.file.path, d.primary.line, d.code) for d in result.diagnostics if d.primary is not None
-    )
-    assert found == _markers(path)
+    assert reported(result.diagnostics) == markers(path, ROOT)
     assert render_text(result.diagnostics) == snapshot
 
 

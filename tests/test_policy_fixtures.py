@@ -7,7 +7,6 @@ Each fixture under tests/fixtures/policy/ marks the lines a diagnostic points at
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,14 @@ from wavec.policy.catalog import stdlib_rule_docs
 from wavec.render import render_text
 
 from conftest import ROOT
+from expectations import lines_and_codes
 
 FIXTURES = ROOT / "tests" / "fixtures" / "policy"
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9_, ]+)")
 
 
 def expected(path: Path) -> list[tuple[int, str]]:
     """(line, code) pairs of the file's `# expect:` markers, sorted."""
-    out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        m = _EXPECT.search(line)
-        if m:
-            out += [(number, code.strip()) for code in m.group(1).split(",") if code.strip()]
-    return sorted(out)
+    return sorted(lines_and_codes(path, ROOT).elements())
 
 
 def found(path: Path) -> list[tuple[int, str]]:
