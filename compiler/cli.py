@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "plan": "plan",
     "graph": "graph",
     "deploy": "deploy",
+    "fmt": "fmt",
+    "init": "init",
 }
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3

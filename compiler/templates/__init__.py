@@ -1,0 +1,1 @@
+"""Templates shipped with wavec: the starter file ``wavec init`` writes."""
