@@ -92,6 +92,20 @@ class Lexed:
                 return tok
         raise LookupError(f"no {type_} token in [{lo}, {hi})")
 
+    def code_before(self, offset: int) -> Tok | None:
+        """The last token that is not a comment and ends at or before ``offset``."""
+        i = bisect.bisect_left(self._starts, offset) - 1
+        while i >= 0 and self.tokens[i].is_comment:
+            i -= 1
+        return self.tokens[i] if i >= 0 else None
+
+    def code_after(self, offset: int) -> Tok | None:
+        """The first token that is not a comment and starts at or after ``offset``."""
+        i = bisect.bisect_left(self._starts, offset)
+        while i < len(self.tokens) and self.tokens[i].is_comment:
+            i += 1
+        return self.tokens[i] if i < len(self.tokens) else None
+
     def line_of(self, offset: int) -> int:
         """0-based line of an offset."""
         return self.text.count("\n", 0, offset)

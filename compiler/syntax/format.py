@@ -27,6 +27,7 @@ Formatting never changes meaning: :func:`format_text` parses its own output agai
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 
 from ..diagnostics import Diagnostic, Severity, Sink
@@ -87,7 +88,7 @@ def strip_spans(node: object) -> object:
         return (type(node).__name__, *((name, strip_spans(getattr(node, name))) for name in kept))
     if isinstance(node, (tuple, list)):
         return tuple(strip_spans(x) for x in node)
-    if isinstance(node, dict):
+    if isinstance(node, Mapping):
         return tuple(sorted((str(k), strip_spans(v)) for k, v in node.items() if not isinstance(v, Span)))
     return node
 
@@ -117,12 +118,6 @@ class _Slots:
     dangling: list[tuple[Comment, bool]] = field(default_factory=list)  # before the closing bracket
 
 
-def _span_of(x: t.Item | t.Expr | t.MapEntry) -> tuple[int, int]:
-    if isinstance(x, t.MapEntry):
-        return x.key_span.start, x.value.span.end
-    return x.span.start, x.span.end
-
-
 class _Printer:
     """Turns a syntax tree plus its comments into lines."""
 
@@ -130,6 +125,48 @@ class _Printer:
         self.lx = lexed
         self.width = width
         self._flat_blocks: dict[int, str | None] = {}
+        self._extents: dict[int, tuple[int, int]] = {}
+
+    def _extent(self, e: t.Expr) -> tuple[int, int]:
+        """Offsets of an element expression's text, with its parentheses.
+
+        Spans start and end at the first and last token the tree keeps, and the tree drops
+        parentheses: ``not (a)`` ends at ``a``, ``(a) + b`` starts at ``a``, ``x = (a)`` is ``a``.
+        An element (an attribute value, a list item, a map value) owns every parenthesis around it.
+        """
+        key = id(e)
+        if key in self._extents:
+            return self._extents[key]
+        lo, hi = e.span.start, e.span.end
+        depth = low = 0
+        for tok in self.lx.tokens_in(lo, hi):
+            depth += (tok.type == "LPAR") - (tok.type == "RPAR")
+            low = min(low, depth)
+        for _ in range(-low):  # `(` whose `)` lies inside
+            opener = self.lx.code_before(lo)
+            assert opener is not None and opener.type == "LPAR"
+            lo = opener.start
+        for _ in range(depth - low):  # `)` of a `(` inside
+            closer = self.lx.code_after(hi)
+            assert closer is not None and closer.type == "RPAR"
+            hi = closer.end
+        while True:  # parentheses around the whole element
+            before, after = self.lx.code_before(lo), self.lx.code_after(hi)
+            if before is None or after is None or before.type != "LPAR" or after.type != "RPAR":
+                break
+            lo, hi = before.start, after.end
+        self._extents[key] = (lo, hi)
+        return lo, hi
+
+    def _span_of(self, x: t.Item | t.Expr | t.MapEntry) -> tuple[int, int]:
+        """Offsets of an element of a region, with the parentheses of its value."""
+        if isinstance(x, t.MapEntry):
+            return x.key_span.start, self._extent(x.value)[1]
+        if isinstance(x, (t.Attribute, t.Let)):
+            return x.span.start, max(x.span.end, self._extent(x.value)[1])
+        if isinstance(x, (t.Block, t.Import, t.Allow)):
+            return x.span.start, x.span.end
+        return self._extent(x)
 
     # ------------------------------------------------------------ regions
 
@@ -145,14 +182,16 @@ class _Printer:
                 continue  # inside an element: its own printer places it
             loose.append(c)
         pending: list[Comment] = []
+        own_line_after: set[int] = set()  # k: an own-line comment follows element k-1 (order must be kept)
         for c in loose:
             k = bisect.bisect_right(starts, c.start)
-            if not c.own_line and k and slots.trailing[k - 1] is None:
+            if not c.own_line and k and k not in own_line_after and slots.trailing[k - 1] is None:
                 slots.trailing[k - 1] = c
-            elif not c.own_line and not k and header and slots.header is None:
+            elif not c.own_line and not k and header and not own_line_after and slots.header is None:
                 slots.header = c
             else:
                 pending.append(c)
+                own_line_after.add(k)
         # own-line comments: before the next element, or before the closing bracket
         prev_end = lo
         by_next: dict[int, list[Comment]] = {}
@@ -203,7 +242,7 @@ class _Printer:
               ) -> tuple[Comment | None, list[str]]:
         """The lines of a file or block body (indented to ``depth``) and the comment after its ``{``."""
         ind = INDENT * depth
-        slots = self._slots([_span_of(x) for x in items], lo, hi, header)
+        slots = self._slots([self._span_of(x) for x in items], lo, hi, header)
         pads, hpads = self._groups(list(items), slots, depth)
         lines: list[str] = []
         for i, item in enumerate(items):
@@ -248,7 +287,7 @@ class _Printer:
             return [*self._hoisted(item.span.start, item.span.end, depth), allow]
         head = f"{ind}{'let ' if isinstance(item, t.Let) else ''}{item.name.value.ljust(pad)} = "
         value = self._value(item.value, depth, len(head), 0)
-        return [*self._hoisted(item.span.start, item.value.span.start, depth), head + value[0], *value[1:]]
+        return [*self._hoisted(item.span.start, self._extent(item.value)[0], depth), head + value[0], *value[1:]]
 
     def _block(self, block: t.Block, depth: int, hpad: int) -> list[str]:
         ind = INDENT * depth
@@ -295,19 +334,21 @@ class _Printer:
 
     def _flat(self, e: t.Expr) -> str | None:
         """The expression on one line, or ``None`` when it must span lines."""
-        if self.lx.has_comment(e.span.start, e.span.end):
+        lo, hi = self._extent(e)
+        if self.lx.has_comment(lo, hi):
             return None
-        if isinstance(e, t.ListExpr):
+        plain = (lo, hi) == (e.span.start, e.span.end)  # parenthesised ones are printed token by token
+        if plain and isinstance(e, t.ListExpr):
             items = [self._flat(x) for x in e.items]
             if self._magic_comma(e) or any(x is None for x in items):
                 return None
             return "[" + ", ".join(x for x in items if x is not None) + "]"
-        if isinstance(e, t.MapExpr):
+        if plain and isinstance(e, t.MapExpr):
             entries = [(x.key_span.text, self._flat(x.value)) for x in e.entries]
             if self._magic_comma(e) or any(v is None for _, v in entries):
                 return None
             return "{ " + ", ".join(f"{k} = {v}" for k, v in entries) + " }" if entries else "{}"
-        toks = self.lx.tokens_in(e.span.start, e.span.end)
+        toks = self.lx.tokens_in(lo, hi)
         if toks[0].line != toks[-1].line:
             return None
         return _join(toks)
@@ -318,18 +359,19 @@ class _Printer:
 
     def _value(self, e: t.Expr, depth: int, col: int, reserve: int) -> list[str]:
         """Lines of an expression starting at column ``col``: the first continues the line, the rest are indented."""
-        if isinstance(e, (t.ListExpr, t.MapExpr)):
+        lo, hi = self._extent(e)
+        if isinstance(e, (t.ListExpr, t.MapExpr)) and (lo, hi) == (e.span.start, e.span.end):
             flat = self._flat(e)
             if flat is not None and col + len(flat) + reserve <= self.width:
                 return [flat]
             return self._expanded(e, depth)
-        return self._tokens(e.span.start, e.span.end, depth)
+        return self._tokens(lo, hi, depth)
 
     def _expanded(self, e: t.ListExpr | t.MapExpr, depth: int) -> list[str]:
         """A list or map one element per line, each followed by a comma."""
         ind, inner = INDENT * depth, INDENT * (depth + 1)
         elements: list[t.Expr | t.MapEntry] = list(e.items) if isinstance(e, t.ListExpr) else list(e.entries)
-        slots = self._slots([_span_of(x) for x in elements], e.span.start + 1, e.span.end - 1, True)
+        slots = self._slots([self._span_of(x) for x in elements], e.span.start + 1, e.span.end - 1, True)
         keys = [x.key_span.text for x in elements if isinstance(x, t.MapEntry)]
         kpad = max((len(k) for k in keys), default=0)
         opener, closer = ("[", "]") if isinstance(e, t.ListExpr) else ("{", "}")
@@ -343,7 +385,7 @@ class _Printer:
                 lines.append("")
             if isinstance(x, t.MapEntry):
                 head = f"{inner}{x.key_span.text.ljust(kpad)} = "
-                hoisted = self._hoisted(x.key_span.start, x.value.span.start, depth + 1)
+                hoisted = self._hoisted(x.key_span.start, self._extent(x.value)[0], depth + 1)
                 value = self._value(x.value, depth + 1, len(head), 1)
                 part = [*hoisted, head + value[0], *value[1:]]
             else:
@@ -372,7 +414,7 @@ class _Printer:
         lines: list[str] = []
         open_ = 0
         for n, row in enumerate(rows):
-            code = [x for x in row if not x.is_comment]
+            code = _visible([x for x in row if not x.is_comment])
             comment = next((x.text.rstrip() for x in row if x.is_comment), None)
             text = _join(code)
             if comment is not None:
@@ -386,14 +428,18 @@ class _Printer:
         return lines
 
 
+def _visible(toks: list[Tok]) -> list[Tok]:
+    """The tokens of a line that are printed: a comma right before a closing bracket is dropped."""
+    return [x for i, x in enumerate(toks) if not (x.type == "COMMA" and i + 1 < len(toks)
+                                                   and toks[i + 1].type in CLOSERS)]
+
+
 def _join(toks: list[Tok]) -> str:
-    """Tokens of one line with canonical spacing; a comma right before a closing bracket is dropped."""
+    """Tokens of one line with canonical spacing."""
     out: list[str] = []
     prev: Tok | None = None
     prev_unary = False
-    for i, tok in enumerate(toks):
-        if tok.type == "COMMA" and i + 1 < len(toks) and toks[i + 1].type in CLOSERS:
-            continue
+    for tok in _visible(toks):
         unary = tok.type == "MINUS" and (prev is None or prev.type not in _ENDS_OPERAND)
         sep = " " if prev is not None and not prev_unary and _spaced(prev, tok) else ""
         out.append(sep + tok.text)
