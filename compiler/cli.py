@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "plan": "plan",
     "graph": "graph",
     "deploy": "deploy",
+    "run": "run",
 }
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
