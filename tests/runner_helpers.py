@@ -102,8 +102,8 @@ class Fleet:
                inprocess: bool = True) -> Run:
         """Run `wavec ARGV` in the fleet folder."""
         if not inprocess:
-            proc = subprocess.run([sys.executable, "-m", "wavec", *argv], cwd=self.dir, env=env or self.env(), capture_output=True,
-                                  text=True, timeout=timeout)
+            proc = subprocess.run([sys.executable, "-m", "wavec", *argv], cwd=self.dir, env=env or self.env(),
+                                  capture_output=True, text=True, timeout=timeout)
             return Run(proc, self.log(), self.events())
         from wavec.cli import main
 

@@ -34,7 +34,7 @@ def test_breach_in_a_later_wave_rolls_it_back_newest_first_and_stops(tmp_path: P
     f.fault("eu-west-1")  # the health check of eu-west-1 fails
     run = f.run(*FAST)
     assert run.code == 3
-    assert run.log == HEALTHY[:6] + ["rollback two eu-central-1", "rollback two eu-west-1"]
+    assert run.log == [*HEALTHY[:6], "rollback two eu-central-1", "rollback two eu-west-1"]
     assert "deploy three ap-southeast-2" not in run.log  # the next wave never started
     (breach,) = run.kinds("breach")
     assert breach["wave"] == "two" and breach["gate"] == "health" and breach["on_breach"] == "rollback"
@@ -48,8 +48,7 @@ def test_rollback_all_also_rolls_back_earlier_waves_newest_first(tmp_path: Path)
     f.fault("eu-west-1")
     run = f.run(*FAST)
     assert run.code == 3
-    assert run.log == HEALTHY[:6] + ["rollback two eu-central-1", "rollback two eu-west-1",
-                                     "rollback one us-east-1"]
+    assert run.log == [*HEALTHY[:6], "rollback two eu-central-1", "rollback two eu-west-1", "rollback one us-east-1"]
 
 
 def test_halt_stops_without_rolling_back(tmp_path: Path) -> None:
@@ -66,7 +65,7 @@ def test_failed_deploy_is_a_breach_and_the_failed_target_is_rolled_back_first(tm
     f.fault("deploy-eu-central-1")
     run = f.run(*FAST)
     assert run.code == 3
-    assert run.log == HEALTHY[:6] + ["rollback two eu-central-1", "rollback two eu-west-1"]
+    assert run.log == [*HEALTHY[:6], "rollback two eu-central-1", "rollback two eu-west-1"]
     assert run.kinds("breach")[0]["reason"].startswith("deploy to eu-central-1 failed")
 
 
@@ -125,7 +124,8 @@ def test_closed_window_is_waited_for_in_virtual_time(tmp_path: Path) -> None:
 
 
 def test_injection_through_plan_values_and_step_env_stays_inert(tmp_path: Path) -> None:
-    f = Fleet(tmp_path, fleet().replace('kind = test  run =', 'kind = test  env = { MSG = "$(touch pwned-env)" }  run ='))
+    text = fleet().replace('kind = test  run =', 'kind = test  env = { MSG = "$(touch pwned-env)" }  run =')
+    f = Fleet(tmp_path, text)
     built = f.invoke(["build", "fleet.wave", "--target", "local"])
     plan = json.loads(built.proc.stdout)
     hostile = 'eu-west-1"; touch pwned-region; echo "`touch pwned-tick`$(touch pwned-sub)'
