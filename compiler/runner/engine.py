@@ -114,6 +114,7 @@ class Engine:
         self.runtime = {"execution": execution, "commit": _commit(self.workdir)}
         self.started = time.monotonic()
         self._notes: set[str] = set()
+        self.aws_clients: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ events
 
@@ -364,7 +365,7 @@ class Engine:
         if not names:
             return None
         names = [expand_data(n, self.runtime) for n in names]
-        verdict = cloudwatch_alarms(target["region"], names)
+        verdict = cloudwatch_alarms(target["region"], names, self.aws_clients)
         return None if verdict.ok else f"blocked: {verdict.detail}"
 
     def _bake(self, wave: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
@@ -414,7 +415,7 @@ class Engine:
                 by_region: dict[str, list[str]] = {}
                 for alarm in gate["alarms"]:
                     by_region.setdefault(alarm["region"], []).append(expand_data(alarm["name"], self.runtime))
-                verdicts.extend(cloudwatch_alarms(region, names) for region, names in sorted(by_region.items()))
+                verdicts.extend(cloudwatch_alarms(region, names, self.aws_clients) for region, names in sorted(by_region.items()))
             else:
                 self.note(f"alarms:{gate['name']}", f"gate {gate['name']}: CloudWatch alarms are not watched "
                           "without --aws")

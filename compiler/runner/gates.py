@@ -14,7 +14,7 @@ import math
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,22 +67,17 @@ def _samples(data: Mapping[str, Any]) -> list[tuple[str, float]]:
     raise ValueError(f"result type {kind!r} (expected vector or scalar)")
 
 
-# region → client; a bake evaluates the same alarms every interval.
-_clients: dict[str, Any] = {}
+def cloudwatch_alarms(region: str, names: list[str], clients: dict[str, Any]) -> Verdict:
+    """Breach when any of the named CloudWatch alarms in ``region`` is in state ``ALARM``.
 
-
-def cloudwatch_alarms(region: str, names: list[str], client_factory: Callable[[str], Any] | None = None) -> Verdict:
-    """Breach when any of the named CloudWatch alarms in ``region`` is in state ``ALARM``."""
+    ``clients`` caches one boto3 client per region for the run (a bake asks every interval).
+    """
     try:
-        client = _clients.get(region)
+        client = clients.get(region)
         if client is None:
-            if client_factory is None:
-                import boto3  # type: ignore[import-untyped]
+            import boto3  # type: ignore[import-untyped]
 
-                client = boto3.client("cloudwatch", region_name=region)
-            else:
-                client = client_factory(region)
-            _clients[region] = client
+            client = clients[region] = boto3.client("cloudwatch", region_name=region)
         found = client.describe_alarms(AlarmNames=names)["MetricAlarms"]
     except Exception as exc:  # botocore raises many types; any of them means "not evaluated"
         return Verdict(False, f"CloudWatch alarms in {region} could not be read: {exc}")
