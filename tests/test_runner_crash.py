@@ -85,7 +85,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     proc = start(f, "--speed", "100")
     wait_for(f, proc, lambda e: e["event"] == "bake_started" and e["wave"] == "one")
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     rid = run_id(f)
     assert f"Resume with: wavec run --resume {rid}" in err and "Traceback" not in err
