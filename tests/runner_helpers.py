@@ -76,6 +76,7 @@ class Fleet:
 
     def __init__(self, tmp: Path, text: str) -> None:
         self.dir = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
         self.file = tmp / "fleet.wave"
         self.file.write_text(text, encoding="utf-8")
         self.runlog = tmp / "run.log"

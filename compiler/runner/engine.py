@@ -70,12 +70,14 @@ class State:
             self.status[node] = event["status"]
             if event.get("reason"):
                 self.reasons[node] = event["reason"]
-            if event["kind"] == "deploy" and event["status"] in ("ok", "failed") and node not in self.attempted:
+            blocked = bool(event.get("blocked"))  # a blocked deploy never ran: nothing to roll back
+            if event["kind"] == "deploy" and event["status"] in ("ok", "failed") and not blocked \
+                    and node not in self.attempted:
                 self.attempted.append(node)
-            if event["status"] == "failed" and event["kind"] not in ("deploy", "rollback") and self.failure is None:
+            if event["status"] == "failed" and (blocked or event["kind"] not in ("deploy", "rollback")) \
+                    and self.failure is None:
                 self.failure = f"{node}: {event.get('reason', 'failed')}"
-            if event.get("blocked"):
-                self.blocked = True
+            self.blocked = self.blocked or blocked
         elif kind == "bake_progress":
             self.bake_elapsed[event["wave"]] = float(event["elapsed"])
         elif kind == "breach" and self.breach is None:
@@ -275,8 +277,12 @@ class Engine:
     def _conclude(self) -> int:
         st = self.state
         rollback_failed = any(st.status[n] == "failed" for n in st.rollback_plan or [])
-        if not st.failing:
+        unfinished = [n for n, s in st.status.items() if s != "ok" and self.nodes[n]["kind"] != "rollback"]
+        if not st.failing and not unfinished:
             status, code = "succeeded", 0
+        elif not st.failing:  # nothing failed, yet something could not run: never call that a success
+            status, code = "failed", 3
+            st.failure = f"{unfinished[0]} could not run"
         elif rollback_failed:
             status, code = "rollback_failed", 3
         elif st.breach is not None and st.breach["on_breach"] == "halt":
