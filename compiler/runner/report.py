@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..syntax.literals import format_duration
 from .engine import State
 
 
@@ -39,7 +38,7 @@ def summary(plan: dict[str, Any], state: State, run_id: str, speed: float) -> di
         "exit": finished.get("exit"), "reason": finished.get("reason"), "stages": stages, "waves": waves,
         "rolled_back": [n.split(":rollback:")[1] + f" ({n.split(':')[1]})" for n in rolled_back],
         "rollback_failed": [n.split(":rollback:")[1] + f" ({n.split(':')[1]})" for n in rollback_failed],
-        "seconds": seconds, "virtual_seconds": round(seconds * speed, 3), "speed": speed,
+        "seconds": seconds, "speed": speed,
     }
 
 
@@ -63,6 +62,5 @@ def render(report: dict[str, Any]) -> str:
         lines.append("  rolled back (in order): " + ", ".join(report["rolled_back"]))
     if report["rollback_failed"]:
         lines.append("  ROLLBACK FAILED for: " + ", ".join(report["rollback_failed"]) + " — act by hand")
-    virtual = format_duration(int(report["virtual_seconds"]))
-    lines.append(f"  time:        {report['seconds']:.1f}s (≈ {virtual} of rollout time at x{report['speed']:g})")
+    lines.append(f"  time:        {report['seconds']:.1f}s at x{report['speed']:g} time warp")
     return "\n".join(lines)
