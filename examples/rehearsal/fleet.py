@@ -16,6 +16,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import signal
@@ -60,10 +61,8 @@ def up(region: str) -> int:
 def down(region: str) -> int:
     pid_file = state_dir() / f"{region}.pid"
     if pid_file.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
         pid_file.unlink(missing_ok=True)
         (state_dir() / f"{region}.port").unlink(missing_ok=True)
         print(f"{region}: stopped")
