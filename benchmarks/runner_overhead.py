@@ -23,7 +23,8 @@ from pathlib import Path
 
 def pipeline(n: int) -> str:
     steps = "\n".join(f'    step s{i} {{ run = "true"{f"  after = [s{i - 1}]" if i else ""} }}' for i in range(n))
-    return (f'pipeline bench {{\n  role = "arn:aws:iam::111122223333:role/b"\n  source s3 {{ bucket = "b"  key = "k" }}\n'
+    return (f'pipeline bench {{\n  role = "arn:aws:iam::111122223333:role/b"\n'
+            f'  source s3 {{ bucket = "b"  key = "k" }}\n'
             f'  stage chain {{\n{steps}\n  }}\n  deploy {{ local {{ run = "true"  rollback = "true" }} }}\n'
             f'  wave only {{ regions = ["eu-west-1"] }}\n}}\n')
 
