@@ -28,8 +28,8 @@ CODES: tuple[Code, ...] = (
        'step unit { project = "shop-unit-tests" }',
        'step unit { project = "shop-unit-tests"  run = "make test" }'),
     _c("WV952", "window cannot be evaluated locally",
-       "Reports a window whose `cron` uses a feature the local runner does not evaluate (`L`, `W`, `#`).",
+       "Reports a window whose `cron` uses a feature the local runner does not evaluate (`W`, `LW`, `L-N`).",
        "`wavec run` must know when a window is open; a wave behind such a window can never start locally.",
-       'window month_end { cron = "* 9-16 L * ? *" }',
-       'window month_end { cron = "* 9-16 28-31 * ? *" }'),
+       'window payday { cron = "* * 9-16 15W * ? *" }',
+       'window payday { cron = "* * 9-16 14-16 * ? *" }'),
 )

@@ -342,7 +342,7 @@ class Engine:
         return result
 
     def _window(self, node: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
-        from ..windows import WindowError, all_open, next_all_open
+        from ..windows import CronError, is_open, next_open_all
 
         wave = self.waves[node["wave"]]
         windows = plan_windows(wave["windows"])
@@ -350,9 +350,9 @@ class Engine:
         try:
             while True:
                 now = self.clock.now()
-                if all_open(windows, now):
+                if all(is_open(w, now) for w in windows):
                     return {"status": "ok", "reason": f"{names} open at {now:%Y-%m-%d %H:%M} UTC"}
-                opens = next_all_open(windows, now)
+                opens = next_open_all(windows, now)
                 if opens is None:
                     return {"status": "failed", "reason": f"window {names} does not open within a year"}
                 if self.options.no_wait:
@@ -361,7 +361,7 @@ class Engine:
                 self.record({"event": "window_wait", "wave": wave["name"], "until": opens.isoformat()})
                 if not self.clock.sleep((opens - now).total_seconds() + 1, cancel):
                     return {"status": "interrupted" if self.clock.stopped.is_set() else "cancelled"}
-        except WindowError as exc:
+        except CronError as exc:
             return {"status": "failed", "reason": str(exc)}
 
     def _blockers(self, node: dict[str, Any]) -> str | None:

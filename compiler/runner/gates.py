@@ -75,7 +75,7 @@ def cloudwatch_alarms(region: str, names: list[str], clients: dict[str, Any]) ->
     try:
         client = clients.get(region)
         if client is None:
-            import boto3  # type: ignore[import-untyped]
+            import boto3
 
             client = clients[region] = boto3.client("cloudwatch", region_name=region)
         found = client.describe_alarms(AlarmNames=names)["MetricAlarms"]

@@ -8,9 +8,11 @@ message instead of a traceback.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..semantics import ir
 
 FORMAT = "wavec-plan/1"
 
@@ -59,29 +61,19 @@ def check_plan(doc: Any, where: str) -> None:
                 raise PlanError(f"{where}: wave {wave.get('name', '?')!r} has no `{key}`")
 
 
-@dataclass(frozen=True, slots=True)
-class _Clock:
-    minutes: int
+def plan_windows(windows: list[dict[str, Any]]) -> list[ir.Window]:
+    """The plan's window dicts as IR windows, for :mod:`wavec.windows`."""
+    from ..semantics import ir
+    from ..semantics.values import Clock
+    from ..source import SourceFile, Span
 
-
-@dataclass(frozen=True, slots=True)
-class PlanWindow:
-    """A plan window in the shape :mod:`wavec.windows` reads."""
-
-    name: str
-    days: tuple[str, ...]
-    hours: tuple[_Clock, _Clock] | None
-    cron: str | None
-    timezone: str
-
-
-def plan_windows(windows: list[dict[str, Any]]) -> list[PlanWindow]:
-    """The plan's window dicts as :class:`PlanWindow` objects."""
+    where = Span(SourceFile("<plan>", ""), 0, 0)
     out = []
     for w in windows:
         hours = None
         if w.get("hours"):
-            a, b = (int(h[:2]) * 60 + int(h[3:]) for h in w["hours"])
-            hours = (_Clock(a), _Clock(b))
-        out.append(PlanWindow(w["name"], tuple(w.get("days") or ()), hours, w.get("cron"), w.get("timezone", "UTC")))
+            a, b = (Clock(int(h[:2]) * 60 + int(h[3:])) for h in w["hours"])
+            hours = (a, b)
+        out.append(ir.Window(w["name"], where, days=tuple(w.get("days") or ()), hours=hours, cron=w.get("cron"),
+                             timezone=w.get("timezone", "UTC")))
     return out

@@ -112,7 +112,7 @@ class LocalTarget:
 
 def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str, Any]:
     """The plan document for ``pipeline`` (see ``docs/plan-format.md``)."""
-    from ..windows import WindowError, is_open
+    from ..windows import CronError, is_open
 
     builder = _PlanBuilder(pipeline, graph, sink)
     nodes = [builder.node(n) for n in graph.nodes]
@@ -128,7 +128,7 @@ def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str,
                 from datetime import datetime
 
                 is_open(win, datetime(2024, 1, 1, tzinfo=UTC))
-            except WindowError as exc:
+            except CronError as exc:
                 sink.report("WV952", f"window `{win.name}` cannot be evaluated by `wavec run`: {exc}",
                             win.attr_spans.get("cron", win.span), label="not evaluable locally",
                             help="rewrite the cron with numbers, names, ranges, lists and steps")
