@@ -142,6 +142,7 @@ class LiveReporter:
     def _table(self) -> Any:
         from rich.console import Group
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(title=f"wavec run — {self.plan['pipeline']}", expand=False)
         for col in ("", "name", "targets", "bake", "gates"):
@@ -158,7 +159,7 @@ class LiveReporter:
                     targets += f"  [magenta]↺ {' '.join(rolled)}[/]"
                 table.add_row("wave", wave["name"], targets, self._bake(wave), self.gates.get(wave["name"], ""))
             lines = list(self.lines)
-        return Group(table, *lines)
+        return Group(table, *(Text(line) for line in lines))  # Text: a reason's `[x]` is not rich markup
 
     def _bake(self, wave: dict[str, Any]) -> str:
         status = self.status.get(wave["bake_node"])
