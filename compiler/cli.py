@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "plan": "plan",
     "graph": "graph",
     "deploy": "deploy",
+    "run": "run",
     "fmt": "fmt",
     "init": "init",
 }

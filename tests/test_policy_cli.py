@@ -38,7 +38,7 @@ def line_of(path: Path, text: str) -> int:
 
 def test_examples_pass_their_policies(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = cli(capsys, "check", "examples/")
-    assert code == 0 and "All checks passed (3 files)." in out
+    assert code == 0 and "All checks passed (4 files)." in out
 
 
 def test_checkout_enforces_the_hands_off_module(tmp_path: Path) -> None:

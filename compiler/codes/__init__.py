@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..diagnostics import Severity
 
 # One module per area: WV0xx syntax, WV1xx names and types, WV2xx graph, WV9xx targets.
-_MODULES = ("builtin", "analysis", "codepipeline", "policy")
+_MODULES = ("builtin", "analysis", "codepipeline", "policy", "local")
 
 
 @dataclass(frozen=True, slots=True)

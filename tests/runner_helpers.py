@@ -1,0 +1,135 @@
+"""Helpers of the runner tests: a small fleet pipeline whose scripts write what they do to a log."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conftest import ROOT
+
+# Every command appends one line to $RUNLOG; a file in $FAULTS makes the matching command fail.
+FLEET = """
+pipeline fleet {{
+  role   = "arn:aws:iam::111122223333:role/fleet"
+  source s3 {{ bucket = "b"  key = "k.zip" }}
+
+  stage test {{
+    environment {{
+      create  = "echo create ${{stage}} >> \\"$RUNLOG\\""
+      destroy = "echo destroy ${{stage}} >> \\"$RUNLOG\\""
+    }}
+    step unit {{ kind = test  run = "echo test unit >> \\"$RUNLOG\\" && test ! -e \\"$FAULTS/tests\\"" }}
+  }}
+
+  deploy {{
+    local {{
+      run      = "echo deploy ${{wave}} ${{region}} >> \\"$RUNLOG\\" && test ! -e \\"$FAULTS/deploy-${{region}}\\""
+      rollback = "{rollback}"
+    }}
+  }}
+
+  gate health {{
+    check     = "test ! -e \\"$FAULTS/${{region}}\\""
+    on_breach = {on_breach}
+    interval  = 1m
+  }}
+{extra}
+  wave one   {{ regions = ["us-east-1"]  bake = {bake}  gates = [health] }}
+  wave two   {{ regions = ["eu-west-1", "eu-central-1"]  parallel = 1  bake = {bake}  gates = [health] {two} }}
+  wave three {{ regions = ["ap-southeast-2"]  bake = {bake}  gates = [health] }}
+}}
+"""
+ROLLBACK = 'echo rollback ${wave} ${region} >> \\"$RUNLOG\\"'
+
+
+def fleet(on_breach: str = "rollback", bake: str = "3m", two: str = "", extra: str = "",
+          rollback: str = ROLLBACK) -> str:
+    """The fleet pipeline's text."""
+    return FLEET.format(on_breach=on_breach, bake=bake, two=two, extra=extra, rollback=rollback)
+
+
+@dataclass
+class Run:
+    """A finished `wavec run`: its process, the scripts' log, the journal's events."""
+
+    proc: subprocess.CompletedProcess[str]
+    log: list[str]
+    events: list[dict[str, Any]]
+
+    @property
+    def code(self) -> int:
+        return self.proc.returncode
+
+    def kinds(self, name: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["event"] == name]
+
+
+class Fleet:
+    """A working folder with the fleet pipeline, a log and a faults folder."""
+
+    def __init__(self, tmp: Path, text: str) -> None:
+        self.dir = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.file = tmp / "fleet.wave"
+        self.file.write_text(text, encoding="utf-8")
+        self.runlog = tmp / "run.log"
+        self.faults = tmp / "faults"
+        self.faults.mkdir(exist_ok=True)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {**os.environ, "RUNLOG": str(self.runlog), "FAULTS": str(self.faults), "PYTHONPATH": str(ROOT),
+                **extra}
+
+    def fault(self, name: str) -> None:
+        (self.faults / name).write_text("", encoding="utf-8")
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "wavec", "run", *args]
+
+    def run(self, *args: str, target: str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 60, inprocess: bool = True) -> Run:
+        """Run `wavec run TARGET ARGS`; in this process by default (the commands are real subprocesses either
+        way), which saves an interpreter start per test."""
+        return self.invoke(["run", target or "fleet.wave", *args], env=env, timeout=timeout, inprocess=inprocess)
+
+    def invoke(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 60,
+               inprocess: bool = True) -> Run:
+        """Run `wavec ARGV` in the fleet folder."""
+        if not inprocess:
+            proc = subprocess.run([sys.executable, "-m", "wavec", *argv], cwd=self.dir, env=env or self.env(),
+                                  capture_output=True, text=True, timeout=timeout)
+            return Run(proc, self.log(), self.events())
+        from wavec.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        os.environ.update(env or self.env())
+        os.chdir(self.dir)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(argv)
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+        proc = subprocess.CompletedProcess(["wavec", *argv], code, out.getvalue(), err.getvalue())
+        return Run(proc, self.log(), self.events())
+
+    def log(self) -> list[str]:
+        return self.runlog.read_text(encoding="utf-8").splitlines() if self.runlog.exists() else []
+
+    def journals(self) -> list[Path]:
+        return sorted((self.dir / ".wavec" / "runs").glob("*.jsonl"))
+
+    def events(self) -> list[dict[str, Any]]:
+        paths = self.journals()
+        if not paths:
+            return []
+        return [json.loads(line) for line in paths[-1].read_text(encoding="utf-8").splitlines() if line.strip()]
