@@ -21,14 +21,14 @@ from . import __version__
 COMMANDS: dict[str, str] = {
     "check": "check",
     "build": "build",
-    "rules": "rules",
-    "explain": "explain",
     "plan": "plan",
     "graph": "graph",
-    "deploy": "deploy",
     "run": "run",
+    "deploy": "deploy",
     "fmt": "fmt",
     "init": "init",
+    "rules": "rules",
+    "explain": "explain",
 }
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
