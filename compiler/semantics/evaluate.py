@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import Label, Sink
@@ -18,89 +17,16 @@ from ..limits import MAX_DEPTH
 from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
+from .describe import KIND_WORDS, define_hint, describe, members, type_help, type_words
+from .operators import apply
 from .suggest import did_you_mean
+from .symbols import ERR, ModuleValue, Scope, Symbol
 from .values import Clock, Duration, EnumMember, Percent, Template, Var
 
-
-class _Err:
-    """The value of an expression that already produced a diagnostic (stops cascades)."""
-
-    _instance: _Err | None = None
-
-    def __new__(cls) -> _Err:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "ERR"
+__all__ = ["ERR", "Evaluator", "ModuleValue", "Scope", "Symbol", "module_member", "module_names"]
 
 
-ERR: Any = _Err()
 _HYPHEN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)+")
-
-KIND_WORDS = {
-    "stage": "a stage", "step": "a step", "wave": "a wave", "gate": "a gate", "window": "a window",
-    "deploy": "a deploy profile", "policy": "a policy", "module": "an imported module",
-    "let": "a `let` value", "pipeline": "a pipeline",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Symbol:
-    """A named thing an expression can refer to; ``obj`` is its IR object when already lowered."""
-
-    kind: str
-    name: str
-    span: Span
-    obj: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleValue:
-    """An imported module used as a value (``policies = [hands_off]``)."""
-
-    name: str
-    module: ir.Module
-
-
-@dataclass
-class Scope:
-    """What names mean in one place: the pipeline's blocks, the file's top level, its imports."""
-
-    lets: dict[str, t.Let]
-    top: dict[str, dict[str, Symbol]]
-    imports: dict[str, ir.Module]
-    failed: frozenset[str] = frozenset()
-    pipeline: dict[str, dict[str, Symbol]] = field(default_factory=dict)
-    stage_steps: dict[str, Symbol] = field(default_factory=dict)
-    let_values: dict[str, Any] = field(default_factory=dict)
-    evaluating: list[str] = field(default_factory=list)
-
-    def find(self, name: str, kind: str | None) -> Symbol | None:
-        """Resolve ``name``: steps of the stage, the pipeline, the top level; the wanted kind first."""
-        layers = (self.pipeline, self.top)
-        if kind == "step":
-            return self.stage_steps.get(name)
-        if kind is not None:
-            for layer in layers:
-                hit = layer.get(kind, {}).get(name)
-                if hit is not None:
-                    return hit
-        for layer in layers:
-            for symbols in layer.values():
-                hit = symbols.get(name)
-                if hit is not None:
-                    return hit
-        return self.stage_steps.get(name)
-
-    def known_names(self) -> list[str]:
-        """Every name visible here (for suggestions)."""
-        names = set(self.lets) | set(self.imports) | set(self.stage_steps)
-        for layer in (self.pipeline, self.top):
-            for symbols in layer.values():
-                names |= set(symbols)
-        return sorted(names)
 
 
 class Evaluator:
@@ -193,7 +119,7 @@ class Evaluator:
                     parts.extend(v.parts)
                 elif isinstance(v, bool) or not isinstance(v, int | float):
                     self.sink.report(
-                        "WV115", f"`${{{p.name}}}` holds {_describe(v)}, not a string or a number", p.span,
+                        "WV115", f"`${{{p.name}}}` holds {describe(v)}, not a string or a number", p.span,
                         label="cannot be interpolated",
                         help="only `let` values holding a string or a number can be interpolated",
                     )
@@ -246,8 +172,8 @@ class Evaluator:
 
     def _name(self, ref: t.NameRef, ty: schema.Ty | None) -> Any:
         name = ref.name
-        members = ty.enum_members if ty is not None else ()
-        if name in members:
+        choices = ty.enum_members if ty is not None else ()
+        if name in choices:
             return EnumMember(name)
         want = _ref_kind(ty)
         if want is None and name in self.scope.lets:
@@ -263,10 +189,10 @@ class Evaluator:
             return sym
         if name in self.scope.failed:
             return ERR  # an import that failed was reported; its uses are not errors of their own
-        if members:
+        if choices:
             self.sink.report(
-                "WV103", f"`{name}` is not one of {_members(members)}", ref.span, label="unknown member",
-                help=did_you_mean(name, members) or f"choose one of {_members(members)}",
+                "WV103", f"`{name}` is not one of {members(choices)}", ref.span, label="unknown member",
+                help=did_you_mean(name, choices) or f"choose one of {members(choices)}",
             )
             return ERR
         if ty is None and any(name in s.enum_members for s in _ALL_ENUMS):
@@ -280,7 +206,7 @@ class Evaluator:
             hint = "the literals are `true`, `false` and `none`, in lower case"
         self.sink.report(
             "WV108", f"unknown name `{name}`" + (f": expected {wanted}" if wanted else ""), ref.span,
-            label="not defined", help=hint or _define_hint(want),
+            label="not defined", help=hint or define_hint(want),
         )
         return ERR
 
@@ -302,7 +228,7 @@ class Evaluator:
         if isinstance(base, dict) and name in base:
             return base[name]
         self.sink.report(
-            "WV104", f"{_describe(base)} has no attribute `{name}`", expr.span, label="not an attribute",
+            "WV104", f"{describe(base)} has no attribute `{name}`", expr.span, label="not an attribute",
             help="outside policy rules, `.` reads a name exported by an imported module or a key of a map",
         )
         return ERR
@@ -348,11 +274,11 @@ class Evaluator:
         if right is ERR:
             return ERR
         op = expr.op
-        result = _apply(op, left, right)
+        result = apply(op, left, right)
         if result is not ERR:
             return result
         self.sink.report(
-            "WV104", f"cannot apply `{op}` to {_describe(left)} and {_describe(right)}", expr.span,
+            "WV104", f"cannot apply `{op}` to {describe(left)} and {describe(right)}", expr.span,
             label="incompatible operands",
             help="`+` joins lists or strings and adds durations; `-` removes list items or subtracts "
                  "durations; `*` scales a duration by a number",
@@ -377,7 +303,7 @@ class Evaluator:
             return -v
         if isinstance(v, Duration):
             return Duration(-v.seconds)
-        self.sink.report("WV104", f"cannot negate {_describe(v)}", expr.span, label="not a number")
+        self.sink.report("WV104", f"cannot negate {describe(v)}", expr.span, label="not a number")
         return ERR
 
     def _subscript(self, expr: t.Index | t.Slice, ty: schema.Ty | None) -> Any:
@@ -398,7 +324,7 @@ class Evaluator:
                 return ERR
             if isinstance(base, dict) and isinstance(key, Template) and key.text in base:
                 return base[key.text]
-        self.sink.report("WV104", f"cannot index {_describe(base)} like this", expr.span,
+        self.sink.report("WV104", f"cannot index {describe(base)} like this", expr.span,
                          label="not indexable", help="index lists with integers and maps with their keys")
         return ERR
 
@@ -418,20 +344,20 @@ class Evaluator:
             return ERR
         if isinstance(value, EnumMember) and ty.kind == "enum":
             self.sink.report(
-                "WV103", f"`{value.name}` is not one of {_members(ty.members)}", span, label="unknown member",
-                help=did_you_mean(value.name, ty.members) or f"choose one of {_members(ty.members)}")
+                "WV103", f"`{value.name}` is not one of {members(ty.members)}", span, label="unknown member",
+                help=did_you_mean(value.name, ty.members) or f"choose one of {members(ty.members)}")
             return ERR
         if isinstance(value, tuple) and ty.kind == "list" and ty.item is not None:
             # Point at the offending element when we can tell which.
             for v in value:
                 if self._fits(v, ty.item) is ERR:
-                    self.sink.report("WV104", f"expected a list of {_type_words(ty.item)}, found "
-                                     f"{_describe(v)} in it", span, label=f"expected {_type_words(ty)}")
+                    self.sink.report("WV104", f"expected a list of {type_words(ty.item)}, found "
+                                     f"{describe(v)} in it", span, label=f"expected {type_words(ty)}")
                     return ERR
         self.sink.report(
-            "WV104", f"expected {_type_words(ty)}, found {_describe(value)}", span,
-            label=f"expected {_type_words(ty)}",
-            help=_type_help(ty, value),
+            "WV104", f"expected {type_words(ty)}, found {describe(value)}", span,
+            label=f"expected {type_words(ty)}",
+            help=type_help(ty, value),
         )
         return ERR
 
@@ -537,49 +463,6 @@ def _templates(value: Any) -> Iterable[Template]:
             yield from _templates(v)
 
 
-def _apply(op: str, a: Any, b: Any) -> Any:
-    num = (int, float)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return ERR
-    if op == "+":
-        if isinstance(a, tuple) and isinstance(b, tuple):
-            return a + b
-        if isinstance(a, Template) and isinstance(b, Template):
-            return Template(a.parts + b.parts, a.span)
-        if isinstance(a, Duration) and isinstance(b, Duration):
-            return Duration(a.seconds + b.seconds)
-        if isinstance(a, num) and isinstance(b, num):
-            return a + b
-    if op == "-":
-        if isinstance(a, tuple) and isinstance(b, tuple):
-            drop = {_key(x) for x in b}
-            return tuple(x for x in a if _key(x) not in drop)
-        if isinstance(a, Duration) and isinstance(b, Duration):
-            return Duration(a.seconds - b.seconds)
-        if isinstance(a, num) and isinstance(b, num):
-            return a - b
-    if op == "*":
-        if isinstance(a, Duration) and isinstance(b, num):
-            return Duration(round(a.seconds * b))
-        if isinstance(b, Duration) and isinstance(a, num):
-            return Duration(round(b.seconds * a))
-        if isinstance(a, num) and isinstance(b, num):
-            return a * b
-    if op == "/" and isinstance(a, num) and isinstance(b, num) and b != 0:
-        return a / b
-    if op == "/" and isinstance(a, Duration) and isinstance(b, num) and b != 0:
-        return Duration(round(a.seconds / b))
-    return ERR
-
-
-def _key(v: Any) -> Any:
-    if isinstance(v, Template):
-        return ("s", v.text)
-    if isinstance(v, Symbol):
-        return ("sym", v.kind, v.name)
-    return ("v", repr(v))
-
-
 def module_member(module: ir.Module, name: str, kind: str | None) -> Any:
     """What ``module.name`` means: an exported block (the wanted kind first) or a ``let`` value."""
     tables: list[tuple[str, tuple[Any, ...]]] = [
@@ -604,80 +487,3 @@ def module_names(module: ir.Module) -> list[str]:
     for table in (module.gates, module.windows, module.deploys, module.policies):
         names.update(o.name for o in table)
     return sorted(names)
-
-
-def _members(members: Iterable[str]) -> str:
-    return ", ".join(f"`{m}`" for m in members)
-
-
-def _type_words(ty: schema.Ty) -> str:
-    words = {
-        "string": "a string", "int": "a whole number", "number": "a number", "bool": "`true` or `false`",
-        "duration": "a duration", "percent": "a percentage", "clock": "a time of day",
-        "map": "a map of strings",
-    }
-    if ty.kind in words:
-        return words[ty.kind]
-    if ty.kind == "list" and ty.item is not None:
-        return f"a list of {_type_words(ty.item)}"
-    if ty.kind == "ref":
-        return KIND_WORDS.get(ty.ref, ty.ref)
-    if ty.kind == "enum":
-        return "one of " + _members(ty.members)
-    if ty.kind == "oneof":
-        return " or ".join(_type_words(o) for o in ty.options)
-    return str(ty)
-
-
-def _type_help(ty: schema.Ty, value: Any) -> str | None:
-    if ty.kind == "duration" and isinstance(value, int | float):
-        return f"durations carry a unit: `{value}s`, `{value}m`, `{value}h` or `{value}d`"
-    if ty.kind == "percent" and isinstance(value, int | float):
-        return f"write a percentage with `%`: `{value}%`"
-    if ty.kind == "list" and not isinstance(value, tuple):
-        return "wrap it in brackets: `[…]`"
-    if ty.kind == "string" and isinstance(value, Symbol):
-        return f'`{value.name}` names {KIND_WORDS.get(value.kind, value.kind)}; quote text: "{value.name}"'
-    if ty.kind == "string" and isinstance(value, int | float):
-        return f'quote it: "{value}"'
-    if ty.kind == "int" and isinstance(value, float):
-        return "use a whole number"
-    return None
-
-
-def _describe(v: Any) -> str:
-    if v is None:
-        return "`none`"
-    if isinstance(v, bool):
-        return f"`{str(v).lower()}`"
-    if isinstance(v, int | float):
-        return f"the number `{v}`"
-    if isinstance(v, Template):
-        return "a string"
-    if isinstance(v, Duration):
-        return f"the duration `{v}`"
-    if isinstance(v, Percent):
-        return f"the percentage `{v}`"
-    if isinstance(v, Clock):
-        return f"the time `{v}`"
-    if isinstance(v, EnumMember):
-        return f"the name `{v.name}`"
-    if isinstance(v, tuple):
-        return "a list"
-    if isinstance(v, dict):
-        return "a map"
-    if isinstance(v, Symbol):
-        return f"{KIND_WORDS.get(v.kind, v.kind)} (`{v.name}`)"
-    if isinstance(v, ModuleValue):
-        return f"the module `{v.name}`"
-    return "a value"
-
-
-def _define_hint(kind: str | None) -> str:
-    if kind in {"gate", "window", "deploy", "policy"}:
-        return f"define it with a `{kind} NAME {{ … }}` block, or import a module that exports it"
-    if kind in {"stage", "wave"}:
-        return f"`after` names another {kind} of the same pipeline"
-    if kind == "step":
-        return "`after` names another step of the same stage"
-    return "define it with `let`, a block, or `import`; text values are strings in double quotes"
