@@ -72,7 +72,7 @@ def _excluded(path: Path, config: Config) -> bool:
 
 def check(paths: Sequence[Path | str], config: Config | None = None) -> CheckResult:
     """Parse, resolve and validate the files (folders are searched for ``*.wave``)."""
-    from .graph import check_after_cycles
+    from .cycles import check_after_cycles
 
     config = config if config is not None else load_config()
     files = collect_files([Path(p) for p in paths], config)

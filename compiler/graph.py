@@ -7,19 +7,17 @@ for the same input. Node attributes are plain values: ``kind`` (``env_create``,
 ``step``, ``env_destroy``, ``window``, ``approval``, ``deploy``, ``bake``),
 ``stage``, ``step``, ``wave``, ``region``, ``account``, ``batch``.
 
-``after`` cycles are reported here (WV201), naming the whole cycle.
+``after`` cycles are found (without networkx) in :mod:`wavec.cycles` before the graph is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
 
-from .diagnostics import Label, Sink
 from .semantics import ir
-from .source import Span
 
 
 def stage_entry(stage: ir.Stage) -> list[str]:
@@ -46,45 +44,6 @@ def wave_batches(wave: ir.Wave) -> list[tuple[ir.Target, ...]]:
 def deploy_id(wave: ir.Wave, target: ir.Target) -> str:
     """Node id of one target's deployment in a wave."""
     return f"wave:{wave.name}:deploy:{target.id}"
-
-
-def check_after_cycles(pipeline: ir.Pipeline, sink: Sink) -> bool:
-    """Report cycles in the ``after`` lists of stages, of each stage's steps and of waves."""
-    ok = _cycles("stage", [(s.name, s.after, s.span, s.attr_spans.get("after")) for s in pipeline.stages], sink)
-    for stage in pipeline.stages:
-        ok &= _cycles("step", [(s.name, s.after, s.span, s.attr_spans.get("after")) for s in stage.steps], sink)
-    ok &= _cycles("wave", [(w.name, w.after, w.span, w.attr_spans.get("after")) for w in pipeline.waves], sink)
-    return ok
-
-
-def _cycles(kind: str, items: Sequence[tuple[str, tuple[str, ...], Span, Span | None]], sink: Sink) -> bool:
-    g: nx.DiGraph[str] = nx.DiGraph()
-    where = {name: (after_span or span) for name, _, span, after_span in items}
-    order = {name: i for i, (name, *_rest) in enumerate(items)}
-    for name, after, _, _ in items:
-        g.add_node(name)
-        for dep in after:
-            if dep in where:
-                g.add_edge(dep, name)
-    ok = True
-    components = [c for c in nx.strongly_connected_components(g) if len(c) > 1 or any(g.has_edge(n, n) for n in c)]
-    for comp in sorted(components, key=lambda c: min(order[n] for n in c)):
-        ok = False
-        start = min(comp, key=order.__getitem__)
-        edges = nx.find_cycle(g.subgraph(comp), source=start)
-        # find_cycle walks dependency → dependant; a user reads "a is after b", so name it backwards.
-        path = [start] + [v for _, v in edges]
-        rev = list(reversed(path))
-        names = f"`{rev[0]}` is after `{rev[1]}`" + "".join(f", which is after `{n}`" for n in rev[2:])
-        labels = tuple(Label(where[n], "also part of the cycle")
-                       for n in sorted(set(path) - {start}, key=order.__getitem__))
-        sink.report(
-            "WV201", f"{kind}s wait for each other in a cycle: {names}" if len(comp) > 1
-            else f"{kind} `{start}` is `after` itself",
-            where[start], label="part of the cycle", extra=labels,
-            help=f"remove one of these `after` entries so the {kind}s can be ordered",
-        )
-    return ok
 
 
 def build(pipeline: ir.Pipeline) -> nx.DiGraph[str]:
