@@ -29,3 +29,9 @@ def test_cli_missing_file_is_a_usage_error() -> None:
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_standard_library_and_rehearsal_are_in_canonical_layout() -> None:
+    # What we ship is what `wavec fmt` writes (the spec's examples are kept as the spec wrote them).
+    proc = run_wavec("fmt", "--check", "stdlib", "examples/rehearsal")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
