@@ -1,0 +1,104 @@
+"""``python -m benchmarks``: run every benchmark and print (or ``--write``) the Markdown report.
+
+Examples::
+
+    python -m benchmarks                          # everything, report on stdout
+    python -m benchmarks --write docs/performance.md
+    python -m benchmarks --sizes 250,1000 --runs 3   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import report, suite
+from .audit import audit
+
+DEFAULT_SIZES = (1000, 4000, 16000)
+
+HEADER = """\
+# Performance
+
+What `wavec` costs, measured by `benchmarks/` (see `benchmarks/__init__.py`). Every figure is
+the median of several cold runs, each a fresh `python` process, so start-up is always included;
+"best" is the fastest run, the one least disturbed by other load. Peak memory is the child's
+own `ru_maxrss`. The figures that matter are the **ratios** — each against a baseline measured
+in the same session on the same machine — not the seconds.
+
+Reproduce in one command, from the repository root with the project installed
+(`pip install -e '.[test]'`):
+
+```
+python -m benchmarks --write docs/performance.md
+```
+
+Inputs are generated into a temporary folder (`python -m benchmarks.generate OUT --waves N
+[--shape org|wide]` writes one to look at): a project with `wave.toml`, a shared module
+`shared/ops.wave` (gates, a window, region lists) imported as `ops`, and one entry file that also
+imports `std/windows`. Shape **org** is a platform team's repository: service pipelines of 10
+waves each, with build, sandbox (environment, unit, integration, contract tests, scan, policy
+check) and performance stages, two deploy profiles, gates and windows. Shape **wide** puts every
+wave into one pipeline — the worst case for the graph layers. Both check with no diagnostics.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", type=Path, metavar="FILE", help="write the Markdown report here")
+    parser.add_argument("--runs", type=int, default=7, help="measured runs per start-up command (default 7)")
+    parser.add_argument("--growth-runs", type=int, default=3, help="measured runs per size (default 3)")
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="wave counts for the growth figures (default 1000,4000,16000)")
+    parser.add_argument("--skip-growth", action="store_true", help="only start-up, runner and the audit")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    log = suite.default_log
+
+    lines = [HEADER, "## Environment", "", "| | |", "|---|---|"]
+    env = suite.environment()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=suite.ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    env["wavec commit"] = commit or "unknown"
+    lines += [f"| {k} | {v} |" for k, v in env.items()]
+    invocation = "python -m benchmarks " + " ".join(shlex.quote(a) for a in (argv if argv is not None
+                                                                              else sys.argv[1:]))
+    lines += ["", f"Measured with `{invocation.strip()}`: {args.runs} runs per start-up command, "
+              f"{args.growth_runs} per size.", ""]
+
+    with tempfile.TemporaryDirectory(prefix="wavec-bench-") as tmp:
+        work = Path(tmp)
+        st = suite.startup(args.runs, work, log)
+        lines += report.startup_section(st)
+        fixed = st.minimal.median
+        if not args.skip_growth:
+            lines += ["## Growth with input size", "",
+                      "Linear growth is 4× per step from 1k to 4k to 16k waves. \"Net\" subtracts the fixed "
+                      "cost of `wavec check` on a tiny file (`examples/minimal.wave`), which flatters the raw "
+                      "figure at small sizes.", ""]
+            for series in suite.growth(sizes, args.growth_runs, work, fixed, log):
+                lines += report.series_section(series)
+            built, skipped = suite.builds(sizes, args.growth_runs, work, fixed, log)
+            lines += ["## Build time growth", ""]
+            for series in built:
+                lines += report.series_section(series)
+            lines += [f"- not measured: {s}" for s in skipped] + ([""] if skipped else [])
+        lines += report.runner_section(suite.runner(args.runs, work, log))
+    lines += report.audit_section(audit(cwd=suite.ROOT))
+    text = "\n".join(lines).rstrip() + "\n"
+    if args.write:
+        args.write.write_text(text, encoding="utf-8")
+        log(f"wrote {args.write}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

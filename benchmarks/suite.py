@@ -1,0 +1,264 @@
+"""The benchmark scenarios: start-up against baselines, growth with input size, builds, the runner.
+
+Every figure is a median over several cold runs in fresh subprocesses, reported as a ratio to a
+baseline measured in the same session on the same machine, so the numbers mean something on any
+machine (absolute seconds are given too, for context).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .generate import write_project
+from .measure import Sample, python, sample, wavec
+
+ROOT = Path(__file__).resolve().parent.parent
+HAND_TEMPLATE = Path(__file__).resolve().parent / "data" / "checkout.cfn.json"
+LIBRARIES = ("lark", "networkx", "cfn-lint", "botocore", "hypothesis")
+
+Log = Callable[[str], None]
+
+
+def environment() -> dict[str, str]:
+    """Machine, interpreter and library versions (what the figures depend on)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    env = {
+        "machine": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "cpu": f"{cpu} ({os.cpu_count()} logical CPUs)",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+    }
+    for lib in ("wavec", *LIBRARIES):
+        try:
+            env[lib] = importlib.metadata.version(lib)
+        except importlib.metadata.PackageNotFoundError:
+            env[lib] = "not installed"
+    return env
+
+
+def has_module(name: str) -> bool:
+    """Whether the benchmarked interpreter can import ``name`` (checked in a child, never imported here)."""
+    code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({name!r}) is None)"
+    try:
+        return subprocess.run([python(), "-c", code], capture_output=True, timeout=60).returncode == 0
+    except (ModuleNotFoundError, subprocess.SubprocessError):
+        return False
+
+
+def has_command(command: str) -> bool:
+    """Whether ``wavec COMMAND --help`` works on this checkout."""
+    proc = subprocess.run(wavec(command, "--help"), cwd=ROOT, capture_output=True, timeout=60)
+    return proc.returncode == 0
+
+
+def cfn_lint(template: Path) -> tuple[str, ...]:
+    """``cfn-lint TEMPLATE`` as its console script runs it, under this interpreter (no shell shims)."""
+    code = "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())"
+    return (python(), "-c", code, str(template))
+
+
+# ----------------------------------------------------------------- start-up
+
+
+@dataclass
+class Startup:
+    """Cold ``wavec check`` of the checkout example against the two baselines."""
+
+    check: Sample
+    imports: Sample
+    cfn: Sample | None
+    template: str
+    minimal: Sample
+
+    @property
+    def vs_imports(self) -> float:
+        """``wavec check`` time / ``import lark, networkx`` time (target ≤ 1.4)."""
+        return self.check.median / self.imports.median
+
+    @property
+    def vs_cfn(self) -> float | None:
+        """``cfn-lint`` time / ``wavec check`` time (target ≥ 4)."""
+        return self.cfn.median / self.check.median if self.cfn else None
+
+
+def checkout_template(work: Path, log: Log) -> tuple[Path, str]:
+    """The CloudFormation template of the checkout pipeline: built by wavec when it can, else the hand-written one."""
+    if has_module("wavec.targets.codepipeline"):
+        out = work / "checkout.cfn.json"
+        proc = subprocess.run(
+            wavec("build", "examples/checkout.wave", "--target", "codepipeline", "--format", "cloudformation",
+                  "-o", str(out)), cwd=ROOT, capture_output=True, text=True, timeout=300)
+        if proc.returncode == 0 and out.is_file():
+            return out, "built by `wavec build --target codepipeline --format cloudformation`"
+        log(f"  wavec build --format cloudformation failed (exit {proc.returncode}); using the hand-written template")
+    return HAND_TEMPLATE, "hand-written equivalent, benchmarks/data/checkout.cfn.json"
+
+
+def startup(runs: int, work: Path, log: Log) -> Startup:
+    """Cold start-up: ``wavec check examples/checkout.wave`` vs ``import lark, networkx`` vs cfn-lint."""
+    log("start-up: wavec check examples/checkout.wave")
+    check = sample("wavec check examples/checkout.wave", wavec("check", "examples/checkout.wave"), runs, ROOT)
+    log("start-up: wavec check examples/minimal.wave")
+    minimal = sample("wavec check examples/minimal.wave", wavec("check", "examples/minimal.wave"), runs, ROOT)
+    log("start-up: python -c 'import lark, networkx'")
+    imports = sample("python -c 'import lark, networkx'", (python(), "-c", "import lark, networkx"), runs, ROOT)
+    cfn: Sample | None = None
+    template, origin = checkout_template(work, log)
+    if has_module("cfnlint"):
+        log(f"start-up: cfn-lint {template.name}")
+        cfn = sample(f"cfn-lint {template.name}", cfn_lint(template), runs, ROOT)
+    return Startup(check, imports, cfn, origin, minimal)
+
+
+# ------------------------------------------------------------------- growth
+
+
+@dataclass
+class Series:
+    """One command measured at several input sizes."""
+
+    title: str
+    sizes: list[int]
+    samples: list[Sample]
+    fixed: float = 0.0
+    """Seconds of fixed cost (start-up on a tiny input) subtracted for the net growth figures."""
+    notes: list[str] = field(default_factory=list)
+
+    def steps(self) -> list[tuple[int, int, float, float, float]]:
+        """Per step: (from size, to size, raw growth, net growth, net growth / linear growth)."""
+        out = []
+        for (a, sa), (b, sb) in zip(zip(self.sizes, self.samples, strict=True),
+                                    zip(self.sizes[1:], self.samples[1:], strict=True), strict=False):
+            raw = sb.median / sa.median
+            net = max(sb.median - self.fixed, 1e-9) / max(sa.median - self.fixed, 1e-9)
+            out.append((a, b, raw, net, net / (b / a)))
+        return out
+
+
+def growth(sizes: Sequence[int], runs: int, work: Path, fixed: float, log: Log) -> list[Series]:
+    """``wavec check`` on generated projects of each size, in both shapes."""
+    out = []
+    for shape, title in (("org", "check, many pipelines (10 waves each)"), ("wide", "check, one pipeline")):
+        series = Series(title, list(sizes), [], fixed)
+        for n in sizes:
+            project = write_project(work / f"{shape}-{n}", n, shape)
+            log(f"growth: wavec check {project.entry.name} ({project.pipelines} pipeline(s))")
+            s = sample(f"check {shape} {n}", wavec("check", project.entry.name), runs, project.entry.parent, warmup=0)
+            if not s.ok:
+                series.notes.append(f"{n} waves: exit {s.returncodes[0]} — {s.stderr_tail.strip()[-300:]}")
+            series.samples.append(s)
+        out.append(series)
+    return out
+
+
+def builds(sizes: Sequence[int], runs: int, work: Path, fixed: float, log: Log) -> tuple[list[Series], list[str]]:
+    """``wavec build`` growth per target available on this checkout; notes for the targets that are not."""
+    out: list[Series] = []
+    skipped: list[str] = []
+    plans = (
+        ("local", "wide", (), "build --target local, one pipeline holding every wave"),
+        ("codepipeline", "org", ("--pipeline", "svc00000"),
+         "build --target codepipeline, one 10-wave pipeline of a file holding every wave"),
+    )
+    for target, shape, extra, title in plans:
+        if not has_module(f"wavec.targets.{target}"):
+            skipped.append(f"`wavec build --target {target}`: the target is not on this checkout yet")
+            continue
+        series = Series(title, list(sizes), [], fixed)
+        for n in sizes:
+            project = write_project(work / f"{shape}-{n}", n, shape)
+            out_file = project.entry.parent / f"out-{target}.json"
+            log(f"build: wavec build {project.entry.name} --target {target}")
+            cmd = wavec("build", project.entry.name, "--target", target, *extra, "-o", str(out_file))
+            s = sample(f"build {target} {n}", cmd, runs, project.entry.parent, warmup=0)
+            if not s.ok:
+                series.notes.append(f"{n} waves: exit {s.returncodes[0]} — {s.stderr_tail.strip()[-300:]}")
+            series.samples.append(s)
+        out.append(series)
+    return out, skipped
+
+
+# ------------------------------------------------------------------- runner
+
+
+RUNNER_FILE = """\
+# A rehearsal of {waves} one-region waves whose commands do nothing: what is left is the runner's own cost.
+pipeline rehearsal {{
+  role      = "arn:aws:iam::111122223333:role/rehearsal"
+  artifacts = "rehearsal-artifacts"
+  source s3 {{ bucket = "rehearsal-source"  key = "src.zip" }}
+  stage test {{
+    step a {{ kind = test  run = "true" }}
+    step b {{ kind = test  run = "true"  after = [a] }}
+  }}
+  deploy {{
+    cloudformation {{ stack = "rehearsal"  template = "source::t.yaml" }}
+    local {{ run = "true"  rollback = "true" }}
+  }}
+{body}
+}}
+"""
+
+
+@dataclass
+class Runner:
+    """``wavec run`` on two plan sizes: the slope is the runner's cost per node."""
+
+    nodes: list[int]
+    samples: list[Sample]
+
+    @property
+    def per_node_ms(self) -> float:
+        """Milliseconds per extra node between the two sizes (fixed costs cancel out)."""
+        (n1, n2), (s1, s2) = self.nodes, self.samples
+        return (s2.median - s1.median) / (n2 - n1) * 1000
+
+
+def runner(runs: int, work: Path, log: Log) -> Runner | str:
+    """Overhead of ``wavec run`` per DAG node, or why it was not measured."""
+    if not has_command("run"):
+        return "not measured: `wavec run` is not on this checkout yet"
+    nodes: list[int] = []
+    samples: list[Sample] = []
+    regions = ("eu-west-1", "eu-west-2", "eu-central-1", "us-east-1", "us-west-2")
+    for waves in (20, 100):
+        folder = work / f"runner-{waves}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "wave.toml").write_text("", encoding="utf-8")
+        body = "\n".join(f'  wave w{i} {{ regions = ["{regions[i % len(regions)]}"] }}' for i in range(waves))
+        entry = folder / "rehearsal.wave"
+        entry.write_text(RUNNER_FILE.format(waves=waves, body=body), encoding="utf-8")
+        plan = folder / "plan.json"
+        proc = subprocess.run(wavec("build", entry.name, "--target", "local", "-o", str(plan)), cwd=folder,
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            return f"not measured: `wavec build --target local` failed (exit {proc.returncode}): {proc.stderr[-300:]}"
+        nodes.append(len(json.loads(plan.read_text(encoding="utf-8")).get("nodes", [])))
+        log(f"runner: wavec run {entry.name} ({nodes[-1]} nodes)")
+        s = sample(f"run {waves} waves", wavec("run", entry.name, "--jobs", "4", "--no-wait"), runs, folder,
+                   warmup=0)
+        if not s.ok:
+            return f"not measured: `wavec run` failed (exit {s.returncodes[0]}): {s.stderr_tail[-300:]}"
+        samples.append(s)
+    if nodes[0] == nodes[1]:
+        return "not measured: the plan JSON lists no `nodes`"
+    return Runner(nodes, samples)
+
+
+def default_log(message: str) -> None:
+    """Progress on stderr, so stdout stays the report."""
+    print(message, file=sys.stderr, flush=True)

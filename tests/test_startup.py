@@ -1,0 +1,73 @@
+"""Start-up audit: `wavec check` must not import the heavy libraries of other commands.
+
+`wavec check` runs in pre-commit hooks on every commit; boto3/botocore (deploy), jinja2 (the HTML
+plan) and rich (the runner's live table) are imported lazily by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+FORBIDDEN = ("boto3", "botocore", "jinja2", "rich")
+
+# Runs `python -m wavec ARGS` exactly as the console does, and writes the names in sys.modules at
+# exit (after the command finished, whatever it returned) to the file named by argv[1].
+WRAPPER = """\
+import atexit, json, runpy, sys
+out = sys.argv[1]
+def dump():
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(sorted(sys.modules), f)
+atexit.register(dump)
+sys.argv = ["wavec", *sys.argv[2:]]
+runpy.run_module("wavec", run_name="__main__", alter_sys=True)
+"""
+
+
+def _modules_at_exit(tmp_path: Path, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    out = tmp_path / "modules.json"
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", WRAPPER, str(out), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert out.is_file(), proc.stderr[-2000:]
+    return set(json.loads(out.read_text(encoding="utf-8"))), proc
+
+
+def _top(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize("example", ["minimal.wave", "checkout.wave"])
+def test_check_imports_no_heavy_library(tmp_path: Path, example: str) -> None:
+    modules, proc = _modules_at_exit(tmp_path, "check", f"examples/{example}")
+    assert "Traceback" not in proc.stderr
+    # The wrapper really ran the check: the front end is loaded.
+    assert {"wavec.api", "wavec.syntax.parser", "lark"} <= modules
+    assert sorted(_top(modules) & set(FORBIDDEN)) == []
+
+
+def test_importtime_lists_no_heavy_library(tmp_path: Path) -> None:
+    # The `-X importtime` trace lists every module imported, even one imported and then removed.
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "wavec", "check", "examples/minimal.wave"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert "wavec.api" in imported
+    assert sorted(m for m in imported if m.split(".")[0] in FORBIDDEN) == []
+
+
+def test_audit_detects_a_forbidden_import(tmp_path: Path) -> None:
+    # The audit can fail: the same wrapper sees boto3 when the command imports it.
+    modules, _ = _modules_at_exit(tmp_path, "--version")
+    assert not _top(modules) & set(FORBIDDEN)
+    out = tmp_path / "modules.json"
+    code = WRAPPER.replace("runpy.run_module", "import jinja2; runpy.run_module")
+    subprocess.run([sys.executable, "-c", code, str(out), "--version"], cwd=ROOT, capture_output=True, timeout=120)
+    assert "jinja2" in _top(set(json.loads(out.read_text(encoding="utf-8"))))
