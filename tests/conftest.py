@@ -22,3 +22,18 @@ def run_wavec(*args: str, cwd: Path | None = None, env: dict[str, str] | None = 
     """Run `python -m wavec ARGS` as a user would, capturing its output."""
     return subprocess.run([sys.executable, "-m", "wavec", *args], cwd=cwd or ROOT, env=env, input=input,
                           capture_output=True, text=True, timeout=120)
+
+
+# --- hypothesis profiles (fuzz suite, tests/fuzz) -------------------------------------------------
+# "ci" (the default) keeps the whole fuzz suite well under 30 s; run the long budget on demand with
+# `HYPOTHESIS_PROFILE=long pytest tests/fuzz`. Deadlines are off: a first check pays for Lark's cache.
+import os as _os  # noqa: E402
+
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True,
+                           suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large])
+_settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True,
+                           suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large])
+_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
