@@ -10,6 +10,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -46,6 +47,38 @@ check) and performance stages, two deploy profiles, gates and windows. Shape **w
 wave into one pipeline — the worst case for the graph layers. Both check with no diagnostics.
 """
 
+FOOTER = """\
+## Fuzzing and determinism
+
+The claims above are kept true by tests, not by this page:
+
+* `tests/test_startup.py` — `wavec check` (run as `python -X importtime -m wavec check …` in a
+  subprocess) imports none of boto3, botocore, jinja2, rich.
+* `tests/fuzz/` — hypothesis properties over files generated from the grammar and the schema table
+  (`tests/fuzz/strategies.py`: every block type, its labels and attributes with values of the right
+  and of wrong types, unknown names, strings with escapes and `${…}` interpolations, comments,
+  imports of `std/…` and of a local module), over random token soup and over byte mutations of the
+  examples and the standard library. The front end must answer with diagnostics only — never a
+  traceback — with spans inside the file, and render identically in every format when run twice.
+  Valid generated plans must check without errors. When `wavec fmt` and the compile targets are on
+  the checkout, the same suite checks that fmt round-trips (idempotent, keeps comments and meaning),
+  that every target's output is deterministic, and that CodePipeline output passes botocore's
+  model (`ParamValidator` plus enums, lengths and patterns).
+* `tests/test_determinism.py` — the examples, a generated project, a file full of mistakes and
+  mutated examples are checked (and built, for every target present) in fresh interpreters under
+  different `PYTHONHASHSEED` values; every output format must be byte-identical, with no absolute
+  paths.
+* Bugs the fuzzers found in the front end are pinned in `tests/fuzz/test_fuzz_findings.py` as
+  strict xfails with the exact input.
+
+The CI budget is the hypothesis profile `ci` (the default; the whole fuzz suite takes well under
+30 s). The long budget runs on demand:
+
+```
+HYPOTHESIS_PROFILE=long python -m pytest tests/fuzz
+```
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks."""
@@ -72,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"Measured with `{invocation.strip()}`: {args.runs} runs per start-up command, "
               f"{args.growth_runs} per size.", ""]
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="wavec-bench-") as tmp:
         work = Path(tmp)
         st = suite.startup(args.runs, work, log)
@@ -79,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         fixed = st.minimal.median
         if not args.skip_growth:
             lines += ["## Growth with input size", "",
-                      "Linear growth is 4× per step from 1k to 4k to 16k waves. \"Net\" subtracts the fixed "
-                      "cost of `wavec check` on a tiny file (`examples/minimal.wave`), which flatters the raw "
-                      "figure at small sizes.", ""]
+                      "Linear growth is the ratio of the sizes (4× per step from 1k to 4k to 16k waves). "
+                      "\"Net\" subtracts the fixed cost of `wavec check` on a tiny file "
+                      "(`examples/minimal.wave`), which flatters the raw figure at small sizes.", ""]
             for series in suite.growth(sizes, args.growth_runs, work, fixed, log):
                 lines += report.series_section(series)
             built, skipped = suite.builds(sizes, args.growth_runs, work, fixed, log)
@@ -91,7 +125,15 @@ def main(argv: list[str] | None = None) -> int:
             lines += [f"- not measured: {s}" for s in skipped] + ([""] if skipped else [])
         lines += report.runner_section(suite.runner(args.runs, work, log))
     lines += report.audit_section(audit(cwd=suite.ROOT))
-    text = "\n".join(lines).rstrip() + "\n"
+    load_after = os.getloadavg()[0]
+    cpus = os.cpu_count() or 1
+    lines += ["## Load on the machine", "",
+              f"Load average (1 min) {load_before:.1f} before and {load_after:.1f} after the measurements, on "
+              f"{cpus} logical CPUs."
+              + (" The machine was busy with other work: absolute times are inflated and noisy, and a single "
+                 "growth step can miss its target by noise alone — compare the best times, or run again on a "
+                 "quiet machine." if max(load_before, load_after) > cpus * 0.75 else ""), ""]
+    text = "\n".join(lines).rstrip() + "\n\n" + FOOTER
     if args.write:
         args.write.write_text(text, encoding="utf-8")
         log(f"wrote {args.write}")

@@ -60,6 +60,9 @@ def series_section(series: Series) -> list[str]:
     out += ["", f"| step | raw growth | net of start-up ({series.fixed:.2f} s) | net ÷ linear | target ≤ "
             f"{TARGET_VS_LINEAR} |", "|---|---:|---:|---:|---|"]
     for a, b, raw, net, vs_linear in series.steps():
+        if net is None or vs_linear is None:
+            out.append(f"| {a} → {b} | {raw:.2f}× | n/a | n/a | n/a (no slower than start-up) |")
+            continue
         out.append(f"| {a} → {b} | {raw:.2f}× | {net:.2f}× | {vs_linear:.2f} | "
                    f"{_verdict(vs_linear <= TARGET_VS_LINEAR)} |")
     for note in series.notes:

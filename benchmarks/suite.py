@@ -8,6 +8,7 @@ machine (absolute seconds are given too, for context).
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import json
 import os
 import platform
@@ -138,14 +139,20 @@ class Series:
     """Seconds of fixed cost (start-up on a tiny input) subtracted for the net growth figures."""
     notes: list[str] = field(default_factory=list)
 
-    def steps(self) -> list[tuple[int, int, float, float, float]]:
-        """Per step: (from size, to size, raw growth, net growth, net growth / linear growth)."""
-        out = []
-        for (a, sa), (b, sb) in zip(zip(self.sizes, self.samples, strict=True),
-                                    zip(self.sizes[1:], self.samples[1:], strict=True), strict=False):
+    def steps(self) -> list[tuple[int, int, float, float | None, float | None]]:
+        """Per step: (from size, to size, raw growth, net growth, net growth / linear growth).
+
+        The net figures are ``None`` when a size takes no longer than the fixed cost (noise dominates).
+        """
+        out: list[tuple[int, int, float, float | None, float | None]] = []
+        pairs = list(zip(self.sizes, self.samples, strict=True))
+        for (a, sa), (b, sb) in itertools.pairwise(pairs):
             raw = sb.median / sa.median
-            net = max(sb.median - self.fixed, 1e-9) / max(sa.median - self.fixed, 1e-9)
-            out.append((a, b, raw, net, net / (b / a)))
+            na, nb = sa.median - self.fixed, sb.median - self.fixed
+            if na <= 0 or nb <= 0:
+                out.append((a, b, raw, None, None))
+                continue
+            out.append((a, b, raw, nb / na, nb / na / (b / a)))
         return out
 
 
