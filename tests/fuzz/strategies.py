@@ -276,7 +276,7 @@ def valid_files(draw: st.DrawFn) -> str:
                                           '  outputs = ["dist/**"]')))
             lines.append(f"    step {step} {{ kind = {kind}  run = {run}{after}{extra} }}")
         lines.append("  }")
-    lines += ["  deploy {", '    cloudformation { stack = "s"  template = "build::t.yaml"  '
+    lines += ["  deploy {", '    cloudformation { stack = "s"  template = "source::t.yaml"  '
               'parameters = { Region = "${region}" } }',
               '    local { run = "./deploy.sh ${region}"  rollback = "./rollback.sh ${region}" }', "  }"]
     gates = draw(st.lists(st.sampled_from(("health", "latency")), unique=True, max_size=2))
