@@ -62,6 +62,13 @@ class Diagnostic:
         return replace(self, severity=severity)
 
 
+def one_line(text: str) -> str:
+    """A message quotes user input; a newline or tab in it must not break the one-line format."""
+    if "\n" in text or "\r" in text or "\t" in text:
+        return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return text
+
+
 class Sink:
     """Collects diagnostics; deduplicates identical reports (a module imported twice)."""
 
@@ -102,7 +109,7 @@ class Sink:
             entry = lookup(code)
             severity = entry.severity if entry else Severity.ERROR
         labels = ((Label(span, label),) if span is not None else ()) + tuple(extra)
-        self.add(Diagnostic(code, severity, message, labels, help))
+        self.add(Diagnostic(code, severity, one_line(message), labels, help))
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         """Record several diagnostics."""

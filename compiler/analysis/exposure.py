@@ -137,6 +137,10 @@ class Exposure:
                 last[t.id] = wave
         return [(last[t], t, e) for t, e in sorted(best.items()) if e < 1.0]
 
+    def _wave_index(self, name: str) -> int:
+        wave = self.pipeline.wave(name)
+        return wave.index if wave is not None else -1
+
     def defect_table(self, order: Sequence[ir.Wave]) -> list[DefectCase]:
         """For each wave, the worst case of a defect caught at the end of its bake."""
         first = self.events[0][0] if self.events else None
@@ -150,7 +154,7 @@ class Exposure:
                 rows.append(DefectCase(wave.name, None, None, None, None, action, (), None))
                 continue
             deployed = sorted({e[1] for e in self.events if e[0] < when},
-                              key=lambda n: next(w.index for w in self.pipeline.waves if w.name == n))
+                              key=self._wave_index)
             if action == "rollback":
                 back: tuple[str, ...] = (wave.name,)
             elif action == "rollback_all":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..source import Span
 from .values import Clock, Duration, Percent, Template
@@ -286,6 +286,8 @@ class Pipeline:
     execution_mode: str = "superseded"
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
+    # Name → object, filled on first use: targets look waves up once per node, which must stay O(1).
+    _by_name: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def account(self) -> str | None:
@@ -295,13 +297,23 @@ class Pipeline:
         fields = self.role.text.split(":")
         return fields[4] if len(fields) > 5 and fields[4].isdigit() else None
 
+    def _index(self, kind: str, items: tuple[Any, ...]) -> dict[str, Any]:
+        table = self._by_name.get(kind)
+        if table is None:
+            table = self._by_name[kind] = {}
+            for item in items:
+                table.setdefault(item.name, item)
+        return table
+
     def stage(self, name: str) -> Stage | None:
         """The stage of that name."""
-        return next((s for s in self.stages if s.name == name), None)
+        found: Stage | None = self._index("stage", self.stages).get(name)
+        return found
 
     def wave(self, name: str) -> Wave | None:
         """The wave of that name."""
-        return next((w for w in self.waves if w.name == name), None)
+        found: Wave | None = self._index("wave", self.waves).get(name)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
