@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..diagnostics import Severity
 
@@ -31,6 +32,23 @@ class Code:
     example: str
     fix: str
     area: str = "builtin"
+
+
+class CodeMaker(Protocol):
+    """Builds the codes of one area: ``make(code, title, what, why, example, fix[, severity])``."""
+
+    def __call__(self, code: str, title: str, what: str, why: str, example: str, fix: str,
+                 severity: Severity | None = None) -> Code: ...
+
+
+def maker(area: str, default: Severity) -> CodeMaker:
+    """A constructor of the codes of ``area`` whose severity is ``default`` unless given."""
+
+    def make(code: str, title: str, what: str, why: str, example: str, fix: str,
+             severity: Severity | None = None) -> Code:
+        return Code(code, title, severity or default, what, why, example.strip("\n"), fix.strip("\n"), area=area)
+
+    return make
 
 
 _registry: dict[str, Code] | None = None

@@ -9,13 +9,12 @@ keeps off its fast path. See docs/plan.md.
 from __future__ import annotations
 
 from ..diagnostics import Severity
-from . import Code
+from . import Code, maker
 
 W = Severity.WARNING
 
 
-def _c(code: str, title: str, what: str, why: str, example: str, fix: str) -> Code:
-    return Code(code, title, W, what, why, example.strip("\n"), fix.strip("\n"), area="analysis")
+_c = maker("analysis", W)
 
 
 CODES: tuple[Code, ...] = (

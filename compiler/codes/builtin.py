@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from ..diagnostics import Severity
-from . import Code
+from . import Code, maker
 
 E, W = Severity.ERROR, Severity.WARNING
 
 
-def _c(code: str, title: str, what: str, why: str, example: str, fix: str, severity: Severity = E) -> Code:
-    return Code(code, title, severity, what, why, example.strip("\n"), fix.strip("\n"))
+_c = maker("builtin", E)
 
 
 CODES: tuple[Code, ...] = (

@@ -9,13 +9,12 @@ through :func:`wavec.targets.base.unsupported`, never dropped silently.
 from __future__ import annotations
 
 from ..diagnostics import Severity
-from . import Code
+from . import Code, maker
 
 E, W = Severity.ERROR, Severity.WARNING
 
 
-def _c(code: str, title: str, what: str, why: str, example: str, fix: str, severity: Severity = E) -> Code:
-    return Code(code, title, severity, what, why, example.strip("\n"), fix.strip("\n"), area="codepipeline")
+_c = maker("codepipeline", E)
 
 
 _ROLE = 'role = "arn:aws:iam::111122223333:role/p"'
