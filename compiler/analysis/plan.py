@@ -15,7 +15,7 @@ from ..semantics import ir
 from . import estimates, feasibility
 from .dag import levels
 from .exposure import DefectCase, Exposure, WaveExposure
-from .timeline import Slot, Timeline, schedule
+from .timeline import Slot, Timeline, schedule, wait_seconds
 from .weights import Weights, resolve
 
 
@@ -44,9 +44,7 @@ class WavePlan:
     @property
     def wait_seconds(self) -> int:
         """Seconds the wave waited for its windows."""
-        if self.ready is None or self.start is None:
-            return 0
-        return int((self.start - self.ready).total_seconds())
+        return wait_seconds(self.ready, self.start)
 
 
 @dataclass

@@ -27,6 +27,13 @@ from ..windows import CronError, next_open_all
 from .dag import node_order, topological_order
 
 
+def wait_seconds(ready: datetime | None, start: datetime | None) -> int:
+    """Seconds from being ready to starting: the time spent waiting for windows (0 if either is unknown)."""
+    if ready is None or start is None:
+        return 0
+    return int((start - ready).total_seconds())
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     """One node on the timeline; ``start``/``end`` are ``None`` when the node can never run."""
@@ -39,9 +46,7 @@ class Slot:
     @property
     def wait_seconds(self) -> int:
         """Seconds between ready and start (a window wait)."""
-        if self.ready is None or self.start is None:
-            return 0
-        return int((self.start - self.ready).total_seconds())
+        return wait_seconds(self.ready, self.start)
 
 
 @dataclass
