@@ -61,3 +61,14 @@ def test_too_many_waves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     waves = "".join(f'  wave w{i} {{ regions = ["us-east-1"] }}\n' for i in range(101))
     codes = _codes(tmp_path, HEAD + waves + "}\n")
     assert codes == [("WV127", 5 + 100)]
+
+
+def test_invalid_utf8_after_multibyte_characters_points_at_the_bad_byte(tmp_path: Path) -> None:
+    # Found by the fuzzer: the decoder reports a byte offset, spans count characters.
+    text = "# café … ok\n# bad: ".encode() + b"\x80 here\n"
+    path = tmp_path / "u.wave"
+    path.write_bytes(text)
+    (d,) = check([path], Config()).diagnostics
+    assert d.code == "WV014" and d.primary is not None
+    assert (d.primary.line, d.primary.column) == (2, 8)
+    assert d.primary.text == "\ufffd"

@@ -98,7 +98,9 @@ class Loader:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             src = SourceFile(shown, data.decode("utf-8", "replace"), key)
-            self.sink.report("WV014", "the file is not valid UTF-8", Span(src, exc.start, exc.start + 1),
+            # exc.start counts bytes; the span counts characters of the decoded text.
+            at = len(data[: exc.start].decode("utf-8", "replace"))
+            self.sink.report("WV014", "the file is not valid UTF-8", Span(src, at, at + 1),
                              label="invalid byte", help="save the file as UTF-8")
             self._done[key] = _Loaded(None, src)
             return None
