@@ -10,6 +10,7 @@ the ``allow`` statements that apply to it (its own, then its parents').
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..semantics import ir
@@ -86,7 +87,6 @@ class Model:
 
     def _stages(self, stages: tuple[ir.Stage, ...]) -> tuple[Obj, ...]:
         out: list[Obj] = []
-        by_name: dict[str, Obj] = {}
         for s in stages:
             chain = s.allows + self._chain
             o = Obj("stage", s.name, s.span, chain)
@@ -101,23 +101,16 @@ class Model:
             for st in s.steps:
                 step_objs[st.name].fields["after"] = tuple(step_objs[a] for a in st.after if a in step_objs)
             o.fields.update(
-                name=s.name, index=s.index, steps=tuple(step_objs.values()), prev=out[-1] if out else None,
-                next=None,
+                name=s.name, index=s.index, steps=tuple(step_objs.values()),
                 environment=None if env is None else Obj("environment", s.name, env.span, chain, {
                     "create": _t(env.create), "destroy": _t(env.destroy), "region": env.region,
                     "timeout": env.timeout}),
             )
-            if out:
-                out[-1].fields["next"] = o
             out.append(o)
-            by_name[s.name] = o
-        for s, o in zip(stages, out, strict=True):
-            o.fields["after"] = tuple(by_name[a] for a in s.after if a in by_name)
-        return tuple(out)
+        return _link(stages, out)
 
     def _waves(self, waves: tuple[ir.Wave, ...]) -> tuple[Obj, ...]:
         out: list[Obj] = []
-        by_name: dict[str, Obj] = {}
         reached: set[str] = set()
         for w in waves:
             chain = w.allows + self._chain
@@ -130,16 +123,11 @@ class Model:
                 bake=w.bake, gates=tuple(self.gate(g) for g in w.gates),
                 windows=tuple(self.window(x) for x in w.windows), parallel=w.parallel, exposure=w.exposure,
                 deploy=None if w.deploy is None else self.deploy(w.deploy),
-                prev=out[-1] if out else None, next=None, prior_regions=len(reached),
+                prior_regions=len(reached),
             )
             reached.update(w.regions)
-            if out:
-                out[-1].fields["next"] = o
             out.append(o)
-            by_name[w.name] = o
-        for w, o in zip(waves, out, strict=True):
-            o.fields["after"] = tuple(by_name[a] for a in w.after if a in by_name)
-        return tuple(out)
+        return _link(waves, out)
 
     def gate(self, g: ir.Gate) -> Obj:
         """The object of a gate (one per gate, however many waves use it)."""
@@ -187,3 +175,13 @@ class Model:
                 fields[p.kind] = Obj(p.kind, name, p.span, chain, pf)
             found = self._deploys[id(d)] = Obj("deploy", name, d.span, chain, fields)
         return found
+
+
+def _link(items: Sequence[ir.Stage | ir.Wave], objs: list[Obj]) -> tuple[Obj, ...]:
+    """Give stage or wave objects (in file order) their ``prev``, ``next`` and resolved ``after``."""
+    by_name = {o.name: o for o in objs}
+    for i, (item, o) in enumerate(zip(items, objs, strict=True)):
+        o.fields["prev"] = objs[i - 1] if i else None
+        o.fields["next"] = objs[i + 1] if i + 1 < len(objs) else None
+        o.fields["after"] = tuple(by_name[a] for a in item.after if a in by_name)
+    return tuple(objs)
