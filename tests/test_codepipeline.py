@@ -93,6 +93,23 @@ def test_model_walk_catches_what_param_validator_skips() -> None:
         assert fragment in problems
 
 
+def test_model_problems_reports_a_single_unknown_key() -> None:
+    # botocore's report has no header line: with one error, that error is the whole report.
+    req = request(EXAMPLES / "minimal.wave")
+    req["pipeline"]["bogus"] = 1
+    problems = model_problems(req)
+    assert len(problems) == 1
+    assert 'Unknown parameter in pipeline: "bogus"' in problems[0]
+
+
+def test_model_problems_reports_every_param_validator_error() -> None:
+    req = request(EXAMPLES / "minimal.wave")
+    req["pipeline"]["bogus"] = 1
+    req["pipeline"]["stages"][0]["other"] = 2
+    problems = "\n".join(model_problems(req))
+    assert '"bogus"' in problems and '"other"' in problems
+
+
 def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
     outputs = []
     for seed in ("0", "1", "12345"):

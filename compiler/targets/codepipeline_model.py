@@ -36,7 +36,9 @@ def model_problems(params: dict[str, Any], operation: str = "CreatePipeline") ->
     problems: list[str] = []
     report = ParamValidator().validate(params, shape)
     if report.has_errors():
-        problems.extend(line.strip() for line in report.generate_report().splitlines()[1:] if line.strip())
+        # ``generate_report`` joins one message per line with no header (the "Parameter validation failed:"
+        # header belongs to ``ParamValidationError``), so every line is a problem, the first included.
+        problems.extend(line.strip() for line in report.generate_report().splitlines() if line.strip())
     _walk(shape, params, "", problems)
     return problems
 
