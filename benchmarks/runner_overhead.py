@@ -30,7 +30,7 @@ def pipeline(n: int) -> str:
 
 
 def main() -> None:
-    from wavec.cli import main as wavec
+    from wavec.cli.app import main as wavec
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     with tempfile.TemporaryDirectory() as tmp:

@@ -98,7 +98,7 @@ class Startup:
 
 def checkout_template(work: Path, log: Log) -> tuple[Path, str]:
     """The CloudFormation template of the checkout pipeline: built by wavec when it can, else the hand-written one."""
-    if has_module("wavec.targets.codepipeline"):
+    if has_module("wavec.targets.codepipeline.target"):
         out = work / "checkout.cfn.json"
         proc = subprocess.run(
             wavec("build", "examples/checkout.wave", "--target", "codepipeline", "--format", "cloudformation",

@@ -106,7 +106,7 @@ class Fleet:
             proc = subprocess.run([sys.executable, "-m", "wavec", *argv], cwd=self.dir, env=env or self.env(),
                                   capture_output=True, text=True, timeout=timeout)
             return Run(proc, self.log(), self.events())
-        from wavec.cli import main
+        from wavec.cli.app import main
 
         out, err = io.StringIO(), io.StringIO()
         saved_env, saved_cwd = dict(os.environ), os.getcwd()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from wavec import check
 from wavec.analysis.weights import default_weights
-from wavec.semantics.catalog import aws_regions
-from wavec.semantics.values import Template
+from wavec.lang.values import Template
+from wavec.semantics.reference import aws_regions
 
 from conftest import ROOT
 

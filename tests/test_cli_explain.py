@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wavec.codes import registry
+from wavec.diagnostics.codes import registry
 
 from conftest import run_wavec
 

@@ -14,7 +14,7 @@ from test_codepipeline_support import cfn_lint, request
 
 from wavec.api import build
 from wavec.config import Config
-from wavec.targets.codepipeline_model import input_shape, model_problems
+from wavec.targets.codepipeline.service_model import input_shape, model_problems
 
 from conftest import EXAMPLES, ROOT, run_wavec
 

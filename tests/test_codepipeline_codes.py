@@ -14,10 +14,10 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from wavec.api import build
-from wavec.codes import registry
-from wavec.codes.codepipeline import CODES
 from wavec.config import Config
-from wavec.render import render_text
+from wavec.diagnostics.codes import registry
+from wavec.diagnostics.codes.codepipeline import CODES
+from wavec.diagnostics.render import render_text
 
 from conftest import ROOT, run_wavec
 from expectations import lines_and_codes

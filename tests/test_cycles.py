@@ -8,7 +8,7 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wavec.cycles import cycle_through, strongly_connected
+from wavec.semantics.cycles import cycle_through, strongly_connected
 
 
 @st.composite

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from wavec.aws import normalize
-from wavec.cli import main
+from wavec.cli.app import main
+from wavec.targets.codepipeline.deploy import normalize
 
 from conftest import ROOT, run_wavec
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from wavec import check
 from wavec.config import Config
-from wavec.schema_docs import refresh
+from wavec.docgen.language import refresh
 
 from conftest import ROOT
 
 
 def test_language_reference_schema_section_is_fresh() -> None:
     text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
-    assert refresh(text) == text, "run `python -m wavec.schema_docs --write` and commit docs/language.md"
+    assert refresh(text) == text, "run `python -m wavec.docgen.language --write` and commit docs/language.md"
 
 
 def test_let_may_hold_enum_members_checked_where_used(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import onigurumacffi
 import pytest
 
-from wavec.diagnostics import Sink
+from wavec.diagnostics.model import Sink
 from wavec.source import SourceFile
 from wavec.syntax import tree as t
 from wavec.syntax.comments import Lexed
@@ -128,7 +128,7 @@ def _expected(text: str) -> list[tuple[int, str, str]]:
 
 @pytest.mark.parametrize("path", [*FILES, Path("starter.wave")], ids=lambda p: p.name)
 def test_scopes_match_what_the_parser_sees(path: Path, tokenize: Any) -> None:
-    from wavec.commands.init import starter
+    from wavec.cli.init import starter
 
     text = path.read_text(encoding="utf-8") if path.exists() else starter("demo", "demo", ["eu-west-1", "us-east-1"])
     src = SourceFile(path.name, text)

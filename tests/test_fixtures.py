@@ -12,10 +12,10 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from wavec import check
-from wavec.codes import registry
-from wavec.codes.builtin import CODES
 from wavec.config import Config
-from wavec.render import render_text
+from wavec.diagnostics.codes import registry
+from wavec.diagnostics.codes.builtin import CODES
+from wavec.diagnostics.render import render_text
 
 from conftest import ROOT
 from expectations import markers, reported

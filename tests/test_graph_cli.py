@@ -7,7 +7,7 @@ import json
 import networkx as nx
 
 from wavec import check
-from wavec.graph import build
+from wavec.dag.build import build
 
 from conftest import ROOT, run_wavec
 

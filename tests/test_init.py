@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fmt_helpers import fmt
 
-from wavec.commands.init import starter
+from wavec.cli.init import starter
 from wavec.semantics.loader import std_modules
 from wavec.targets import TARGETS
 

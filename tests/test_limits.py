@@ -57,7 +57,7 @@ def test_too_many_targets(tmp_path: Path) -> None:
 def test_too_many_waves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # 50,000 waves take a while to parse; the mechanism is the same with a lower limit.
     assert MAX_WAVES == 50_000
-    monkeypatch.setattr("wavec.semantics.lower.MAX_WAVES", 100)
+    monkeypatch.setattr("wavec.semantics.lower.module.MAX_WAVES", 100)
     waves = "".join(f'  wave w{i} {{ regions = ["us-east-1"] }}\n' for i in range(101))
     codes = _codes(tmp_path, HEAD + waves + "}\n")
     assert codes == [("WV127", 5 + 100)]

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 
 from wavec import check
-from wavec.diagnostics import Sink
-from wavec.graph import build as build_graph
-from wavec.schemas import load
-from wavec.semantics.values import Template, Var
+from wavec.dag.build import build as build_graph
+from wavec.diagnostics.model import Sink
+from wavec.lang.values import Template, Var
+from wavec.plan_format import load
 from wavec.targets.local import plan, shell_command
 
 from conftest import EXAMPLES, ROOT, run_wavec

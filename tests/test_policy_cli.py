@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from wavec import check
-from wavec.cli import main
+from wavec.cli.app import main
 from wavec.config import load_config
 
 from conftest import EXAMPLES, ROOT, run_wavec
@@ -243,6 +243,6 @@ def test_check_without_policies_does_not_import_the_engine() -> None:
 
 
 def test_docs_policies_md_lists_the_current_model_and_builtins() -> None:
-    from wavec.docs_gen import policy_model_markdown
+    from wavec.docgen.rules import policy_model_markdown
 
     assert policy_model_markdown() in (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")

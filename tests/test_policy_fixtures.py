@@ -13,8 +13,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from wavec import check
-from wavec.policy.catalog import stdlib_rule_docs
-from wavec.render import render_text
+from wavec.diagnostics.render import render_text
+from wavec.policy.sources import stdlib_rule_docs
 
 from conftest import ROOT
 from expectations import lines_and_codes
@@ -66,7 +66,7 @@ def test_every_stdlib_rule_has_a_passing_and_a_failing_fixture() -> None:
 
 
 def test_every_policy_language_code_has_a_fixture() -> None:
-    from wavec.codes import registry
+    from wavec.diagnostics.codes import registry
 
     codes = [c for c in registry() if c.startswith("WV3")]
     assert codes

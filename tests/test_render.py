@@ -10,7 +10,7 @@ import pytest
 
 from wavec import check
 from wavec.config import Config
-from wavec.render import render_github, render_json, render_sarif, render_text, use_color
+from wavec.diagnostics.render import render_github, render_json, render_sarif, render_text, use_color
 
 from conftest import ROOT, run_wavec
 

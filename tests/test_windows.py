@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wavec.cron import CronError, parse_cron
+from wavec.lang.values import Clock
+from wavec.schedule.cron import CronError, parse_cron
+from wavec.schedule.windows import is_open, longest_opening, next_close, next_open, next_open_all
 from wavec.semantics import ir
-from wavec.semantics.values import Clock
 from wavec.source import SourceFile, Span
-from wavec.windows import is_open, longest_opening, next_close, next_open, next_open_all
 
 SPAN = Span(SourceFile("t.wave", ""), 0, 0)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")

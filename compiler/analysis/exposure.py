@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..graph import deploy_id
+from ..dag.build import deploy_id
 from ..semantics import ir
 from .timeline import Timeline
 from .weights import Weights

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..cron import parse_cron
-from ..diagnostics import Sink
+from ..diagnostics.model import Sink
+from ..schedule.cron import parse_cron
+from ..schedule.windows import DEFAULT_HORIZON, CronError, longest_opening, next_open, next_open_all
 from ..semantics import ir
 from ..syntax.literals import format_duration
-from ..windows import DEFAULT_HORIZON, CronError, longest_opening, next_open, next_open_all
 from .exposure import Exposure
 
 

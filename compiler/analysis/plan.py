@@ -8,12 +8,12 @@ from datetime import datetime
 
 import networkx as nx
 
-from ..diagnostics import Sink
-from ..graph import build as build_graph
-from ..graph import wave_batches
+from ..dag.build import build as build_graph
+from ..dag.build import wave_batches
+from ..dag.order import levels
+from ..diagnostics.model import Sink
 from ..semantics import ir
 from . import estimates, feasibility
-from .dag import levels
 from .exposure import DefectCase, Exposure, WaveExposure
 from .timeline import Slot, Timeline, schedule, wait_seconds
 from .weights import Weights, resolve

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 import networkx as nx
 
+from ..dag.order import node_order, topological_order
+from ..schedule.windows import CronError, next_open_all
 from ..semantics import ir
-from ..windows import CronError, next_open_all
-from .dag import node_order, topological_order
 
 
 def wait_seconds(ready: datetime | None, start: datetime | None) -> int:
@@ -70,7 +70,7 @@ def _usable(windows: tuple[ir.Window, ...], unsupported: list[str]) -> list[ir.W
     out = []
     for w in windows:
         if w.cron is not None:
-            from ..cron import parse_cron
+            from ..schedule.cron import parse_cron
 
             try:
                 parse_cron(w.cron)

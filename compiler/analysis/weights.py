@@ -10,9 +10,9 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..diagnostics import Sink
+from ..diagnostics.model import Sink
 from ..semantics import ir
-from ..semantics.catalog import aws_regions
+from ..semantics.reference import aws_regions
 from ..source import Span
 
 UNKNOWN_WEIGHT = 1.0

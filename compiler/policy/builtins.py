@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..semantics.values import Duration, Percent
+from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
 from .compile import Compiler, Env, Fn, LambdaFn, PolicyRuntimeError, Typed

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..diagnostics import Sink
-from ..semantics.suggest import did_you_mean
-from ..semantics.values import Clock, Duration, Percent
+from ..diagnostics.model import Sink
+from ..lang.suggest import did_you_mean
+from ..lang.values import Clock, Duration, Percent
 from ..source import Span
 from ..syntax import tree as t
 from . import types as ty
@@ -63,7 +63,7 @@ def _const(value: Any) -> Fn:
 
 def value_type(value: Any) -> PType | None:
     """The policy type of a compile-time value (a module's ``let``), ``None`` when it has none."""
-    from ..semantics.values import EnumMember, Template
+    from ..lang.values import EnumMember, Template
 
     if isinstance(value, bool):
         return ty.BOOL
@@ -87,7 +87,7 @@ def value_type(value: Any) -> PType | None:
 
 def plain_value(value: Any) -> Any:
     """A ``let`` value as the model represents it (templates as text, lists as tuples)."""
-    from ..semantics.values import EnumMember, Template
+    from ..lang.values import EnumMember, Template
 
     if isinstance(value, Template):
         return value.text

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import Diagnostic, Label, Severity, Sink
+from ..diagnostics.model import Diagnostic, Label, Severity, Sink
+from ..lang.suggest import did_you_mean
 from ..semantics import ir
-from ..semantics.suggest import did_you_mean
 from ..source import Span
 from . import types as ty
 from .compile import BudgetExceeded, Compiler, Env, Fn, PolicyRuntimeError
@@ -110,7 +110,7 @@ class Engine:
     def enforce(self, pipeline: ir.Pipeline, policies: Sequence[ir.Policy],
                 module_allows: tuple[ir.Allow, ...] = (), check_allows: bool = True) -> list[Suppression]:
         """Evaluate ``policies`` on ``pipeline``; findings go to the sink, suppressed ones are returned."""
-        from ..codes import lookup
+        from ..diagnostics.codes import lookup
 
         rules: list[tuple[ir.Policy, CompiledRule]] = []
         seen: dict[str, ir.Rule] = {}

@@ -2,7 +2,7 @@
 
 Built once per pipeline in time linear in its size. Values are plain Python:
 strings (templates as written, ``${region}`` kept), numbers, booleans,
-:class:`~wavec.semantics.values.Duration`/``Percent``/``Clock``, tuples for
+:class:`~wavec.lang.values.Duration`/``Percent``/``Clock``, tuples for
 lists, dicts for maps, enum members as their names, ``None`` for none and
 :class:`Obj` for entities. Each object keeps the span findings point at and
 the ``allow`` statements that apply to it (its own, then its parents').
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..lang.values import Template
 from ..semantics import ir
-from ..semantics.values import Template
 from ..source import Span
 
 

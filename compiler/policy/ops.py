@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..semantics.values import Duration, Percent
+from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
 from .compile import PolicyRuntimeError

@@ -12,9 +12,9 @@ from typing import Any
 import networkx as nx
 
 from ..analysis.estimates import durations
-from ..graph import build
+from ..dag.build import build
 from ..semantics import ir
-from .fmt import dur
+from .units import dur
 
 FORMATS = ("dot", "mermaid", "json")
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..analysis.plan import Plan
-from ..diagnostics import Diagnostic
-from .fmt import dur, iso, pct, when
+from ..diagnostics.model import Diagnostic
+from .units import dur, iso, pct, when
 
 WIDTH = 1100.0
 LABEL = 190.0

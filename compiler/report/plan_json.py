@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.plan import Plan
-from ..diagnostics import Diagnostic
-from .fmt import iso, share
+from ..diagnostics.model import Diagnostic
+from .units import iso, share
 
 FORMAT = "wavec-plan-report/1"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..analysis.plan import Plan
-from ..diagnostics import Diagnostic
-from .fmt import dur, iso, pct, when
+from ..diagnostics.model import Diagnostic
+from .units import dur, iso, pct, when
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> list[str]:

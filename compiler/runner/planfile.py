@@ -62,9 +62,9 @@ def check_plan(doc: Any, where: str) -> None:
 
 
 def plan_windows(windows: list[dict[str, Any]]) -> list[ir.Window]:
-    """The plan's window dicts as IR windows, for :mod:`wavec.windows`."""
+    """The plan's window dicts as IR windows, for :mod:`wavec.schedule.windows`."""
+    from ..lang.values import Clock
     from ..semantics import ir
-    from ..semantics.values import Clock
     from ..source import SourceFile, Span
 
     where = Span(SourceFile("<plan>", ""), 0, 0)

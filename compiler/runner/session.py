@@ -15,7 +15,7 @@ from types import FrameType
 from typing import Any
 
 from .clock import Clock
-from .engine import Engine, Options, State
+from .executor import Engine, Options, State
 from .journal import Journal
 
 
@@ -63,8 +63,8 @@ class Session:
 
     def execute(self, mode: str) -> int:
         """Run to the end (or to Ctrl-C) and print the report; the exit code."""
-        from .progress import reporter
-        from .report import render, summary
+        from ..cli.progress import reporter
+        from .outcome import render, summary
 
         show = reporter(self.plan, mode)
         start = parse_now(self.options.now) if self.options.now else None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..lang.values import Clock, Duration, EnumMember, Percent, Template
 from . import schema
 from .symbols import ModuleValue, Symbol
-from .values import Clock, Duration, EnumMember, Percent, Template
 
 KIND_WORDS = {
     "stage": "a stage", "step": "a step", "wave": "a wave", "gate": "a gate", "window": "a window",

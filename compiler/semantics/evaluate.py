@@ -12,16 +12,16 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..diagnostics import Label, Sink
+from ..diagnostics.model import Label, Sink
+from ..lang.suggest import did_you_mean
+from ..lang.values import Clock, Duration, EnumMember, Percent, Template, Var
 from ..limits import MAX_DEPTH
 from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
 from .describe import KIND_WORDS, define_hint, describe, members, type_help, type_words
 from .operators import apply
-from .suggest import did_you_mean
 from .symbols import ERR, ModuleValue, Scope, Symbol
-from .values import Clock, Duration, EnumMember, Percent, Template, Var
 
 __all__ = ["ERR", "Evaluator", "ModuleValue", "Scope", "Symbol", "module_member", "module_names"]
 

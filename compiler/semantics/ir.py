@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..lang.values import Clock, Duration, Percent, Template
 from ..source import Span
-from .values import Clock, Duration, Percent, Template
 
 if TYPE_CHECKING:
     from ..syntax import tree

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..diagnostics import Label, Sink
+from ..diagnostics.model import Label, Sink
+from ..lang.suggest import did_you_mean
 from ..limits import MAX_DEPTH, MAX_FILE_BYTES
 from ..source import SourceFile, Span
 from ..syntax import tree as t
 from ..syntax.parser import parse
 from . import ir
-from .lower import Lowerer
-from .suggest import did_you_mean
+from .lower.module import Lowerer
 
 ROOT_MARKERS = ("pyproject.toml", "wave.toml", ".git")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

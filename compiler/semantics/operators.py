@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..lang.values import Duration, Template
 from .symbols import ERR, Symbol
-from .values import Duration, Template
 
 
 def apply(op: str, a: Any, b: Any) -> Any:

@@ -12,7 +12,7 @@ from .base import Target
 
 # Target name → module under wavec.targets.
 TARGETS: dict[str, str] = {
-    "codepipeline": "codepipeline",
+    "codepipeline": "codepipeline.target",
     "local": "local",
 }
 

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Sink
-from ..semantics.values import Template, Var
+from ..diagnostics.model import Sink
+from ..lang.values import Template, Var
 from .base import BuildOptions, unsupported
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class LocalTarget:
 
 def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str, Any]:
     """The plan document for ``pipeline`` (see ``docs/plan-format.md``)."""
-    from ..windows import CronError, is_open
+    from ..schedule.windows import CronError, is_open
 
     builder = _PlanBuilder(pipeline, graph, sink)
     nodes = [builder.node(n) for n in graph.nodes]
@@ -256,7 +256,7 @@ class _PlanBuilder:
         }
 
     def wave(self, wave: ir.Wave) -> dict[str, Any]:
-        from ..graph import deploy_id, wave_batches
+        from ..dag.build import deploy_id, wave_batches
 
         prefix = f"wave:{wave.name}"
         return {

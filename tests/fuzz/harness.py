@@ -9,8 +9,8 @@ from pathlib import Path
 
 from wavec import check
 from wavec.config import Config
-from wavec.diagnostics import Diagnostic
-from wavec.render import FORMATS, render
+from wavec.diagnostics.model import Diagnostic
+from wavec.diagnostics.render import FORMATS, render
 
 from .strategies import LIB_MODULE
 

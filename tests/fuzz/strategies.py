@@ -15,15 +15,7 @@ from functools import cache
 
 from hypothesis import strategies as st
 
-from wavec.semantics.schema import (
-    BLOCKS,
-    BUILTIN_FUNCTIONS,
-    COMPILE_TIME_VARS,
-    RUNTIME_VARS,
-    TOP_LEVEL,
-    Block,
-    Ty,
-)
+from wavec.semantics.schema import BLOCKS, BUILTIN_FUNCTIONS, COMPILE_TIME_VARS, RUNTIME_VARS, TOP_LEVEL, Block, Ty
 
 RESERVED = frozenset({"import", "as", "let", "allow", "true", "false", "none", "and", "or", "not", "in"})
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-southeast-2",

@@ -1,0 +1,55 @@
+"""Compile a pipeline for a target: AWS CodePipeline V2 or the local runner's plan.
+
+The output goes to stdout, or to the file named by -o. Diagnostics go to
+stderr; errors (exit 1) mean nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .app import UsageError
+from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``wavec build``."""
+    from ..targets import TARGETS
+
+    parser.add_argument("file", metavar="FILE", help="the .wave file")
+    parser.add_argument("--target", choices=sorted(TARGETS), required=True, help="what to compile to")
+    parser.add_argument("--format", default=None, help="output format of the target (codepipeline: json, "
+                        "cloudformation; local: json)")
+    parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to build when the file has several")
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here instead of stdout")
+    add_config_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build and write the output."""
+    from ..api import PipelineChoiceError, build
+    from ..config import Config
+    from ..targets import get_target
+
+    (path,) = existing_paths([args.file])
+    config = config_from(args)
+    assert isinstance(config, Config)
+    target = get_target(args.target)
+    if args.format is not None and args.format not in target.formats:
+        raise UsageError(f"target {args.target} has no format {args.format!r} (formats: {', '.join(target.formats)})")
+    try:
+        result = build(path, args.target, args.format, args.pipeline, config)
+    except PipelineChoiceError as exc:
+        raise UsageError(str(exc)) from exc
+    print_diagnostics(result.diagnostics)
+    if result.output is None:
+        return 1
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(result.output, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        write(result.output)
+    return 0

@@ -1,0 +1,67 @@
+"""Create or update the pipeline in AWS CodePipeline through boto3, after showing a diff.
+
+The pipeline is compiled as `wavec build --target codepipeline` compiles it;
+errors in the file exit 1 before anything is sent. The live pipeline is read
+with GetPipeline and a diff printed; --dry-run stops there. AWS failures
+(credentials, endpoint, permissions, the pipeline role) exit 3 with one
+message. The usual AWS settings apply (AWS_PROFILE, AWS_ENDPOINT_URL, …).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .app import EXIT_ERRORS, EXIT_OK, EXIT_RUNTIME
+from .common import add_config_option, checked_pipeline, print_diagnostics
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``wavec deploy``."""
+    parser.add_argument("file", metavar="FILE", help="the .wave file")
+    parser.add_argument("--dry-run", action="store_true", help="print the diff against the live pipeline, change "
+                        "nothing")
+    parser.add_argument("--endpoint-url", metavar="URL", help="CodePipeline endpoint (default: AWS_ENDPOINT_URL "
+                        "or the region's)")
+    parser.add_argument("--region", metavar="R", help="region of the pipeline (default: the pipeline's `region`, "
+                        "else the first region of its first wave)")
+    parser.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE)")
+    parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to deploy when the file has several")
+    add_config_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compile, diff, and create or update."""
+    from ..api import apply_config
+    from ..config import Config
+    from ..diagnostics.model import Diagnostic, Severity, Sink
+    from .common import config_from
+
+    pipeline, diagnostics = checked_pipeline(args, args.file)
+    if pipeline is None:
+        print_diagnostics(diagnostics)
+        return EXIT_ERRORS
+    from ..targets.codepipeline.stages import Context
+    from ..targets.codepipeline.target import request_for
+
+    sink = Sink()
+    request = request_for(pipeline, sink)
+    config = config_from(args)
+    assert isinstance(config, Config)
+    extra, _ = apply_config(sink, config)
+    print_diagnostics(sorted(diagnostics + extra, key=Diagnostic.sort_key))
+    if request is None or any(d.severity is Severity.ERROR for d in extra):
+        return EXIT_ERRORS
+
+    from ..targets.codepipeline.deploy import AwsError, deploy
+
+    region = args.region or Context(pipeline, Sink()).region
+    try:
+        deploy(request, region=region, endpoint_url=args.endpoint_url, profile=args.profile,
+               dry_run=args.dry_run, say=print)
+    except AwsError as exc:
+        print(f"wavec deploy: error: {exc}", file=sys.stderr)
+        if exc.help:
+            print(f"  = help: {exc.help}", file=sys.stderr)
+        return EXIT_RUNTIME
+    return EXIT_OK

@@ -1,0 +1,92 @@
+"""Show the rollout at a glance: waves, exposure, bakes, windows, time to full deployment, critical path.
+
+Text (default) or JSON on stdout; --html OUT also writes a self-contained page with a timeline and
+the exposure curve. Feasibility findings (WV250-WV256) are printed on stderr as warnings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .app import UsageError
+from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``wavec plan``."""
+    parser.add_argument("file", metavar="FILE", help="the .wave file")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output on stdout")
+    parser.add_argument("--start", metavar="ISO-TIME",
+                        help="when the rollout starts, e.g. 2024-03-08T15:00 or 2024-03-08T16:00+01:00 (no "
+                             "offset: UTC); default: $SOURCE_DATE_EPOCH if set, else now")
+    parser.add_argument("--html", type=Path, metavar="OUT", help="also write a self-contained HTML page here")
+    parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to plan when the file has several")
+    parser.add_argument("--weights", metavar="REGION=W,…",
+                        help="traffic weight per region, overriding std/regions and the file's `let weights`")
+    add_config_option(parser)
+
+
+def parse_start(text: str | None, environ: dict[str, str] | None = None) -> datetime:
+    """The start instant: ``--start``, else ``SOURCE_DATE_EPOCH``, else now (to the minute), as aware UTC."""
+    env = os.environ if environ is None else environ
+    if text is None:
+        epoch = env.get("SOURCE_DATE_EPOCH")
+        if epoch is not None and epoch.strip().isdigit():
+            return datetime.fromtimestamp(int(epoch), UTC)
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+    try:
+        value = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise UsageError(f"--start {text!r} is not an ISO time such as 2024-03-08T15:00 or "
+                         "2024-03-08T15:00+01:00") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan the pipeline and print the report."""
+    from ..analysis.plan import make_plan
+    from ..analysis.weights import parse_weights_option
+    from ..api import PipelineChoiceError, apply_config, check, select_pipeline
+    from ..config import Config
+    from ..diagnostics.model import Diagnostic, Severity, Sink
+
+    start = parse_start(args.start)
+    try:
+        weights = parse_weights_option(args.weights) if args.weights else {}
+    except ValueError as exc:
+        raise UsageError(f"--weights: {exc}") from None
+    (path,) = existing_paths([args.file])
+    config = config_from(args)
+    assert isinstance(config, Config)
+    result = check([path], config)
+    if result.errors:
+        print_diagnostics(result.diagnostics)
+        return 1
+    try:
+        pipeline = select_pipeline(result, args.pipeline)
+    except PipelineChoiceError as exc:
+        raise UsageError(str(exc)) from exc
+    module = next((m for m in result.modules if any(p is pipeline for p in m.pipelines)), None)
+    sink = Sink()
+    plan = make_plan(pipeline, start, sink, module, weights)
+    findings, _ = apply_config(sink, config)
+    print_diagnostics(sorted(result.diagnostics + findings, key=Diagnostic.sort_key))
+    if args.format == "json":
+        from ..report.plan_json import render as render_json
+
+        write(render_json(plan, findings))
+    else:
+        from ..report.plan_text import render as render_text
+
+        write(render_text(plan, findings))
+    if args.html is not None:
+        from ..report.html import render as render_html
+
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(render_html(plan, findings), encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
+    return 1 if any(d.severity is Severity.ERROR for d in findings) else 0

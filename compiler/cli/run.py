@@ -1,0 +1,119 @@
+"""Rehearse a rollout on this machine: run the plan's commands, bake waves, roll back on breach.
+
+FILE is a .wave file (compiled on the fly) or a plan written by
+`wavec build FILE --target local`. Every wait (bake, gate interval, window) is
+divided by --speed. The run is journaled to .wavec/runs/ID.jsonl; after a crash
+or Ctrl-C, `wavec run --resume ID` continues it. Exit 0: the rollout
+succeeded; 3: it failed (and was rolled back where the gates say so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .app import UsageError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``wavec run``."""
+    from .common import add_config_option
+
+    parser.add_argument("file", metavar="FILE|PLAN", nargs="?", help="a .wave file or a wavec-plan/1 JSON plan")
+    parser.add_argument("--speed", type=float, metavar="X", help="divide every wait by X (default 1)")
+    parser.add_argument("--jobs", type=int, metavar="N", help="commands run at once (default 4)")
+    parser.add_argument("--resume", metavar="ID", help="continue run ID from its journal")
+    parser.add_argument("--aws", action="store_true", default=None,
+                        help="watch CloudWatch alarms and blockers through boto3")
+    parser.add_argument("--no-wait", action="store_true", default=None,
+                        help="fail a wave whose window is closed instead of waiting for it")
+    parser.add_argument("--json", action="store_true", help="stream events as JSON lines")
+    parser.add_argument("--now", metavar="ISO", help="pretend the run starts at this instant (e.g. 2024-06-03T10:00Z)")
+    parser.add_argument("--workdir", type=Path, metavar="DIR",
+                        help="where commands run (default: the .wave file's folder, or the current one for a plan)")
+    parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to run when the file has several")
+    add_config_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run (or resume) and print the final report."""
+    from ..runner.journal import Journal, new_run_id, read_events
+    from ..runner.session import Session, parse_now
+
+    if args.speed is not None and args.speed <= 0:
+        raise UsageError("--speed must be a positive number")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    now = parse_now(args.now) if args.now else None
+    if args.now and now is None:
+        raise UsageError(f"--now {args.now!r} is not an ISO 8601 time (e.g. 2024-06-03T10:00:00Z)")
+    base = Path.cwd()
+    if args.resume:
+        journal = Journal(base, args.resume)
+        if not journal.path.exists() or not journal.plan_path.exists():
+            raise UsageError(f"no run {args.resume!r} in {journal.dir} (runs: {_known_runs(journal.dir)})")
+        from ..runner.planfile import PlanError, load_plan
+
+        try:
+            plan = load_plan(journal.plan_path)
+        except PlanError as exc:
+            raise UsageError(str(exc)) from exc
+        session = Session.resume(plan, journal, read_events(journal.path), overrides=_overrides(args))
+    else:
+        if not args.file:
+            raise UsageError("give a .wave file or a plan to run, or --resume ID")
+        loaded, workdir = _load(args)
+        if loaded is None:
+            return 1
+        options = _overrides(args)
+        options.setdefault("workdir", str(workdir.resolve()))
+        session = Session.start(loaded, Journal(base, new_run_id()), options)
+    mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
+    return session.execute(mode)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("speed", "jobs", "aws", "no_wait", "now"):
+        value = getattr(args, key)
+        if value is not None:
+            out[key] = value
+    if args.workdir is not None:
+        if not args.workdir.is_dir():
+            raise UsageError(f"--workdir {args.workdir}: no such folder")
+        out["workdir"] = str(args.workdir.resolve())
+    return out
+
+
+def _known_runs(folder: Path) -> str:
+    runs = sorted(p.stem for p in folder.glob("*.jsonl")) if folder.is_dir() else []
+    return ", ".join(runs[-5:]) or "none"
+
+
+def _load(args: argparse.Namespace) -> tuple[dict[str, Any] | None, Path]:
+    """The plan to run: compiled from a .wave file, or read from a plan file."""
+    from ..runner.planfile import PlanError, load_plan
+    from .common import checked_pipeline, existing_paths, print_diagnostics
+
+    (path,) = existing_paths([args.file])
+    if path.suffix == ".wave" or path.is_dir():
+        pipeline, diagnostics = checked_pipeline(args, args.file)
+        if pipeline is None:
+            print_diagnostics(diagnostics)
+            return None, path
+        from ..dag.build import build as build_graph
+        from ..diagnostics.model import Severity, Sink
+        from ..targets.local import plan
+
+        sink = Sink()
+        doc = plan(pipeline, build_graph(pipeline), sink)
+        print_diagnostics(diagnostics + sink.sorted())
+        if any(d.severity is Severity.ERROR for d in sink):
+            return None, path
+        return doc, path.parent if path.is_file() else path
+    try:
+        return load_plan(path), Path.cwd()
+    except PlanError as exc:
+        raise UsageError(str(exc)) from exc

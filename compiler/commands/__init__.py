@@ -1,1 +1,0 @@
-"""One module per ``wavec`` command: ``configure(parser)`` and ``run(args) -> int``."""

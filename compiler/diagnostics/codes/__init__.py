@@ -1,0 +1,74 @@
+"""The registry of built-in diagnostic codes.
+
+Every code the compiler can emit is declared once, with its title, default
+severity and the documentation ``wavec explain`` prints and ``docs/rules.md``
+is generated from (What it does / Why is this bad? / Example / Use instead, in
+the style of ruff). Areas declare their codes in their own module here and
+are listed in :data:`_MODULES`; policy rules written in `.wave` are not here,
+they come from the loaded policies.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..model import Severity
+
+# One module per area: WV0xx syntax, WV1xx names and types, WV2xx graph, WV9xx targets.
+_MODULES = ("builtin", "analysis", "codepipeline", "policy", "local")
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A built-in diagnostic code and its documentation."""
+
+    code: str
+    title: str
+    severity: Severity
+    what: str
+    why: str
+    example: str
+    fix: str
+    area: str = "builtin"
+
+
+class CodeMaker(Protocol):
+    """Builds the codes of one area: ``make(code, title, what, why, example, fix[, severity])``."""
+
+    def __call__(self, code: str, title: str, what: str, why: str, example: str, fix: str,
+                 severity: Severity | None = None) -> Code: ...
+
+
+def maker(area: str, default: Severity) -> CodeMaker:
+    """A constructor of the codes of ``area`` whose severity is ``default`` unless given."""
+
+    def make(code: str, title: str, what: str, why: str, example: str, fix: str,
+             severity: Severity | None = None) -> Code:
+        return Code(code, title, severity or default, what, why, example.strip("\n"), fix.strip("\n"), area=area)
+
+    return make
+
+
+_registry: dict[str, Code] | None = None
+
+
+def registry() -> dict[str, Code]:
+    """Every built-in code, sorted by code."""
+    global _registry
+    if _registry is None:
+        found: dict[str, Code] = {}
+        for name in _MODULES:
+            module = importlib.import_module(f"{__name__}.{name}")
+            for code in module.CODES:
+                if code.code in found:
+                    raise RuntimeError(f"diagnostic code {code.code} declared twice")
+                found[code.code] = code
+        _registry = dict(sorted(found.items()))
+    return _registry
+
+
+def lookup(code: str) -> Code | None:
+    """The built-in code of that name, if there is one."""
+    return registry().get(code)

@@ -1,0 +1,450 @@
+"""The DAG executor of ``wavec run``: schedules plan nodes, bakes waves, rolls back on breach, journals it all.
+
+One coordinating thread owns the state; every node runs in a worker thread
+and reports back through a queue. Nodes start as soon as their dependencies
+succeeded, at most ``jobs`` commands at once (waits — windows, bakes — do not
+take a job slot). When something fails the engine stops starting new work,
+lets running commands finish, runs the sandbox ``destroy`` of every stage whose
+``create`` ran, and then performs the rollback the breach asks for, one target
+at a time, newest first. Every state change goes to the journal first, so a
+resumed run (``--resume``) continues exactly where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clock import Clock
+from .gates import Verdict, cloudwatch_alarms, prometheus
+from .journal import Journal
+from .planfile import plan_windows
+from .process import Outcome, Processes, expand_data
+
+COMMAND_KINDS = frozenset({"env_create", "step", "env_destroy", "deploy", "rollback"})
+_STRENGTH = {"halt": 0, "rollback": 1, "rollback_all": 2}
+CHECK_TIMEOUT = 60.0
+
+
+@dataclass
+class Options:
+    """What the user asked of ``wavec run`` (kept in the journal so ``--resume`` reuses it)."""
+
+    speed: float = 1.0
+    jobs: int = 4
+    aws: bool = False
+    no_wait: bool = False
+    now: str | None = None
+    workdir: str = "."
+
+
+@dataclass
+class State:
+    """Everything the journal records, rebuilt by replaying it."""
+
+    status: dict[str, str] = field(default_factory=dict)
+    started: set[str] = field(default_factory=set)
+    reasons: dict[str, str] = field(default_factory=dict)
+    attempted: list[str] = field(default_factory=list)  # deploy ids in the order they finished
+    bake_elapsed: dict[str, float] = field(default_factory=dict)
+    breach: dict[str, Any] | None = None
+    rollback_plan: list[str] | None = None
+    failure: str | None = None
+    blocked: bool = False
+    finished: dict[str, Any] | None = None
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """Update the state with one journal event."""
+        kind = event["event"]
+        if kind == "node_started":
+            self.started.add(event["node"])
+        elif kind == "node_finished":
+            node = event["node"]
+            self.status[node] = event["status"]
+            if event.get("reason"):
+                self.reasons[node] = event["reason"]
+            blocked = bool(event.get("blocked"))  # a blocked deploy never ran: nothing to roll back
+            if event["kind"] == "deploy" and event["status"] in ("ok", "failed") and not blocked \
+                    and node not in self.attempted:
+                self.attempted.append(node)
+            if event["status"] == "failed" and (blocked or event["kind"] not in ("deploy", "rollback")) \
+                    and self.failure is None:
+                self.failure = f"{node}: {event.get('reason', 'failed')}"
+            self.blocked = self.blocked or blocked
+        elif kind == "bake_progress":
+            self.bake_elapsed[event["wave"]] = float(event["elapsed"])
+        elif kind == "breach" and self.breach is None:
+            self.breach = event
+        elif kind == "rollback_plan":
+            self.rollback_plan = list(event["nodes"])
+        elif kind == "run_finished":
+            self.finished = event
+
+    @property
+    def failing(self) -> bool:
+        """Whether the run has failed (and is now only cleaning up and rolling back)."""
+        return self.breach is not None or self.failure is not None
+
+
+class Engine:
+    """Executes one plan; ``run()`` returns the exit code (0 success, 3 the rollout failed)."""
+
+    def __init__(self, plan: dict[str, Any], journal: Journal, options: Options, emit: Callable[[dict[str, Any]], None],
+                 clock: Clock, execution: str, state: State | None = None) -> None:
+        self.plan = plan
+        self.nodes: dict[str, dict[str, Any]] = {n["id"]: n for n in plan["nodes"]}
+        self.waves: dict[str, dict[str, Any]] = {w["name"]: w for w in plan["waves"]}
+        self.journal = journal
+        self.options = options
+        self._emit = emit
+        self.clock = clock
+        self.state = state or State()
+        for node_id in self.nodes:
+            self.state.status.setdefault(node_id, "pending")
+        self.workdir = Path(options.workdir)
+        self.processes = Processes()
+        self.results: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self.running: set[str] = set()
+        self.cancels: dict[str, threading.Event] = {}
+        self.runtime = {"execution": execution, "commit": _commit(self.workdir)}
+        self.started = time.monotonic()
+        self._notes: set[str] = set()
+        self.aws_clients: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ events
+
+    def record(self, event: dict[str, Any]) -> None:
+        """Journal an event (durably), fold it into the state, then show it."""
+        record = self.journal.write(event)
+        self.state.apply(record)
+        self._emit(record)
+
+    def note(self, key: str, text: str) -> None:
+        """Show (and journal) a remark once per run."""
+        if key not in self._notes:
+            self._notes.add(key)
+            self.record({"event": "note", "text": text})
+
+    # ------------------------------------------------------------------ main loop
+
+    def run(self) -> int:
+        """Drive the plan to the end; Ctrl-C stops cleanly (the caller reports how to resume)."""
+        if self.state.finished is not None:
+            return int(self.state.finished["exit"])
+        try:
+            while True:
+                if self.state.failing:
+                    for cancel in self.cancels.values():
+                        cancel.set()
+                self._start_ready()
+                if not self.running and not self._finish_or_roll_back():
+                    break
+                self._wait()
+        except KeyboardInterrupt:
+            self.clock.stop()
+            self.processes.stop_all()
+            for cancel in self.cancels.values():
+                cancel.set()
+            self.record({"event": "run_interrupted", "running": sorted(self.running)})
+            raise
+        return self._conclude()
+
+    def _wait(self) -> None:
+        try:
+            node_id, result = self.results.get(timeout=0.25)
+        except queue.Empty:
+            return
+        self._settle(node_id, result)
+        while True:  # settle everything that finished meanwhile, in one go
+            try:
+                node_id, result = self.results.get_nowait()
+            except queue.Empty:
+                return
+            self._settle(node_id, result)
+
+    def _start_ready(self) -> None:
+        status = self.state.status
+        for node_id, node in self.nodes.items():
+            if status[node_id] != "pending" or node_id in self.running or node["kind"] == "rollback":
+                continue
+            if self.state.failing:
+                if not self._cleanup_ready(node):
+                    continue
+            elif not all(status[d] == "ok" for d in node["dependencies"]):
+                continue
+            if node["kind"] in COMMAND_KINDS and self._busy() >= self.options.jobs:
+                return
+            self._start(node)
+
+    def _cleanup_ready(self, node: dict[str, Any]) -> bool:
+        """While failing, only a sandbox ``destroy`` whose ``create`` ran may start, once its stage is idle."""
+        if node["kind"] != "env_destroy":
+            return False
+        create = f"stage:{node['stage']}:create"
+        if create not in self.state.started:
+            return False
+        prefix = f"stage:{node['stage']}:"
+        return not any(r.startswith(prefix) for r in self.running)
+
+    def _busy(self) -> int:
+        return sum(self.nodes[n]["kind"] in COMMAND_KINDS for n in self.running)
+
+    def _start(self, node: dict[str, Any]) -> None:
+        node_id = node["id"]
+        self.running.add(node_id)
+        self.record({"event": "node_started", "node": node_id, "kind": node["kind"], "wave": node.get("wave"),
+                     "stage": node.get("stage"), "target": (node.get("target") or {}).get("id")})
+        cancel = threading.Event()
+        self.cancels[node_id] = cancel
+
+        def work() -> None:
+            try:
+                result = self._execute(node, cancel)
+            except Exception as exc:  # a bug or an OS error must not hang the run: it fails the node
+                result = {"status": "failed", "reason": f"internal error: {exc!r}"}
+            self.results.put((node_id, result))
+
+        threading.Thread(target=work, name=node_id, daemon=True).start()
+
+    def _settle(self, node_id: str, result: dict[str, Any]) -> None:
+        self.running.discard(node_id)
+        self.cancels.pop(node_id, None)
+        node = self.nodes[node_id]
+        if result["status"] == "interrupted":
+            return  # not journaled: a resumed run starts it again
+        breach = result.pop("breach", None)
+        self.record({"event": "node_finished", "node": node_id, "kind": node["kind"], "wave": node.get("wave"),
+                     "target": (node.get("target") or {}).get("id"), **result})
+        if breach is not None and self.state.breach is None:
+            self.record({"event": "breach", "wave": node["wave"], **breach})
+        elif node["kind"] == "deploy" and result["status"] == "failed" and not result.get("blocked") \
+                and self.state.breach is None:
+            self.record({"event": "breach", "wave": node["wave"], "gate": None,
+                         "reason": f"deploy to {node['target']['id']} failed: {result.get('reason', '')}",
+                         "on_breach": self._deploy_failure_policy(node["wave"])})
+
+    def _deploy_failure_policy(self, wave: str) -> str:
+        gates = self.waves[wave]["gates"]
+        if not gates:
+            return "rollback"
+        policies: list[str] = [g["on_breach"] for g in gates]
+        return max(policies, key=_STRENGTH.__getitem__)
+
+    # ------------------------------------------------------------------ failure handling
+
+    def _finish_or_roll_back(self) -> bool:
+        """With nothing running: start the next rollback and return ``True``, or ``False`` when the run is over."""
+        if not self.state.failing:
+            return any(s == "pending" and self.nodes[n]["kind"] != "rollback" and
+                       all(self.state.status[d] == "ok" for d in self.nodes[n]["dependencies"])
+                       for n, s in self.state.status.items())
+        if self.state.rollback_plan is None:
+            self.record({"event": "rollback_plan", "nodes": self._rollback_order(),
+                         "reason": (self.state.breach or {}).get("reason") or self.state.failure})
+        assert self.state.rollback_plan is not None
+        for node_id in self.state.rollback_plan:
+            if self.state.status[node_id] == "pending":
+                self._start(self.nodes[node_id])
+                return True
+        return False
+
+    def _rollback_order(self) -> list[str]:
+        """Rollback nodes, newest target first: the breaching wave, then the others the breach asks for."""
+        by_wave: dict[str, list[str]] = {}
+        for deploy in self.state.attempted:
+            by_wave.setdefault(self.nodes[deploy]["wave"], []).append(deploy)
+        baked = {w for w, wave in self.waves.items() if self.state.status.get(wave["bake_node"]) == "ok"}
+        breach = self.state.breach
+        mode = breach["on_breach"] if breach is not None else "rollback"
+        if mode == "halt":
+            return []
+        first = breach["wave"] if breach is not None else None
+        # Other waves, the most recently deployed first.
+        others = sorted((w for w in by_wave if w != first), key=lambda w: self.state.attempted.index(by_wave[w][-1]),
+                        reverse=True)
+        if mode != "rollback_all":
+            others = [w for w in others if w not in baked]  # never leave a deployed, unbaked wave behind
+        order = ([first] if first in by_wave else []) + others
+        return [d.replace(":deploy:", ":rollback:", 1) for w in order for d in reversed(by_wave[w])]
+
+    def _conclude(self) -> int:
+        st = self.state
+        rollback_failed = any(st.status[n] == "failed" for n in st.rollback_plan or [])
+        unfinished = [n for n, s in st.status.items() if s != "ok" and self.nodes[n]["kind"] != "rollback"]
+        if not st.failing and not unfinished:
+            status, code = "succeeded", 0
+        elif not st.failing:  # nothing failed, yet something could not run: never call that a success
+            status, code = "failed", 3
+            st.failure = f"{unfinished[0]} could not run"
+        elif rollback_failed:
+            status, code = "rollback_failed", 3
+        elif st.breach is not None and st.breach["on_breach"] == "halt":
+            status, code = "halted", 3
+        elif st.rollback_plan:
+            status, code = "rolled_back", 3
+        else:
+            status, code = "failed", 3
+        reason = (st.breach or {}).get("reason") or st.failure
+        self.record({"event": "run_finished", "status": status, "exit": code, "reason": reason,
+                     "seconds": round(time.monotonic() - self.started, 3)})
+        return code
+
+    # ------------------------------------------------------------------ executing one node
+
+    def _env(self, env: dict[str, str], node_id: str) -> dict[str, str]:
+        out = dict(os.environ)
+        out.update({k: expand_data(v, self.runtime) for k, v in env.items()})
+        out.update(WAVE_EXECUTION=self.runtime["execution"], WAVE_COMMIT=self.runtime["commit"],
+                   WAVE_RUN_ID=self.journal.run_id, WAVE_RUNNER_PID=str(os.getpid()), WAVE_NODE=node_id)
+        return out
+
+    def _log(self, node_id: str) -> Path:
+        return self.journal.logs / (re.sub(r"[^A-Za-z0-9_.-]+", "_", node_id) + ".log")
+
+    def _execute(self, node: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
+        kind = node["kind"]
+        if kind == "window":
+            return self._window(node, cancel)
+        if kind == "approval":
+            self.note(f"approval:{node['wave']}", f"wave {node['wave']}: approval granted automatically (rehearsal)")
+            return {"status": "ok"}
+        if kind == "bake":
+            return self._bake(self.waves[node["wave"]], cancel)
+        if kind == "deploy" and node["batch"] == 0 and self.options.aws:
+            blocked = self._blockers(node)
+            if blocked is not None:
+                return {"status": "failed", "reason": blocked, "blocked": True}
+        if node["command"] is None:
+            return {"status": "ok", "reason": "nothing to run"}
+        started = time.monotonic()
+        outcome = Outcome(False, None, "not run")
+        for attempt in range(node["retries"] + 1):
+            if attempt:
+                self.record({"event": "node_retry", "node": node["id"], "attempt": attempt + 1,
+                             "reason": outcome.reason})
+            outcome = self.processes.run(node["command"], self._env(node["environment"], node["id"]), self.workdir,
+                                         self._log(node["id"]), node["timeout"])
+            if outcome.ok or outcome.interrupted:
+                break
+        if outcome.interrupted:
+            return {"status": "interrupted"}
+        result: dict[str, Any] = {"status": "ok" if outcome.ok else "failed", "exit": outcome.code,
+                                  "seconds": round(time.monotonic() - started, 3)}
+        if not outcome.ok:
+            result["reason"] = outcome.reason
+        return result
+
+    def _window(self, node: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
+        from ..schedule.windows import CronError, is_open, next_open_all
+
+        wave = self.waves[node["wave"]]
+        windows = plan_windows(wave["windows"])
+        names = ", ".join(w["name"] for w in wave["windows"])
+        try:
+            while True:
+                now = self.clock.now()
+                if all(is_open(w, now) for w in windows):
+                    return {"status": "ok", "reason": f"{names} open at {now:%Y-%m-%d %H:%M} UTC"}
+                opens = next_open_all(windows, now)
+                if opens is None:
+                    return {"status": "failed", "reason": f"window {names} does not open within a year"}
+                if self.options.no_wait:
+                    return {"status": "failed", "reason": f"window {names} is closed at {now:%Y-%m-%d %H:%M} UTC "
+                            f"(opens {opens:%Y-%m-%d %H:%M} UTC; --no-wait)"}
+                self.record({"event": "window_wait", "wave": wave["name"], "until": opens.isoformat()})
+                if not self.clock.sleep((opens - now).total_seconds() + 1, cancel):
+                    return {"status": "interrupted" if self.clock.stopped.is_set() else "cancelled"}
+        except CronError as exc:
+            return {"status": "failed", "reason": str(exc)}
+
+    def _blockers(self, node: dict[str, Any]) -> str | None:
+        target = node["target"]
+        names = [b["name"] for g in self.waves[node["wave"]]["gates"] for b in g["blockers"]
+                 if b["target"] is None or b["target"]["id"] == target["id"]]
+        if not names:
+            return None
+        names = [expand_data(n, self.runtime) for n in names]
+        verdict = cloudwatch_alarms(target["region"], names, self.aws_clients)
+        return None if verdict.ok else f"blocked: {verdict.detail}"
+
+    def _bake(self, wave: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
+        total = float(wave["bake"])
+        elapsed = self.state.bake_elapsed.get(wave["name"], 0.0)
+        gates = wave["gates"]
+        self.record({"event": "bake_started", "wave": wave["name"], "bake": total, "elapsed": elapsed,
+                     "speed": self.options.speed})
+        intervals = {g["name"]: max(1, g["interval"]) for g in gates}
+        due = {name: (int(elapsed // iv) + 1) * iv for name, iv in intervals.items()}
+        last: dict[str, float] = {}
+        while elapsed < total:
+            step_to = min([*due.values(), total])
+            if not self.clock.sleep(step_to - elapsed, cancel):
+                return {"status": "interrupted" if self.clock.stopped.is_set() else "cancelled"}
+            elapsed = step_to
+            self.record({"event": "bake_progress", "wave": wave["name"], "elapsed": elapsed, "bake": total})
+            for gate in gates:
+                if due[gate["name"]] <= elapsed:
+                    due[gate["name"]] += intervals[gate["name"]]
+                    last[gate["name"]] = elapsed
+                    breach = self._evaluate(wave, gate)
+                    if breach is not None:
+                        return breach
+        for gate in gates:  # the bake ends with every gate evaluated at its end
+            if last.get(gate["name"]) != elapsed:
+                breach = self._evaluate(wave, gate)
+                if breach is not None:
+                    return breach
+        return {"status": "ok"}
+
+    def _evaluate(self, wave: dict[str, Any], gate: dict[str, Any]) -> dict[str, Any] | None:
+        verdicts: list[Verdict] = []
+        for check in gate["checks"]:
+            where = f" ({check['target']['id']})" if check["target"] else ""
+            outcome = self.processes.run(check["command"], self._env(check["environment"], f"gate:{gate['name']}"),
+                                         self.workdir, self._log(f"wave:{wave['name']}:gate:{gate['name']}"),
+                                         CHECK_TIMEOUT)
+            if outcome.interrupted:
+                return {"status": "interrupted"}
+            verdicts.append(Verdict(outcome.ok, f"check{where} passed" if outcome.ok
+                                    else f"check{where} failed: {outcome.reason}"))
+        for q in gate["prometheus"]:
+            verdicts.append(prometheus(q["url"], expand_data(q["query"], self.runtime), q["min"], q["max"]))
+        if gate["alarms"]:
+            if self.options.aws:
+                by_region: dict[str, list[str]] = {}
+                for alarm in gate["alarms"]:
+                    by_region.setdefault(alarm["region"], []).append(expand_data(alarm["name"], self.runtime))
+                verdicts.extend(cloudwatch_alarms(region, names, self.aws_clients)
+                                for region, names in sorted(by_region.items()))
+            else:
+                self.note(f"alarms:{gate['name']}", f"gate {gate['name']}: CloudWatch alarms are not watched "
+                          "without --aws")
+        ok = all(v.ok for v in verdicts)
+        detail = "; ".join(v.detail for v in verdicts if not v.ok) or "; ".join(v.detail for v in verdicts)
+        self.record({"event": "gate", "wave": wave["name"], "gate": gate["name"], "ok": ok, "detail": detail})
+        if ok:
+            return None
+        return {"status": "failed", "reason": f"gate {gate['name']}: {detail}",
+                "breach": {"gate": gate["name"], "reason": f"gate {gate['name']}: {detail}",
+                           "on_breach": gate["on_breach"]}}
+
+
+def _commit(workdir: Path) -> str:
+    """The source revision for ``${commit}``: ``WAVE_COMMIT`` if set, else ``git rev-parse HEAD``, else empty."""
+    if "WAVE_COMMIT" in os.environ:
+        return os.environ["WAVE_COMMIT"]
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workdir, capture_output=True, text=True, timeout=5,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return proc.stdout.strip() if proc.returncode == 0 else ""

@@ -1,0 +1,66 @@
+"""The final report of a run: what deployed, what rolled back, why, and how long it took."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .executor import State
+
+
+def summary(plan: dict[str, Any], state: State, run_id: str, speed: float) -> dict[str, Any]:
+    """The report as data (also the ``report`` event of ``--json``)."""
+    finished = state.finished or {}
+    rolled_back = [n for n in state.rollback_plan or [] if state.status.get(n) == "ok"]
+    rollback_failed = [n for n in state.rollback_plan or [] if state.status.get(n) == "failed"]
+    undone = {n.replace(":rollback:", ":deploy:", 1) for n in rolled_back}
+    waves = []
+    for wave in plan["waves"]:
+        deploys = [d for batch in wave["batches"] for d in batch]
+        started = [d for d in deploys if d in state.attempted]
+        status = state.status.get(wave["bake_node"], "pending")
+        waves.append({
+            "name": wave["name"],
+            "status": "baked" if status == "ok" else "not started" if not started else status,
+            "deployed": [d.split(":deploy:")[1] for d in started if d not in undone],
+            "rolled_back": [r.split(":rollback:")[1] for r in rolled_back if r.split(":")[1] == wave["name"]],
+        })
+    stages = []
+    for stage in plan.get("stages", []):
+        ids = [i for i in (stage["create"], *stage["steps"], stage["destroy"]) if i]
+        statuses = [state.status.get(i, "pending") for i in ids]
+        failed = [i for i, s in zip(ids, statuses, strict=True) if s == "failed"]
+        stages.append({"name": stage["name"], "status": "failed" if failed else
+                       "passed" if all(s == "ok" for s in statuses) else "not run" if
+                       all(s == "pending" for s in statuses) else "incomplete", "failed": failed})
+    seconds = float(finished.get("seconds", 0.0))
+    return {
+        "run": run_id, "pipeline": plan["pipeline"], "status": finished.get("status", "unfinished"),
+        "exit": finished.get("exit"), "reason": finished.get("reason"), "stages": stages, "waves": waves,
+        "rolled_back": [n.split(":rollback:")[1] + f" ({n.split(':')[1]})" for n in rolled_back],
+        "rollback_failed": [n.split(":rollback:")[1] + f" ({n.split(':')[1]})" for n in rollback_failed],
+        "seconds": seconds, "speed": speed,
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report as text for people."""
+    head = {"succeeded": "SUCCEEDED", "rolled_back": "FAILED, ROLLED BACK", "halted": "FAILED, HALTED (no rollback)",
+            "failed": "FAILED", "rollback_failed": "FAILED, ROLLBACK FAILED"}.get(report["status"], report["status"])
+    lines = [f"Rollout of {report['pipeline']}: {head} (run {report['run']}, exit {report['exit']})"]
+    if report["reason"]:
+        lines.append(f"  why:         {report['reason']}")
+    if report["stages"]:
+        lines.append("  stages:      " + ", ".join(f"{s['name']} {s['status']}" for s in report["stages"]))
+    for wave in report["waves"]:
+        parts = [wave["status"]]
+        if wave["deployed"]:
+            parts.append("deployed " + " ".join(wave["deployed"]))
+        if wave["rolled_back"]:
+            parts.append("rolled back " + " ".join(wave["rolled_back"]))
+        lines.append(f"  wave {wave['name']}: " + "; ".join(parts))
+    if report["rolled_back"]:
+        lines.append("  rolled back (in order): " + ", ".join(report["rolled_back"]))
+    if report["rollback_failed"]:
+        lines.append("  ROLLBACK FAILED for: " + ", ".join(report["rollback_failed"]) + " — act by hand")
+    lines.append(f"  time:        {report['seconds']:.1f}s at x{report['speed']:g} time warp")
+    return "\n".join(lines)

@@ -1,0 +1,312 @@
+"""Lowering: a parsed module (and the modules it imports) → the typed IR.
+
+Order matters only for values, never for names: every name of a scope is
+collected first, so blocks may refer to blocks defined further down; the
+objects a wave embeds (gates, windows, deploy profiles) are lowered before
+the waves.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...diagnostics.model import Label, Sink
+from ...lang.suggest import did_you_mean
+from ...lang.values import Duration, EnumMember, Percent
+from ...limits import MAX_STAGES, MAX_TARGETS, MAX_WAVES
+from ...syntax import tree as t
+from .. import ir, schema
+from ..block_reader import Body, read_block, report_duplicate
+from ..evaluate import ERR, Evaluator, ModuleValue, Scope, Symbol
+from .objects import ARTIFACT_VARS, ENV_VARS, PIPE_VARS, STEP_VARS, BlockLowering
+
+_ACCOUNT = re.compile(r"\d{12}")
+
+
+class Lowerer(BlockLowering):
+    """Lowers one module; ``imports`` are the already lowered modules it binds by name."""
+
+    def __init__(self, path: str, module: t.Module, imports: dict[str, ir.Module], sink: Sink,
+                 failed: frozenset[str] = frozenset()) -> None:
+        self.path = path
+        self.tree = module
+        self.sink = sink
+        self.scope = Scope(lets={}, top={}, imports=dict(imports), failed=failed)
+        self.ev = Evaluator(self.scope, sink)
+
+    # ---------------------------------------------------------------- module
+
+    def run(self) -> ir.Module:
+        """Lower the whole module."""
+        blocks: dict[str, list[t.Block]] = {k: [] for k in schema.TOP_LEVEL}
+        allows: list[ir.Allow] = []
+        for item in self.tree.items:
+            if isinstance(item, t.Let):
+                self._define_let(item)
+            elif isinstance(item, t.Block):
+                if item.type.value in blocks:
+                    blocks[item.type.value].append(item)
+                else:
+                    self._unknown_top(item)
+            elif isinstance(item, t.Attribute):
+                self.sink.report(
+                    "WV102", f"attribute `{item.name.value}` outside any block", item.name.span,
+                    label="at the top level",
+                    help="attributes belong inside a block; for a named value write "
+                         f"`let {item.name.value} = …`",
+                )
+            elif isinstance(item, t.Allow):
+                allows.append(ir.Allow(item.code.value, item.reason.value, item.span))
+        bodies: dict[str, list[Body]] = {}
+        for kind, items in blocks.items():
+            bodies[kind] = self._declare(kind, items, self.scope.top, top_level=True)
+        gates = tuple(self._gate(b) for b in bodies["gate"])
+        windows = tuple(self._window(b) for b in bodies["window"])
+        deploys = tuple(self._deploy(b) for b in bodies["deploy"])
+        self._bind(self.scope.top, "gate", gates)
+        self._bind(self.scope.top, "window", windows)
+        self._bind(self.scope.top, "deploy", deploys)
+        policies = tuple(self._policy(b) for b in bodies["policy"])
+        self._bind(self.scope.top, "policy", policies)
+        pipelines = tuple(p for p in (self._pipeline(b) for b in bodies["pipeline"]) if p is not None)
+        lets = {}
+        for name in self.scope.lets:
+            value = self.ev._let(name, self.scope.lets[name].name.span)
+            if value is not ERR:
+                lets[name] = value
+        return ir.Module(
+            self.path, self.tree.span, pipelines=pipelines, policies=policies, gates=gates, windows=windows,
+            deploys=deploys, lets=lets, imports=dict(self.scope.imports), allows=tuple(allows),
+        )
+
+    def _define_let(self, item: t.Let) -> None:
+        name = item.name.value
+        if name in self.scope.lets:
+            report_duplicate(self.sink, "let", name, item.name.span, self.scope.lets[name].name.span)
+            return
+        if name in self.scope.imports:
+            self.sink.report("WV106", f"`let {name}` has the name of an imported module", item.name.span,
+                             label="shadows the import", help="rename the `let` or import the module `as` "
+                             "another name")
+            return
+        self.scope.lets[name] = item
+
+    def _unknown_top(self, item: t.Block) -> None:
+        name = item.type.value
+        inside = [b.type for b in schema.BLOCKS.values() if any(c.type == name for c in b.children)]
+        if inside:
+            help_ = f"`{name}` blocks belong inside a `{inside[0]}` block"
+        else:
+            help_ = did_you_mean(name, schema.TOP_LEVEL) or (
+                "the top level holds `import`, `let` and `pipeline`, `policy`, `gate`, `window`, "
+                "`deploy` blocks")
+        self.sink.report("WV101", f"unknown block `{name}` at the top level", item.type.span,
+                         label="not allowed here", help=help_)
+
+    def _declare(self, kind: str, items: list[t.Block], table: dict[str, dict[str, Symbol]],
+                 top_level: bool = False) -> list[Body]:
+        """Read blocks of one kind and enter their names in ``table`` (duplicates reported)."""
+        spec = schema.BLOCKS[kind]
+        out: list[Body] = []
+        names = table.setdefault(kind, {})
+        for block in items:
+            body = read_block(block, spec, self.sink)
+            if body is None:
+                continue
+            if kind == "deploy" and top_level and not body.name:
+                self.sink.report("WV118", "a top-level `deploy` profile needs a name", block.header,
+                                 label="unnamed", help="name it (`deploy blue { … }`); only a pipeline has an "
+                                 "unnamed default profile")
+                continue
+            key = body.name
+            if key in names:
+                what = "deploy profile" if kind == "deploy" else kind
+                report_duplicate(self.sink, what, key or "(unnamed)", block.header, names[key].span)
+                continue
+            names[key] = Symbol(kind, key, block.header)
+            out.append(body)
+        return out
+
+    @staticmethod
+    def _bind(table: dict[str, dict[str, Symbol]], kind: str, objs: tuple[Any, ...]) -> None:
+        names = table.setdefault(kind, {})
+        for obj in objs:
+            old = names.get(obj.name)
+            if old is not None:
+                names[obj.name] = Symbol(kind, obj.name, old.span, obj)
+
+    # -------------------------------------------------------------- pipeline
+
+    def _pipeline(self, body: Body) -> ir.Pipeline | None:
+        scope = self.scope
+        scope.pipeline = {}
+        kinds = ("stage", "wave", "gate", "window", "deploy")
+        bodies = {k: self._declare(k, body.kids(k), scope.pipeline) for k in kinds}
+        gates = tuple(self._gate(b) for b in bodies["gate"])
+        windows = tuple(self._window(b) for b in bodies["window"])
+        deploys = tuple(self._deploy(b) for b in bodies["deploy"])
+        self._bind(scope.pipeline, "gate", gates)
+        self._bind(scope.pipeline, "window", windows)
+        self._bind(scope.pipeline, "deploy", deploys)
+        source = None
+        for block in body.kids("source"):
+            sb = read_block(block, schema.BLOCKS["source"], self.sink)
+            if sb is not None:
+                source = ir.Source(
+                    sb.name, block.header, repo=self._str(sb, "repo"), branch=self._str(sb, "branch", "main")
+                    or "main", connection=self._str(sb, "connection"), bucket=self._str(sb, "bucket"),
+                    key=self._str(sb, "key"), attr_spans=sb.attr_spans)
+        for kind, limit in (("wave", MAX_WAVES), ("stage", MAX_STAGES)):
+            if len(bodies[kind]) > limit:
+                self.sink.report("WV127", f"pipeline `{body.name}` has {len(bodies[kind])} {kind}s, more than the "
+                                 f"limit of {limit}", bodies[kind][limit].block.header, label="one too many",
+                                 help="split the rollout into several pipelines")
+                return None
+        stages = tuple(self._stage(b, i, bodies["stage"]) for i, b in enumerate(bodies["stage"]))
+        scope.stage_steps = {}
+        default_deploy = next((d for d in deploys if d.name == ""), None)
+        waves = tuple(self._wave(b, i, bodies["wave"], default_deploy) for i, b in enumerate(bodies["wave"]))
+        policies: list[ir.Policy] = []
+        pv = self._get(body, "policies")
+        for item in pv if pv not in (None, ERR) else ():
+            found = item.module.policies if isinstance(item, ModuleValue) else (item.obj,)
+            for p in found:
+                if p is not None and p not in policies:
+                    policies.append(p)
+        region = self._str(body, "region")
+        if region is not None:
+            self._region(region, self._span(body, "region"))
+        elif waves and waves[0].regions:
+            region = waves[0].regions[0]
+        role = self._tpl(body, "role", PIPE_VARS)
+        pipeline = ir.Pipeline(
+            body.name, body.block.header, self.path, source=source, stages=stages, waves=waves,
+            deploys=deploys, gates=gates, windows=windows, policies=tuple(policies), role=role, region=region,
+            artifacts=self._tpl(body, "artifacts", ARTIFACT_VARS),
+            execution_mode=self._enum(body, "execution_mode", "superseded"),
+            allows=body.allows, attr_spans=body.attr_spans,
+        )
+        scope.pipeline = {}
+        return pipeline
+
+    def _after(self, body: Body, kind: str, previous: str | None) -> tuple[str, ...]:
+        v = self._get(body, "after")
+        if v is None:
+            return (previous,) if previous is not None else ()
+        if v is ERR:
+            return ()
+        return tuple(s.name for s in v)
+
+    def _stage(self, body: Body, index: int, siblings: list[Body]) -> ir.Stage:
+        scope = self.scope
+        scope.stage_steps = {}
+        step_bodies: list[Body] = []
+        if len(body.kids("step")) > MAX_STAGES:
+            self.sink.report("WV127", f"stage `{body.name}` has {len(body.kids('step'))} steps, more than the "
+                             f"limit of {MAX_STAGES}", body.block.header, label="too many steps",
+                             help="split the stage")
+        for block in body.kids("step")[:MAX_STAGES]:
+            sb = read_block(block, schema.BLOCKS["step"], self.sink)
+            if sb is None:
+                continue
+            if sb.name in scope.stage_steps:
+                report_duplicate(self.sink, "step", sb.name, block.header, scope.stage_steps[sb.name].span)
+                continue
+            scope.stage_steps[sb.name] = Symbol("step", sb.name, block.header)
+            step_bodies.append(sb)
+        steps = tuple(self._step(sb, body.name) for sb in step_bodies)
+        env = None
+        for block in body.kids("environment"):
+            eb = read_block(block, schema.BLOCKS["environment"], self.sink)
+            if eb is None:
+                continue
+            region = self._str(eb, "region")
+            if region is not None:
+                self._region(region, self._span(eb, "region"))
+            env = ir.Environment(
+                block.span, create=self._tpl(eb, "create", ENV_VARS), destroy=self._tpl(eb, "destroy", ENV_VARS),
+                region=region, timeout=self._duration(eb, "timeout", Duration(3600), positive=True),
+                attr_spans=eb.attr_spans)
+        previous = siblings[index - 1].name if index > 0 else None
+        return ir.Stage(body.name, index, body.block.header, steps, after=self._after(body, "stage", previous),
+                        environment=env, allows=body.allows, attr_spans=body.attr_spans)
+
+    def _step(self, body: Body, stage: str) -> ir.Step:
+        if "run" in body.attrs and "project" in body.attrs:
+            self.sink.report("WV120", f"step `{body.name}` sets both `run` and `project`",
+                             self._span(body, "project"), label="choose one",
+                             help="a step runs either shell commands (`run`) or a CodeBuild project "
+                                  "(`project`)")
+        env_v = self._get(body, "env", STEP_VARS)
+        return ir.Step(
+            body.name, stage, body.block.header, kind=self._enum(body, "kind", "run"),
+            run=self._tpls(body, "run", STEP_VARS), after=self._after(body, "step", None),
+            image=self._str(body, "image"), project=self._str(body, "project"),
+            env=tuple(env_v.items()) if env_v not in (None, ERR) else (),
+            outputs=self._plain_list(body, "outputs"),
+            timeout=self._duration(body, "timeout", Duration(3600), positive=True),
+            retries=self._int(body, "retries", 0, 0), estimate=self._estimate(body), allows=body.allows,
+            attr_spans=body.attr_spans,
+        )
+
+    def _wave(self, body: Body, index: int, siblings: list[Body],
+              default_deploy: ir.DeployProfile | None) -> ir.Wave:
+        regions: list[str] = []
+        rv = self._get(body, "regions")
+        if rv not in (None, ERR):
+            span = self._span(body, "regions")
+            items = body.attrs["regions"].value
+            item_spans = [i.span for i in items.items] if isinstance(items, t.ListExpr) else []
+            for i, tpl in enumerate(rv):
+                where = item_spans[i] if i < len(item_spans) and len(item_spans) == len(rv) else span
+                if tpl.text in regions:
+                    self.sink.report("WV126", f'region "{tpl.text}" is listed twice in wave `{body.name}`',
+                                     where, label="repeated", help="list each region once")
+                    continue
+                if self._region(tpl.text, where):
+                    regions.append(tpl.text)
+            if not rv:
+                self.sink.report("WV120", f"wave `{body.name}` has no regions", span, label="empty list",
+                                 help="a wave deploys to at least one region")
+        accounts: list[str] = []
+        for acct in self._plain_list(body, "accounts"):
+            if not _ACCOUNT.fullmatch(acct):
+                self.sink.report("WV120", f'"{acct}" is not a 12-digit AWS account id',
+                                 self._span(body, "accounts"), label="expected 12 digits")
+            elif acct not in accounts:
+                accounts.append(acct)
+        targets = tuple(ir.Target(r, a) for r in regions for a in accounts) if accounts else tuple(
+            ir.Target(r) for r in regions)
+        if len(targets) > MAX_TARGETS:
+            self.sink.report("WV127", f"wave `{body.name}` has {len(targets)} targets, more than the limit of "
+                             f"{MAX_TARGETS}", body.block.header, label="too many targets",
+                             help="split the wave: waves exist to deploy to few targets at a time")
+            targets = targets[:MAX_TARGETS]
+        dv = self._get(body, "deploy")
+        deploy = dv.obj if isinstance(dv, Symbol) else default_deploy
+        if deploy is None and dv is None:
+            self.sink.report("WV125", f"wave `{body.name}` has no deploy profile", body.block.header,
+                             label="nothing says how to deploy it",
+                             help="add an unnamed `deploy { … }` block to the pipeline, or set `deploy = NAME`")
+        gates = self._get(body, "gates")
+        windows = self._get(body, "windows")
+        exposure = self._get(body, "exposure")
+        if isinstance(exposure, Percent) and not 0 < exposure.value <= 100:
+            self.sink.report("WV120", f"`exposure` must be more than 0% and at most 100%, found {exposure}",
+                             self._span(body, "exposure"), label="out of range")
+            exposure = None
+        parallel = self._int(body, "parallel", len(targets) or 1, 1)
+        previous = siblings[index - 1].name if index > 0 else None
+        return ir.Wave(
+            body.name, index, body.block.header, regions=tuple(regions), targets=targets,
+            parallel=max(1, parallel), accounts=tuple(accounts), deploy=deploy,
+            bake=self._duration(body, "bake", Duration(0)),
+            gates=tuple(s.obj for s in gates if s.obj is not None) if gates not in (None, ERR) else (),
+            windows=tuple(s.obj for s in windows if s.obj is not None) if windows not in (None, ERR) else (),
+            exposure=exposure if isinstance(exposure, Percent) else Percent(100.0),
+            after=self._after(body, "wave", previous), allows=body.allows, attr_spans=body.attr_spans,
+        )
+
+
+__all__ = ["EnumMember", "Label", "Lowerer"]

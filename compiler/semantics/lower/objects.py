@@ -1,0 +1,270 @@
+"""Lowering the blocks that may stand at the top level or inside a pipeline: gates, windows, deploy
+profiles and policies — and the attribute helpers every lowering uses.
+
+:class:`BlockLowering` is the base of :class:`~wavec.semantics.lower.module.Lowerer`; it holds no state
+of its own beyond the evaluator and the sink.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...diagnostics.model import Sink
+from ...lang.suggest import did_you_mean
+from ...lang.values import Clock, Duration, Template
+from ...source import Span
+from ...syntax import tree as t
+from .. import ir, schema
+from ..block_reader import Body, read_block, report_duplicate
+from ..evaluate import ERR, Evaluator
+from ..reference import aws_regions, is_timezone, timezones
+
+PIPE_VARS = ("pipeline",)
+ARTIFACT_VARS = ("pipeline", "region")
+ENV_VARS = ("pipeline", "stage", "execution", "commit")
+STEP_VARS = ("pipeline", "stage", "step", "execution", "commit")
+TARGET_VARS = ("pipeline", "wave", "region", "account", "execution", "commit")
+
+
+class BlockLowering:
+    """Attribute helpers and the lowering of gates, windows, deploy profiles and policies."""
+
+    path: str
+    sink: Sink
+    ev: Evaluator
+
+    # --------------------------------------------------------------- helpers
+
+    def _get(self, body: Body, name: str, vars_allowed: tuple[str, ...] = (), where: str = "") -> Any:
+        """The value of attribute ``name`` (``None`` when absent, ``ERR`` when reported)."""
+        attr = body.attrs.get(name)
+        if attr is None:
+            return None
+        spec = body.spec.attr(name, body.variant)
+        assert spec is not None
+        where = where or f"in `{body.spec.type}.{name}`"
+        return self.ev.value(attr.value, spec.type, vars_allowed=vars_allowed, where=where)
+
+    def _span(self, body: Body, name: str) -> Span:
+        attr = body.attrs.get(name)
+        return attr.value.span if attr is not None else body.block.header
+
+    def _str(self, body: Body, name: str, default: str | None = None) -> str | None:
+        v = self._get(body, name)
+        return default if v is None or v is ERR else str(v.text)
+
+    def _tpl(self, body: Body, name: str, vars_allowed: tuple[str, ...]) -> Template | None:
+        v = self._get(body, name, vars_allowed)
+        return None if v is None or v is ERR else v
+
+    def _tpls(self, body: Body, name: str, vars_allowed: tuple[str, ...]) -> tuple[Template, ...]:
+        v = self._get(body, name, vars_allowed)
+        if v is None or v is ERR:
+            return ()
+        return (v,) if isinstance(v, Template) else tuple(v)
+
+    def _plain_list(self, body: Body, name: str) -> tuple[str, ...]:
+        v = self._get(body, name)
+        return () if v is None or v is ERR else tuple(x.text for x in v)
+
+    def _duration(self, body: Body, name: str, default: Duration, positive: bool = False) -> Duration:
+        v = self._get(body, name)
+        if v is None or v is ERR:
+            return default
+        if v.seconds < 0 or (positive and v.seconds == 0):
+            self.sink.report("WV120", f"`{name}` must be {'positive' if positive else 'zero or more'}, "
+                             f"found {v}", self._span(body, name), label="out of range")
+            return default
+        return v  # type: ignore[no-any-return]
+
+    def _int(self, body: Body, name: str, default: int, minimum: int) -> int:
+        v = self._get(body, name)
+        if v is None or v is ERR:
+            return default
+        if v < minimum:
+            self.sink.report("WV120", f"`{name}` must be at least {minimum}, found {v}", self._span(body, name),
+                             label="out of range")
+            return default
+        return int(v)
+
+    def _enum(self, body: Body, name: str, default: str) -> str:
+        v = self._get(body, name)
+        return default if v is None or v is ERR else str(v.name)
+
+    def _region(self, region: str, span: Span) -> bool:
+        if region in aws_regions():
+            return True
+        hint = did_you_mean(region, aws_regions(), quote='"')
+        self.sink.report(
+            "WV113", f'unknown AWS region "{region}"', span, label="not a region of the `aws` partition",
+            help=hint or "regions are written like \"us-east-1\"; the list comes from botocore's "
+                         "partitions data",
+        )
+        return False
+
+    # ------------------------------------------------------------ top level
+
+    def _gate(self, body: Body) -> ir.Gate:
+        prom = None
+        for block in body.kids("prometheus"):
+            pb = read_block(block, schema.BLOCKS["prometheus"], self.sink)
+            if pb is None:
+                continue
+            lo, hi = self._get(pb, "min"), self._get(pb, "max")
+            lo = None if lo is ERR else lo
+            hi = None if hi is ERR else hi
+            if lo is None and hi is None and "min" not in pb.attrs and "max" not in pb.attrs:
+                self.sink.report("WV105", "`prometheus` needs `max` or `min`", block.header,
+                                 label="no bound", help="add `max = …` (or `min = …`): the value the query "
+                                 "must stay under (or over)")
+            query = self._tpl(pb, "query", TARGET_VARS)
+            url = self._str(pb, "url")
+            if url is not None and query is not None:
+                prom = ir.Prometheus(block.span, url, query, hi, lo)
+        return ir.Gate(
+            body.name, body.block.header,
+            alarms=self._tpls(body, "alarms", TARGET_VARS),
+            blockers=self._tpls(body, "blockers", TARGET_VARS),
+            check=self._tpl(body, "check", TARGET_VARS),
+            prometheus=prom,
+            on_breach=self._enum(body, "on_breach", "rollback"),
+            interval=self._duration(body, "interval", Duration(60), positive=True),
+            approval=bool(self._get(body, "approval") is True),
+            allows=body.allows,
+            attr_spans=body.attr_spans,
+        )
+
+    def _window(self, body: Body) -> ir.Window:
+        days_v = self._get(body, "days")
+        days = () if days_v in (None, ERR) else tuple(d.name for d in days_v)
+        hours_v = self._get(body, "hours")
+        hours: tuple[Clock, Clock] | None = None
+        if hours_v not in (None, ERR):
+            if len(hours_v) != 2:
+                self.sink.report("WV120", f"`hours` holds two times, found {len(hours_v)}",
+                                 self._span(body, "hours"), label="expected `[from, to]`",
+                                 help="write `hours = [09:00, 17:00]`: open from the first, closed at the second")
+            elif hours_v[0] == hours_v[1]:
+                self.sink.report("WV120", "`hours` opens and closes at the same time",
+                                 self._span(body, "hours"), label="an empty window",
+                                 help="`[from, to)` needs two different times; a window past midnight is "
+                                      "written `[22:00, 06:00]`")
+            else:
+                hours = (hours_v[0], hours_v[1])
+        cron = self._str(body, "cron")
+        if cron is not None and ("days" in body.attrs or "hours" in body.attrs):
+            self.sink.report("WV120", f"window `{body.name}` sets both `cron` and `days`/`hours`",
+                             self._span(body, "cron"), label="choose one",
+                             help="a window is either `cron = \"…\"` or `days` with `hours`")
+        if cron is not None:
+            cron = self._cron(cron, self._span(body, "cron"))
+        tz = self._str(body, "timezone", "UTC") or "UTC"
+        if "timezone" in body.attrs and not is_timezone(tz):
+            self.sink.report(
+                "WV114", f'unknown time zone "{tz}"', self._span(body, "timezone"),
+                label="not in the tz database",
+                help=did_you_mean(tz, timezones(), quote='"') or 'use an IANA name such as "Europe/Berlin"',
+            )
+            tz = "UTC"
+        return ir.Window(body.name, body.block.header, days=days, hours=hours, cron=cron, timezone=tz,
+                         allows=body.allows, attr_spans=body.attr_spans)
+
+    def _cron(self, text: str, span: Span) -> str | None:
+        """Check a window's cron (CodePipeline's DeploymentWindow form) and normalise it to 7 fields."""
+        from ...schedule.cron import CronError, CronUnsupported, parse_cron
+
+        fields = text.split()
+        if len(fields) not in (6, 7) or fields[0] != "*":
+            problem = f"expected 6 or 7 fields starting with the seconds field `*`, found {len(fields)}" + (
+                f" starting with `{fields[0]}`" if fields and fields[0] != "*" else "")
+        else:
+            normal = " ".join(fields if len(fields) == 7 else [*fields, "*"])
+            try:
+                parse_cron(normal)
+            except CronUnsupported:
+                return normal  # valid for CodePipeline; `wavec plan` says it cannot evaluate it (WV253)
+            except CronError as exc:
+                problem = str(exc)
+            else:
+                return normal
+        self.sink.report(
+            "WV120", f'"{text}" is not a CodePipeline cron expression: {problem}', span, label="invalid cron",
+            help='the fields are `seconds minutes hours day-of-month month day-of-week [year]`, seconds always '
+                 '`*`, `?` in one of the day fields: "* * 9-16 ? * MON-FRI *" is open 09:00–17:00 on weekdays',
+        )
+        return None
+
+    def _deploy(self, body: Body) -> ir.DeployProfile:
+        providers: list[ir.Provider] = []
+        for kind in schema.DEPLOY_PROVIDERS:
+            for block in body.kids(kind):
+                pb = read_block(block, schema.BLOCKS[kind], self.sink)
+                if pb is not None:
+                    p = self._provider(kind, pb)
+                    if p is not None:
+                        providers.append(p)
+        if not body.children:
+            label = f"deploy profile `{body.name}`" if body.name else "the default deploy profile"
+            self.sink.report(
+                "WV119", f"{label} has no provider block", body.block.header, label="nothing to deploy with",
+                help="add one of `cloudformation { … }`, `codedeploy { … }`, `ecs { … }`, `local { … }`",
+            )
+        return ir.DeployProfile(body.name, body.block.header, providers=tuple(providers),
+                                role=self._tpl(body, "role", TARGET_VARS), estimate=self._estimate(body),
+                                allows=body.allows, attr_spans=body.attr_spans)
+
+    def _estimate(self, body: Body) -> Duration | None:
+        """The optional ``estimate`` (a duration of zero or more), ``None`` when not written."""
+        value = self._duration(body, "estimate", Duration(-1))
+        return None if value.seconds < 0 else value
+
+    def _provider(self, kind: str, pb: Body) -> ir.Provider | None:
+        spans = pb.attr_spans
+        if kind == "cloudformation":
+            stack, template = self._tpl(pb, "stack", TARGET_VARS), self._tpl(pb, "template", TARGET_VARS)
+            if stack is None or template is None:
+                return None
+            params = self._get(pb, "parameters", TARGET_VARS)
+            return ir.CloudFormation(
+                pb.block.span, stack, template, capabilities=self._plain_list(pb, "capabilities"),
+                parameters=tuple(params.items()) if params not in (None, ERR) else (),
+                role=self._tpl(pb, "role", TARGET_VARS), attr_spans=spans)
+        if kind == "codedeploy":
+            app, group = self._tpl(pb, "application", TARGET_VARS), self._tpl(pb, "group", TARGET_VARS)
+            return None if app is None or group is None else ir.CodeDeploy(pb.block.span, app, group,
+                                                                           attr_spans=spans)
+        if kind == "ecs":
+            cluster, service = self._tpl(pb, "cluster", TARGET_VARS), self._tpl(pb, "service", TARGET_VARS)
+            if cluster is None or service is None:
+                return None
+            return ir.Ecs(pb.block.span, cluster, service,
+                          image_definitions=self._str(pb, "image_definitions", "imagedefinitions.json")
+                          or "imagedefinitions.json", attr_spans=spans)
+        run, rollback = self._tpl(pb, "run", TARGET_VARS), self._tpl(pb, "rollback", TARGET_VARS)
+        return None if run is None or rollback is None else ir.LocalDeploy(pb.block.span, run, rollback,
+                                                                           attr_spans=spans)
+
+    def _policy(self, body: Body) -> ir.Policy:
+        rules: list[ir.Rule] = []
+        seen: dict[str, Span] = {}
+        for block in body.kids("rule"):
+            rb = read_block(block, schema.BLOCKS["rule"], self.sink)
+            if rb is None:
+                continue
+            code = rb.labels[0]
+            if code in seen:
+                report_duplicate(self.sink, "rule", code, block.labels[0].span, seen[code])
+                continue
+            seen[code] = block.labels[0].span
+
+            def expr(name: str, rb: Body = rb) -> t.Expr | None:
+                attr = rb.attrs.get(name)
+                return attr.value if attr is not None else None
+
+            rules.append(ir.Rule(
+                code, rb.labels[1], body.name, block.header, for_=expr("for"), assert_=expr("assert"),
+                where=expr("where"), severity=self._enum(rb, "severity", "error"), help=self._str(rb, "help"),
+                allows=rb.allows, attr_spans=rb.attr_spans, detail=expr("detail"),
+            ))
+        return ir.Policy(body.name, body.block.header, self.path, rules=tuple(rules),
+                         description=self._str(body, "description"))

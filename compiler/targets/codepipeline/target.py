@@ -1,0 +1,68 @@
+"""The ``codepipeline`` target: AWS CodePipeline V2, as a ``CreatePipeline`` request or a CloudFormation template.
+
+``json`` (the default) is the exact request body ``{"pipeline": {…}, "tags": […]}``
+that ``aws codepipeline create-pipeline --cli-input-json`` and ``wavec deploy``
+send; ``cloudformation`` is the same pipeline as an ``AWS::CodePipeline::Pipeline``
+resource. Every limit of the service is a WV9xx diagnostic reported before any
+output is produced, and the request is checked against botocore's model as a
+last line of defence (WV919).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ...diagnostics.model import Severity, Sink
+from ..base import BuildOptions
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from ...semantics import ir
+
+
+def dumps(document: Any) -> str:
+    """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def request_for(pipeline: ir.Pipeline, sink: Sink) -> dict[str, Any] | None:
+    """The ``CreatePipeline`` request, or ``None`` when an error (reported to ``sink``) prevents it."""
+    from .service_model import model_problems
+    from .stages import build_request
+
+    local = Sink()
+    request = build_request(pipeline, local)
+    failed = local.has_errors
+    if not failed:
+        problems = model_problems(request)
+        for problem in problems[:10]:
+            local.report("WV919", f"pipeline `{pipeline.name}`: the CodePipeline API would reject the request: "
+                         f"{problem}",
+                         pipeline.span.head(), label="in the request built from this pipeline",
+                         help="change the value the message names", severity=Severity.ERROR)
+        failed = bool(problems)
+    sink.extend(local)
+    return None if failed else request
+
+
+class CodePipelineTarget:
+    """AWS CodePipeline V2."""
+
+    name = "codepipeline"
+    formats = ("json", "cloudformation")
+
+    def compile(self, pipeline: ir.Pipeline, graph: nx.DiGraph[str], options: BuildOptions, sink: Sink) -> str | None:
+        """The request body (``json``) or the CloudFormation template (``cloudformation``)."""
+        request = request_for(pipeline, sink)
+        if request is None:
+            return None
+        if (options.format or "json") == "cloudformation":
+            from .cloudformation import template
+
+            return dumps(template(request))
+        return dumps(request)
+
+
+TARGET = CodePipelineTarget()

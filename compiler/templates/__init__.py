@@ -1,1 +1,0 @@
-"""Templates shipped with wavec: the starter file ``wavec init`` writes."""
