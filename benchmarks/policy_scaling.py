@@ -49,7 +49,7 @@ def generate(waves: int) -> str:
 
 def measure(waves: int, repeat: int) -> tuple[float, int]:
     """Best enforcement time in seconds, and the number of findings (0 expected)."""
-    from wavec.diagnostics.model import Sink
+    from wavec.diagnostics import Sink
     from wavec.policy.engine import Engine
     from wavec.semantics.loader import Loader
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config, load_config
-from .diagnostics.model import Diagnostic, Severity, Sink
+from .diagnostics import Diagnostic, Severity, Sink
 from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.loader import Loader

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diagnostics.model import Severity
+from .diagnostics import Severity
 
 KEYS = ("policies", "ignore", "severity", "exclude")
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from wavec.diagnostics.model import Diagnostic
+from wavec.diagnostics import Diagnostic
 
 MARKER = re.compile(r"#\s*expect:\s*([A-Z][A-Z0-9_]*(?:\s*,\s*[A-Z][A-Z0-9_]*)*)")
 ALSO = re.compile(r"#\s*also:\s*(\S+)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wavec.diagnostics.model import Severity, Sink
+from wavec.diagnostics import Severity, Sink
 from wavec.semantics.loader import Loader
 from wavec.source import SourceFile
 from wavec.syntax.format import format_text, strip_spans

@@ -9,8 +9,8 @@ import pytest
 
 from wavec import check
 from wavec.analysis.plan import make_plan
+from wavec.diagnostics import Severity, Sink
 from wavec.diagnostics.codes import registry
-from wavec.diagnostics.model import Severity, Sink
 from wavec.diagnostics.render import render_text
 
 from conftest import ROOT, run_wavec

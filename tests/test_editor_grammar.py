@@ -13,7 +13,7 @@ from typing import Any
 import onigurumacffi
 import pytest
 
-from wavec.diagnostics.model import Sink
+from wavec.diagnostics import Sink
 from wavec.source import SourceFile
 from wavec.syntax import tree as t
 from wavec.syntax.comments import Lexed

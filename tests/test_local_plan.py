@@ -14,7 +14,7 @@ import pytest
 
 from wavec import check
 from wavec.dag.build import build as build_graph
-from wavec.diagnostics.model import Sink
+from wavec.diagnostics import Sink
 from wavec.lang.values import Template, Var
 from wavec.plan_format import load
 from wavec.targets.local import plan, shell_command

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from wavec import check
 from wavec.analysis.plan import Plan, make_plan
-from wavec.diagnostics.model import Sink
+from wavec.diagnostics import Sink
 
 from conftest import ROOT
 

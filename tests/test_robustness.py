@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wavec.diagnostics.model import Diagnostic, Sink
+from wavec.diagnostics import Diagnostic, Sink
 from wavec.semantics.loader import Loader
 
 from conftest import EXAMPLES

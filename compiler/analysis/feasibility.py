@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..schedule.cron import parse_cron
 from ..schedule.windows import DEFAULT_HORIZON, CronError, longest_opening, next_open, next_open_all
 from ..semantics import ir

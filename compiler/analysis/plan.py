@@ -11,7 +11,7 @@ import networkx as nx
 from ..dag.build import build as build_graph
 from ..dag.build import wave_batches
 from ..dag.order import levels
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..semantics import ir
 from . import estimates, feasibility
 from .exposure import DefectCase, Exposure, WaveExposure

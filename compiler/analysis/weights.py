@@ -10,7 +10,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..semantics import ir
 from ..semantics.reference import aws_regions
 from ..source import Span

@@ -4,8 +4,8 @@ Each command lives in ``wavec.cli.<name>`` and exposes ``configure(parser)``
 and ``run(args) -> int``; command modules import nothing heavy at module level,
 so ``wavec check`` starts without boto3, jinja2 or rich.
 
-Exit codes: 0 success, 1 the input has errors, 2 usage error or unreadable
-file, 3 a runtime failure (a rollout rolled back, an AWS call failed).
+Exit codes are in :mod:`wavec.cli.errors`. Only the chosen command's module is imported, so ``wavec check``
+pays for neither the targets nor the runner.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 
 # Command name → module under wavec.cli; the order is the order of `wavec --help`.
 COMMANDS: dict[str, str] = {
@@ -31,15 +32,21 @@ COMMANDS: dict[str, str] = {
     "explain": "explain",
 }
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (its first word that is not an option), if it names one."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
 
 
-class UsageError(Exception):
-    """A usage problem found after parsing (an unreadable file, a bad configuration): exit 2."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that command's module is imported and configured.
 
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command."""
+    The other commands are still named, so a typo gets argparse's list of choices; ``wavec --help`` (no
+    command) imports every command module for their one-line descriptions.
+    """
     parser = argparse.ArgumentParser(
         prog="wavec",
         description="Compile .wave deployment-safety files: check, build, plan, run, deploy.",
@@ -47,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wavec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name)
+            continue
         module = importlib.import_module(f".{module_name}", __package__)
         doc = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
         p = sub.add_parser(name, help=doc, description=(module.__doc__ or "").strip())
@@ -57,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(chosen_command(words))
+    args = parser.parse_args(words)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -69,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("wavec: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     return code

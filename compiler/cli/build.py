@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .app import UsageError
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
+from .errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

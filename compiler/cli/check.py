@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the files and print what was found."""
     from ..api import check
     from ..config import Config
-    from ..diagnostics.model import Severity
+    from ..diagnostics import Severity
     from ..diagnostics.render import render, summary, use_color
 
     paths = existing_paths(args.paths)

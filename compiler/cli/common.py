@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .app import UsageError
+from .errors import UsageError
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

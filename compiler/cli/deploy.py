@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .app import EXIT_ERRORS, EXIT_OK, EXIT_RUNTIME
 from .common import add_config_option, checked_pipeline, print_diagnostics
+from .errors import EXIT_ERRORS, EXIT_OK, EXIT_RUNTIME
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,14 +34,14 @@ def run(args: argparse.Namespace) -> int:
     """Compile, diff, and create or update."""
     from ..api import apply_config
     from ..config import Config
-    from ..diagnostics.model import Diagnostic, Severity, Sink
+    from ..diagnostics import Diagnostic, Severity, Sink
     from .common import config_from
 
     pipeline, diagnostics = checked_pipeline(args, args.file)
     if pipeline is None:
         print_diagnostics(diagnostics)
         return EXIT_ERRORS
-    from ..targets.codepipeline.stages import Context
+    from ..targets.codepipeline.context import Context
     from ..targets.codepipeline.target import request_for
 
     sink = Sink()

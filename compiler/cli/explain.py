@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from .app import UsageError
 from .common import write
+from .errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

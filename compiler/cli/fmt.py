@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     use_stdin = "-" in args.paths
     if use_stdin and len(args.paths) > 1:
-        from .app import UsageError
+        from .errors import UsageError
 
         raise UsageError("- (standard input) cannot be combined with other paths")
     if use_stdin:
@@ -78,7 +78,7 @@ def _format(text: str, shown: str) -> Any:
 
 def _decode(data: bytes, shown: str) -> str | None:
     """The text of a file; a file that is not UTF-8 is reported (WV014) like ``wavec check`` does."""
-    from ..diagnostics.model import Sink
+    from ..diagnostics import Sink
     from ..source import SourceFile, Span
 
     try:

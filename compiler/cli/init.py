@@ -10,7 +10,7 @@ import argparse
 import re
 from pathlib import Path
 
-from .app import UsageError
+from .errors import UsageError
 
 DEFAULT_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 _ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")

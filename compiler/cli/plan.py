@@ -12,8 +12,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .app import UsageError
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
+from .errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis.weights import parse_weights_option
     from ..api import PipelineChoiceError, apply_config, check, select_pipeline
     from ..config import Config
-    from ..diagnostics.model import Diagnostic, Severity, Sink
+    from ..diagnostics import Diagnostic, Severity, Sink
 
     start = parse_start(args.start)
     try:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .app import UsageError
+from .errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -104,7 +104,7 @@ def _load(args: argparse.Namespace) -> tuple[dict[str, Any] | None, Path]:
             print_diagnostics(diagnostics)
             return None, path
         from ..dag.build import build as build_graph
-        from ..diagnostics.model import Severity, Sink
+        from ..diagnostics import Severity, Sink
         from ..targets.local import plan
 
         sink = Sink()

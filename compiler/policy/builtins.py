@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
-from .compile import Compiler, Env, Fn, LambdaFn, PolicyRuntimeError, Typed
+from .runtime import Env, Fn, LambdaFn, PolicyRuntimeError, Typed
+
+if TYPE_CHECKING:
+    from .compile import Compiler
 from .model import Obj
 from .regex import MAX_SUBJECT, RegexError, compile_pattern
 from .types import PType

@@ -9,52 +9,20 @@ Evaluation is bounded by a step budget counted in :class:`Env`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..lang.suggest import did_you_mean
-from ..lang.values import Clock, Duration, Percent
+from ..lang.values import Clock, Duration, EnumMember, Percent, Template
 from ..source import Span
 from ..syntax import tree as t
 from . import types as ty
+from .builtins import BUILTINS
 from .model import Obj
+from .ops import binary
+from .runtime import Env, Fn, LambdaFn, PolicyRuntimeError, Typed
 from .types import PType
-
-Fn = Callable[["Env"], Any]
-Typed = tuple[PType, Fn]
-LambdaFn = Callable[["Env", Any], Any]
-
-
-class PolicyRuntimeError(Exception):
-    """A rule could not be evaluated for an item (attribute of none, index out of range, …)."""
-
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
-
-
-class BudgetExceeded(Exception):
-    """A rule used more evaluation steps than its budget."""
-
-
-class Env:
-    """Evaluation state: variables (``this``, lambda parameters), the model roots and the step budget."""
-
-    __slots__ = ("limit", "roots", "steps", "vars")
-
-    def __init__(self, roots: Mapping[str, Any], limit: int) -> None:
-        self.roots = roots
-        self.vars: dict[str, Any] = {}
-        self.steps = 0
-        self.limit = limit
-
-    def tick(self, n: int = 1) -> None:
-        """Count ``n`` steps of work; past the budget the rule stops."""
-        self.steps += n
-        if self.steps > self.limit:
-            raise BudgetExceeded
 
 
 def _const(value: Any) -> Fn:
@@ -63,8 +31,6 @@ def _const(value: Any) -> Fn:
 
 def value_type(value: Any) -> PType | None:
     """The policy type of a compile-time value (a module's ``let``), ``None`` when it has none."""
-    from ..lang.values import EnumMember, Template
-
     if isinstance(value, bool):
         return ty.BOOL
     if isinstance(value, int | float):
@@ -87,8 +53,6 @@ def value_type(value: Any) -> PType | None:
 
 def plain_value(value: Any) -> Any:
     """A ``let`` value as the model represents it (templates as text, lists as tuples)."""
-    from ..lang.values import EnumMember, Template
-
     if isinstance(value, Template):
         return value.text
     if isinstance(value, EnumMember):
@@ -251,8 +215,6 @@ class Compiler:
         return ot.plain(), run
 
     def _Call(self, e: t.Call, scope: Mapping[str, PType]) -> Typed:
-        from .builtins import BUILTINS
-
         spec = BUILTINS.get(e.func.value)
         if spec is None:
             return self.error("WV304", f"unknown function `{e.func.value}`", e.func.span, "not a builtin",
@@ -307,8 +269,6 @@ class Compiler:
         return self.error("WV301", f"cannot negate {ty.words(ot)}", e.operand.span)
 
     def _Binary(self, e: t.Binary, scope: Mapping[str, PType]) -> Typed:
-        from .ops import binary
-
         lt, lf = self.expr(e.left, scope)
         rt, rf = self.expr(e.right, scope)
         return binary(self, e, lt, lf, rt, rf)

@@ -13,14 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics.model import Diagnostic, Label, Severity, Sink
+from ..diagnostics import Diagnostic, Label, Severity, Sink
 from ..lang.suggest import did_you_mean
 from ..semantics import ir
 from ..source import Span
 from . import types as ty
-from .compile import BudgetExceeded, Compiler, Env, Fn, PolicyRuntimeError
+from .compile import Compiler
 from .findings import Suppression
 from .model import Model, Obj
+from .runtime import BudgetExceeded, Env, Fn, PolicyRuntimeError
 
 BASE_BUDGET = 100_000
 BUDGET_PER_ENTITY = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..diagnostics.model import Diagnostic
+from ..diagnostics import Diagnostic
 from ..source import Span
 
 

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
-from .compile import PolicyRuntimeError
+from .runtime import PolicyRuntimeError
 from .types import PType
 
 if TYPE_CHECKING:
-    from .compile import Compiler, Env, Fn, Typed
+    from .compile import Compiler
+    from .runtime import Env, Fn, Typed
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,

@@ -20,7 +20,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..semantics import ir
 from ..semantics.loader import Loader, std_modules
 

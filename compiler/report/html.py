@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..analysis.plan import Plan
-from ..diagnostics.model import Diagnostic
+from ..diagnostics import Diagnostic
 from .units import dur, iso, pct, when
 
 WIDTH = 1100.0

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.plan import Plan
-from ..diagnostics.model import Diagnostic
+from ..diagnostics import Diagnostic
 from .units import iso, share
 
 FORMAT = "wavec-plan-report/1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..analysis.plan import Plan
-from ..diagnostics.model import Diagnostic
+from ..diagnostics import Diagnostic
 from .units import dur, iso, pct, when
 
 

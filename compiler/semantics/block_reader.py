@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ..diagnostics.model import Label, Sink
+from ..diagnostics import Label, Sink
 from ..lang.suggest import did_you_mean
 from ..source import Span
 from ..syntax import tree as t

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from ..diagnostics.model import Label, Sink
+from ..diagnostics import Label, Sink
 from ..source import Span
 from . import ir
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..diagnostics.model import Label, Sink
+from ..diagnostics import Label, Sink
 from ..lang.suggest import did_you_mean
 from ..lang.values import Clock, Duration, EnumMember, Percent, Template, Var
 from ..limits import MAX_DEPTH

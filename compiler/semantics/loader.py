@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..diagnostics.model import Label, Sink
+from ..diagnostics import Label, Sink
 from ..lang.suggest import did_you_mean
 from ..limits import MAX_DEPTH, MAX_FILE_BYTES
 from ..source import SourceFile, Span

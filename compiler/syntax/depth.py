@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..limits import MAX_DEPTH
 from . import tree as t
 

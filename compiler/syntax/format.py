@@ -30,7 +30,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 
-from ..diagnostics.model import Diagnostic, Severity, Sink
+from ..diagnostics import Diagnostic, Severity, Sink
 from ..source import SourceFile, Span
 from . import tree as t
 from .comments import CLOSERS, OPENERS, Comment, Lexed, Tok

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..limits import MAX_STRING
 from ..source import SourceFile, Span
 from . import tree as t

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
-from ..diagnostics.model import Label, Sink
+from ..diagnostics import Label, Sink
 from ..source import SourceFile, Span
 
 RESERVED = frozenset({"import", "as", "let", "allow", "true", "false", "none", "and", "or", "not", "in"})

@@ -14,7 +14,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..source import SourceFile, Span
 from . import tree as t
 from .literals import decode_clock, decode_number, decode_string

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ..diagnostics.model import Label, Severity, Sink
+from ..diagnostics import Label, Severity, Sink
 from ..source import Span
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics.model import Sink
+from ..diagnostics import Sink
 from ..lang.values import Template, Var
 from .base import BuildOptions, unsupported
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wavec import check
 from wavec.config import Config
-from wavec.diagnostics.model import Diagnostic
+from wavec.diagnostics import Diagnostic
 from wavec.diagnostics.render import FORMATS, render
 
 from .strategies import LIB_MODULE

@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wavec.diagnostics.model import Severity
+from wavec.diagnostics import Severity
 
 from .harness import assert_well_formed, check_source
 from .strategies import mutations, schema_files, token_soup, valid_files

@@ -26,7 +26,7 @@ from hypothesis import given
 from wavec import check
 from wavec.cli.app import COMMANDS, main
 from wavec.config import Config
-from wavec.diagnostics.model import Severity
+from wavec.diagnostics import Severity
 from wavec.targets import TARGETS
 
 from .harness import check_source

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...diagnostics.model import Label, Sink
+from ...diagnostics import Label, Sink
 from ...lang.suggest import did_you_mean
 from ...lang.values import Duration, EnumMember, Percent
 from ...limits import MAX_STAGES, MAX_TARGETS, MAX_WAVES

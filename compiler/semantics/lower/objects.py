@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...diagnostics.model import Sink
+from ...diagnostics import Sink
 from ...lang.suggest import did_you_mean
 from ...lang.values import Clock, Duration, Template
 from ...source import Span

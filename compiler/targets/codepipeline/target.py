@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ...diagnostics.model import Severity, Sink
+from ...diagnostics import Severity, Sink
 from ..base import BuildOptions
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ def dumps(document: Any) -> str:
 
 def request_for(pipeline: ir.Pipeline, sink: Sink) -> dict[str, Any] | None:
     """The ``CreatePipeline`` request, or ``None`` when an error (reported to ``sink``) prevents it."""
+    from .request import build_request
     from .service_model import model_problems
-    from .stages import build_request
 
     local = Sink()
     request = build_request(pipeline, local)

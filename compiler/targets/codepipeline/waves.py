@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ...dag.build import wave_batches
 from ...semantics import ir
-from .stages import (
+from .context import (
     JSON,
     MAX_ACTIONS,
     MAX_RULE_CONFIG_VALUE,
@@ -23,13 +23,14 @@ from .stages import (
     ROLE_RE,
     SOURCE_ARTIFACT,
     Context,
+    StageNames,
     ordered,
     rule_type,
     type_id,
 )
 
 if TYPE_CHECKING:
-    from .stages import _Names
+    from .context import StageNames
 
 MAX_WAIT_MINUTES = 86400  # the service's largest rule/action timeout (RuleTimeout, 60 days)
 _WEEK = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -40,7 +41,7 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def wave_stages(ctx: Context, names: _Names) -> list[JSON]:
+def wave_stages(ctx: Context, names: StageNames) -> list[JSON]:
     """One stage per wave, in rollout order."""
     return [_wave(ctx, wave, names.take(f"wave-{wave.name}", span=wave.span.head()))
             for wave in ordered(ctx.pipeline.waves)]

@@ -1,0 +1,81 @@
+"""IR → the CodePipeline ``CreatePipeline`` request: the pipeline, its role and artifact stores, its stages.
+
+The mapping is documented row by row in ``docs/codepipeline.md``; every key was checked against the
+CodePipeline API reference and botocore's service model. Problems are reported to the sink with the WV9xx codes
+of :mod:`wavec.diagnostics.codes.codepipeline`; the builder still returns a request so that every problem is
+found in one pass, and the target discards it when an error was reported.
+"""
+
+from __future__ import annotations
+
+from ...diagnostics import Sink
+from ...semantics import ir
+from .context import BUCKET_RE, JSON, MAX_STAGES, ROLE_RE, Context, StageNames, ordered
+from .stages import source_stage, stage_of
+from .waves import wave_stages
+
+
+def build_request(pipeline: ir.Pipeline, sink: Sink) -> JSON:
+    """The ``CreatePipeline`` request body for one pipeline (check ``sink`` for errors before using it)."""
+    ctx = Context(pipeline, sink)
+    role = _role(ctx)
+    user_stages = [s.name for s in pipeline.stages]
+    names = StageNames(ctx, user_stages)
+    stages: list[JSON] = []
+    if pipeline.source is not None:
+        stages.append(source_stage(ctx, pipeline.source, names.take("Source")))
+    for stage in ordered(pipeline.stages):
+        stages.append(stage_of(ctx, stage, names.take(stage.name, reserved=True)))
+    stages.extend(wave_stages(ctx, names))
+    if len(stages) > MAX_STAGES:
+        ctx.error("WV906", f"pipeline `{pipeline.name}` compiles to {len(stages)} stages, CodePipeline allows "
+                  f"{MAX_STAGES}", ctx.head, label="this pipeline",
+                  help="merge stages or waves, or split the service into several pipelines")
+    ctx.check_name("pipeline", pipeline.name, ctx.head)
+    body: JSON = {
+        "name": pipeline.name,
+        "roleArn": role,
+        "pipelineType": "V2",
+        "executionMode": pipeline.execution_mode.upper(),
+        "artifactStores": _artifact_stores(ctx),
+        "stages": stages,
+    }
+    return {"pipeline": body, "tags": [{"key": "managed-by", "value": "wavec"}]}
+
+
+def _role(ctx: Context) -> str:
+    p = ctx.pipeline
+    if p.role is None:
+        ctx.error("WV900", f"pipeline `{p.name}` has no `role`; CodePipeline needs a service role", ctx.head,
+                  label="no role", help='add `role = "arn:aws:iam::<account>:role/<name>"` to the pipeline')
+        return "arn:aws:iam::000000000000:role/missing"
+    role = ctx.render(p.role)
+    if not ROLE_RE.fullmatch(role):
+        ctx.error("WV901", f"pipeline role `{role}` is not an IAM role ARN", p.attr_spans.get("role"),
+                  label="not a role ARN", help="write the role's full ARN: arn:aws:iam::<account>:role/<name>")
+    return role
+
+
+def _artifact_stores(ctx: Context) -> JSON:
+    p = ctx.pipeline
+    span = p.attr_spans.get("artifacts")
+    if p.artifacts is None:
+        ctx.error("WV902", f"pipeline `{p.name}` has no `artifacts` bucket; CodePipeline needs one per region",
+                  ctx.head, label="no artifact bucket",
+                  help='add `artifacts = "<bucket-prefix>-${region}"` (one bucket per region used)')
+        return {}
+    regions = sorted(ctx.regions_used)
+    if len(regions) > 1 and "region" not in p.artifacts.vars:
+        ctx.error("WV903", f"artifact bucket `{p.artifacts.text}` is one bucket, but actions run in "
+                  f"{len(regions)} regions ({', '.join(regions)})", span, label="no `${region}` here",
+                  help="CodePipeline needs an artifact store in every region used: put `${region}` in the name")
+    stores: JSON = {}
+    for region in regions:
+        bucket = ctx.render(p.artifacts, region=region)
+        if not BUCKET_RE.fullmatch(bucket):
+            ctx.error("WV904", f"artifact bucket `{bucket}` is not a valid bucket name", span, label="this bucket",
+                      help="bucket names are 3–63 characters: letters, digits, `.` and `-`")
+        stores[region] = {"type": "S3", "location": bucket}
+    return stores
+
+
