@@ -9,10 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config, load_config
+from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Severity, Sink
+from .policy.engine import Engine
 from .policy.findings import Suppression
+from .policy.sources import load_configured
 from .semantics import ir
+from .semantics.cycles import check_after_cycles
 from .semantics.loader import Loader
+from .targets import get_target
+from .targets.base import BuildOptions
 
 __all__ = ["BuildResult", "CheckResult", "build", "check", "collect_files", "load_config", "select_pipeline"]
 
@@ -73,7 +79,6 @@ def _excluded(path: Path, config: Config) -> bool:
 
 def check(paths: Sequence[Path | str], config: Config | None = None) -> CheckResult:
     """Parse, resolve and validate the files (folders are searched for ``*.wave``)."""
-    from .semantics.cycles import check_after_cycles
 
     config = config if config is not None else load_config()
     files = collect_files([Path(p) for p in paths], config)
@@ -119,8 +124,6 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
     configured ones; returns the findings ``allow`` suppressed."""
     if not config.policies and not any(m.policies or any(p.policies for p in m.pipelines) for m in modules):
         return []  # nothing to enforce: do not even import the engine
-    from .policy.engine import Engine
-    from .policy.sources import load_configured
 
     configured, extra = load_configured(loader, config.policies, config.root, _config_name(config), sink)
     engine = Engine(sink, [*modules, *extra])
@@ -187,9 +190,6 @@ def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str |
 
     Raises :class:`PipelineChoiceError` when the pipeline to build is ambiguous or unknown.
     """
-    from .dag.build import build as build_graph
-    from .targets import get_target
-    from .targets.base import BuildOptions
 
     config = config if config is not None else load_config()
     result = check([Path(path)], config)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..diagnostics import Sink
+from ..lang.values import format_duration
 from ..schedule.cron import parse_cron
 from ..schedule.windows import DEFAULT_HORIZON, CronError, longest_opening, next_open, next_open_all
 from ..semantics import ir
-from ..syntax.literals import format_duration
 from .exposure import Exposure
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 import networkx as nx
 
 from ..dag.order import node_order, topological_order
+from ..schedule.cron import parse_cron
 from ..schedule.windows import CronError, next_open_all
 from ..semantics import ir
 
@@ -70,8 +71,6 @@ def _usable(windows: tuple[ir.Window, ...], unsupported: list[str]) -> list[ir.W
     out = []
     for w in windows:
         if w.cron is not None:
-            from ..schedule.cron import parse_cron
-
             try:
                 parse_cron(w.cron)
             except CronError:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 
 from ..diagnostics import Sink
 from ..semantics import ir
+from ..semantics.loader import Loader
 from ..semantics.reference import aws_regions
 from ..source import Span
 
@@ -37,9 +39,7 @@ class Weights:
 @functools.cache
 def default_weights() -> Mapping[str, float]:
     """``weights`` of ``std/regions`` (loaded through the ordinary loader, so it is the shipped file)."""
-    from importlib import resources
 
-    from ..semantics.loader import Loader
 
     sink = Sink()
     text = resources.files("wavec.stdlib").joinpath("regions.wave").read_text(encoding="utf-8")

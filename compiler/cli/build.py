@@ -10,13 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..api import PipelineChoiceError, build
+from ..config import Config
+from ..targets import TARGETS, get_target
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
 from .errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``wavec build``."""
-    from ..targets import TARGETS
 
     parser.add_argument("file", metavar="FILE", help="the .wave file")
     parser.add_argument("--target", choices=sorted(TARGETS), required=True, help="what to compile to")
@@ -29,9 +31,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build and write the output."""
-    from ..api import PipelineChoiceError, build
-    from ..config import Config
-    from ..targets import get_target
 
     (path,) = existing_paths([args.file])
     config = config_from(args)

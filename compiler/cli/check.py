@@ -13,6 +13,10 @@ import json
 import sys
 from typing import Any
 
+from ..api import check
+from ..config import Config
+from ..diagnostics import Severity
+from ..diagnostics.render import render, render_sarif, summary, use_color
 from .common import add_config_option, config_from, existing_paths, write
 
 
@@ -29,10 +33,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the files and print what was found."""
-    from ..api import check
-    from ..config import Config
-    from ..diagnostics import Severity
-    from ..diagnostics.render import render, summary, use_color
 
     paths = existing_paths(args.paths)
     config = config_from(args)
@@ -68,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
 def sarif(result: Any, shown: list[Any]) -> str:
     """SARIF 2.1.0: policy rules described by their title and help; suppressed results carry
     ``suppressions`` (``inSource`` for `allow`, ``external`` for the configuration)."""
-    from ..diagnostics.render import render_sarif
 
     rules: dict[str, dict[str, str]] = {}
     for module in result.modules:

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..api import PipelineChoiceError, check, select_pipeline
+from ..config import Config, ConfigError, load_config
+from ..diagnostics.render import render_text, use_color
 from .errors import UsageError
 
 
@@ -19,7 +22,6 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace) -> object:
     """The configuration the command asked for; a broken one is a usage error."""
-    from ..config import ConfigError, load_config
 
     path = getattr(args, "config", None)
     if path is not None and not path.is_file():
@@ -58,7 +60,6 @@ def write(text: str) -> None:
 
 def print_diagnostics(diagnostics: list[Any]) -> None:
     """Diagnostics of a command whose stdout is its output (build, plan, graph, run): text on stderr."""
-    from ..diagnostics.render import render_text, use_color
 
     if diagnostics:
         sys.stderr.write(render_text(diagnostics, use_color(sys.stderr)) + "\n")
@@ -70,8 +71,6 @@ def checked_pipeline(args: argparse.Namespace, path: str) -> tuple[Any, list[Any
     Returns ``(pipeline, diagnostics)``; ``pipeline`` is ``None`` when the file has errors
     (the diagnostics say why). An ambiguous choice is a usage error.
     """
-    from ..api import PipelineChoiceError, check, select_pipeline
-    from ..config import Config
 
     (p,) = existing_paths([path])
     config = config_from(args)

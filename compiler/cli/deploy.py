@@ -12,7 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import add_config_option, checked_pipeline, print_diagnostics
+from ..api import apply_config
+from ..config import Config
+from ..diagnostics import Diagnostic, Severity, Sink
+from ..targets.codepipeline.context import Context
+from ..targets.codepipeline.deploy import AwsError, deploy
+from ..targets.codepipeline.target import request_for
+from .common import add_config_option, checked_pipeline, config_from, print_diagnostics
 from .errors import EXIT_ERRORS, EXIT_OK, EXIT_RUNTIME
 
 
@@ -32,17 +38,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compile, diff, and create or update."""
-    from ..api import apply_config
-    from ..config import Config
-    from ..diagnostics import Diagnostic, Severity, Sink
-    from .common import config_from
 
     pipeline, diagnostics = checked_pipeline(args, args.file)
     if pipeline is None:
         print_diagnostics(diagnostics)
         return EXIT_ERRORS
-    from ..targets.codepipeline.context import Context
-    from ..targets.codepipeline.target import request_for
 
     sink = Sink()
     request = request_for(pipeline, sink)
@@ -53,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
     if request is None or any(d.severity is Severity.ERROR for d in extra):
         return EXIT_ERRORS
 
-    from ..targets.codepipeline.deploy import AwsError, deploy
 
     region = args.region or Context(pipeline, Sink()).region
     try:

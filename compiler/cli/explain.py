@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 
+from ..diagnostics.codes import lookup, registry
+from ..docgen.rules import explain_rule_text, explain_text
+from ..lang.suggest import did_you_mean
 from .common import write
 from .errors import UsageError
+from .rules import policy_rule_docs
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,10 +24,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the explanation."""
-    from ..diagnostics.codes import lookup, registry
-    from ..docgen.rules import explain_rule_text, explain_text
-    from ..lang.suggest import did_you_mean
-    from .rules import policy_rule_docs
 
     code = args.code.upper()
     entry = lookup(code)

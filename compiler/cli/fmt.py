@@ -10,11 +10,18 @@ output.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 from typing import Any
 
+from ..api import collect_files
+from ..config import Config
+from ..diagnostics import Sink
+from ..source import SourceFile, Span
+from ..syntax.format import FormatError, format_text
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
+from .errors import UsageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,13 +37,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Format the files; the exit code says whether anything is wrong or would change."""
-    from ..api import collect_files
-    from ..config import Config
 
     use_stdin = "-" in args.paths
     if use_stdin and len(args.paths) > 1:
-        from .errors import UsageError
-
         raise UsageError("- (standard input) cannot be combined with other paths")
     if use_stdin:
         return _run_stdin(args)
@@ -67,7 +70,6 @@ def _files(n: int) -> str:
 
 def _format(text: str, shown: str) -> Any:
     """The :class:`FormatResult`, or ``None`` after reporting a formatter bug."""
-    from ..syntax.format import FormatError, format_text
 
     try:
         return format_text(text, shown)
@@ -78,8 +80,6 @@ def _format(text: str, shown: str) -> Any:
 
 def _decode(data: bytes, shown: str) -> str | None:
     """The text of a file; a file that is not UTF-8 is reported (WV014) like ``wavec check`` does."""
-    from ..diagnostics import Sink
-    from ..source import SourceFile, Span
 
     try:
         return data.decode("utf-8")
@@ -131,7 +131,6 @@ def _run_stdin(args: argparse.Namespace) -> int:
 
 
 def _diff(before: str, after: str, shown: str) -> str:
-    import difflib
 
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  f"a/{shown}", f"b/{shown}")

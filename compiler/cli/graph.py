@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..report.graph_formats import render
 from .common import add_config_option, checked_pipeline, print_diagnostics, write
 
 
@@ -23,7 +24,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the DAG and print it."""
-    from ..report.graph_formats import render
 
     pipeline, diagnostics = checked_pipeline(args, args.file)
     print_diagnostics(diagnostics)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import re
+from importlib import resources
 from pathlib import Path
 
+from ..semantics.reference import aws_regions
+from ..syntax.format import format_text
 from .errors import UsageError
 
 DEFAULT_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
@@ -52,9 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 def starter(name: str, slug: str, regions: list[str]) -> str:
     """The starter file for pipeline ``name`` deploying to ``regions``, in canonical layout."""
-    from importlib import resources
 
-    from ..syntax.format import format_text
 
     template = resources.files("wavec.cli").joinpath("starter.wave").read_text(encoding="utf-8")
     text = (template.replace("@waves@", _waves(regions)).replace("@name@", name)
@@ -109,7 +110,6 @@ def _regions(raw: list[str] | None) -> list[str]:
     if not raw:
         return list(DEFAULT_REGIONS)
     regions = [r.strip() for item in raw for r in item.split(",") if r.strip()]
-    from ..semantics.reference import aws_regions
 
     known = aws_regions()
     unknown = [r for r in regions if r not in known]

@@ -12,6 +12,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..analysis.plan import make_plan
+from ..analysis.weights import parse_weights_option
+from ..api import PipelineChoiceError, apply_config, check, select_pipeline
+from ..config import Config
+from ..diagnostics import Diagnostic, Severity, Sink
+from ..report import html, plan_json, plan_text
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
 from .errors import UsageError
 
@@ -48,11 +54,6 @@ def parse_start(text: str | None, environ: dict[str, str] | None = None) -> date
 
 def run(args: argparse.Namespace) -> int:
     """Plan the pipeline and print the report."""
-    from ..analysis.plan import make_plan
-    from ..analysis.weights import parse_weights_option
-    from ..api import PipelineChoiceError, apply_config, check, select_pipeline
-    from ..config import Config
-    from ..diagnostics import Diagnostic, Severity, Sink
 
     start = parse_start(args.start)
     try:
@@ -76,17 +77,11 @@ def run(args: argparse.Namespace) -> int:
     findings, _ = apply_config(sink, config)
     print_diagnostics(sorted(result.diagnostics + findings, key=Diagnostic.sort_key))
     if args.format == "json":
-        from ..report.plan_json import render as render_json
-
-        write(render_json(plan, findings))
+        write(plan_json.render(plan, findings))
     else:
-        from ..report.plan_text import render as render_text
-
-        write(render_text(plan, findings))
+        write(plan_text.render(plan, findings))
     if args.html is not None:
-        from ..report.html import render as render_html
-
         args.html.parent.mkdir(parents=True, exist_ok=True)
-        args.html.write_text(render_html(plan, findings), encoding="utf-8")
+        args.html.write_text(html.render(plan, findings), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     return 1 if any(d.severity is Severity.ERROR for d in findings) else 0

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import IO, Any
 
-from ..syntax.literals import format_duration
+from ..lang.values import format_duration
 
 
 def reporter(plan: dict[str, Any], mode: str, stream: IO[str] | None = None) -> Any:

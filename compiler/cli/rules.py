@@ -6,7 +6,12 @@ import argparse
 import json
 from typing import Any
 
-from .common import write
+from ..api import check
+from ..config import Config
+from ..diagnostics.codes import registry
+from ..docgen.rules import rules_markdown
+from ..policy.sources import rule_doc, stdlib_rule_docs
+from .common import config_from, existing_paths, write
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -18,14 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def policy_rule_docs(args: argparse.Namespace) -> list[Any]:
     """The standard library's rule docs, then those of the policies in ``args.paths`` (code order)."""
-    from ..policy.sources import rule_doc, stdlib_rule_docs
 
     docs = stdlib_rule_docs()
     if getattr(args, "paths", None):
-        from ..api import check
-        from ..config import Config
-        from .common import config_from, existing_paths
-
         config = config_from(args) if hasattr(args, "config") else Config()
         assert isinstance(config, Config)
         result = check(existing_paths(args.paths), config)
@@ -41,8 +41,6 @@ def policy_rule_docs(args: argparse.Namespace) -> list[Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the registry."""
-    from ..diagnostics.codes import registry
-    from ..docgen.rules import rules_markdown
 
     codes = list(registry().values())
     if args.format == "markdown":

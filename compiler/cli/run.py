@@ -14,12 +14,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..dag.build import build as build_graph
+from ..diagnostics import Severity, Sink
+from ..runner.journal import Journal, new_run_id, read_events
+from ..runner.outcome import render
+from ..runner.planfile import PlanError, load_plan
+from ..runner.session import Session, parse_now
+from ..targets.local import plan
+from .common import add_config_option, checked_pipeline, existing_paths, print_diagnostics
 from .errors import UsageError
+from .progress import reporter
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``wavec run``."""
-    from .common import add_config_option
 
     parser.add_argument("file", metavar="FILE|PLAN", nargs="?", help="a .wave file or a wavec-plan/1 JSON plan")
     parser.add_argument("--speed", type=float, metavar="X", help="divide every wait by X (default 1)")
@@ -39,8 +47,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) and print the final report."""
-    from ..runner.journal import Journal, new_run_id, read_events
-    from ..runner.session import Session, parse_now
 
     if args.speed is not None and args.speed <= 0:
         raise UsageError("--speed must be a positive number")
@@ -54,8 +60,6 @@ def run(args: argparse.Namespace) -> int:
         journal = Journal(base, args.resume)
         if not journal.path.exists() or not journal.plan_path.exists():
             raise UsageError(f"no run {args.resume!r} in {journal.dir} (runs: {_known_runs(journal.dir)})")
-        from ..runner.planfile import PlanError, load_plan
-
         try:
             plan = load_plan(journal.plan_path)
         except PlanError as exc:
@@ -71,7 +75,18 @@ def run(args: argparse.Namespace) -> int:
         options.setdefault("workdir", str(workdir.resolve()))
         session = Session.start(loaded, Journal(base, new_run_id()), options)
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
-    return session.execute(mode)
+    show = reporter(session.plan, mode)
+    try:
+        outcome = session.execute(show)
+    finally:
+        show.close()
+    if outcome.report is None:
+        print(f"\nwavec run: stopped. Resume with: wavec run --resume {outcome.run_id}", file=sys.stderr)
+    elif mode == "json":
+        show({"event": "report", **outcome.report})
+    else:
+        print(render(outcome.report), flush=True)
+    return outcome.code
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -94,8 +109,6 @@ def _known_runs(folder: Path) -> str:
 
 def _load(args: argparse.Namespace) -> tuple[dict[str, Any] | None, Path]:
     """The plan to run: compiled from a .wave file, or read from a plan file."""
-    from ..runner.planfile import PlanError, load_plan
-    from .common import checked_pipeline, existing_paths, print_diagnostics
 
     (path,) = existing_paths([args.file])
     if path.suffix == ".wave" or path.is_dir():
@@ -103,10 +116,6 @@ def _load(args: argparse.Namespace) -> tuple[dict[str, Any] | None, Path]:
         if pipeline is None:
             print_diagnostics(diagnostics)
             return None, path
-        from ..dag.build import build as build_graph
-        from ..diagnostics import Severity, Sink
-        from ..targets.local import plan
-
         sink = Sink()
         doc = plan(pipeline, build_graph(pipeline), sink)
         print_diagnostics(diagnostics + sink.sorted())

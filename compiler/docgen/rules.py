@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from ..diagnostics.codes import Code, registry
+from ..policy.builtins import BUILTINS
+from ..policy.sources import stdlib_rule_docs
+from ..policy.types import OBJECTS, ROOTS
 
 if TYPE_CHECKING:
     from ..policy.sources import RuleDoc
@@ -45,7 +49,6 @@ def explain_rule_text(d: RuleDoc) -> str:
 
 
 def _wrap(text: str) -> str:
-    import textwrap
 
     return textwrap.fill(text, width=96, initial_indent="  ", subsequent_indent="  ")
 
@@ -56,7 +59,6 @@ def _indent(text: str) -> str:
 
 def rules_markdown() -> str:
     """``docs/rules.md``: every built-in code, generated (a test keeps the file fresh)."""
-    from ..policy.sources import stdlib_rule_docs
 
     codes = list(registry().values())
     docs = stdlib_rule_docs()
@@ -122,8 +124,6 @@ def rules_markdown() -> str:
 
 def policy_model_markdown() -> str:
     """The builtins and the policy model's attributes, as docs/policies.md lists them (a test keeps it fresh)."""
-    from ..policy.builtins import BUILTINS
-    from ..policy.types import OBJECTS, ROOTS
 
     out = ["## Builtins", "", "| call | value |", "|---|---|"]
     out += [f"| `{b.usage}` | {b.doc} |" for b in BUILTINS.values()]

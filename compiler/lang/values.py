@@ -11,6 +11,21 @@ from dataclasses import dataclass
 
 from ..source import Span
 
+# Duration units, largest first: the one table parsing and formatting share.
+UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def format_duration(seconds: int) -> str:
+    """Canonical text of a duration: ``5400`` → ``1h30m``."""
+    if seconds == 0:
+        return "0s"
+    out = []
+    for unit, size in UNIT_SECONDS.items():
+        if seconds >= size:
+            out.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(out)
+
 
 @dataclass(frozen=True, slots=True)
 class Var:
@@ -74,8 +89,6 @@ class Duration:
     seconds: int
 
     def __str__(self) -> str:
-        from ..syntax.literals import format_duration
-
         return format_duration(self.seconds)
 
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Diagnostic, Label, Severity, Sink
+from ..diagnostics.codes import lookup
 from ..lang.suggest import did_you_mean
 from ..semantics import ir
 from ..source import Span
 from . import types as ty
+from .builtins import text
 from .compile import Compiler
 from .findings import Suppression
 from .model import Model, Obj
@@ -111,7 +113,6 @@ class Engine:
     def enforce(self, pipeline: ir.Pipeline, policies: Sequence[ir.Policy],
                 module_allows: tuple[ir.Allow, ...] = (), check_allows: bool = True) -> list[Suppression]:
         """Evaluate ``policies`` on ``pipeline``; findings go to the sink, suppressed ones are returned."""
-        from ..diagnostics.codes import lookup
 
         rules: list[tuple[ir.Policy, CompiledRule]] = []
         seen: dict[str, ir.Rule] = {}
@@ -222,6 +223,5 @@ class Engine:
 
 
 def _text(value: Any) -> str:
-    from .builtins import text
 
     return text(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..syntax.literals import format_duration
+from ..lang.values import format_duration
 
 
 def iso(t: datetime | None) -> str | None:

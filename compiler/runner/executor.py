@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..schedule.windows import CronError, is_open, next_open_all
 from .clock import Clock
 from .gates import Verdict, cloudwatch_alarms, prometheus
 from .journal import Journal
@@ -342,7 +344,6 @@ class Engine:
         return result
 
     def _window(self, node: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
-        from ..schedule.windows import CronError, is_open, next_open_all
 
         wave = self.waves[node["wave"]]
         windows = plan_windows(wave["windows"])
@@ -440,7 +441,6 @@ def _commit(workdir: Path) -> str:
     """The source revision for ``${commit}``: ``WAVE_COMMIT`` if set, else ``git rev-parse HEAD``, else empty."""
     if "WAVE_COMMIT" in os.environ:
         return os.environ["WAVE_COMMIT"]
-    import subprocess
 
     try:
         proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workdir, capture_output=True, text=True, timeout=5,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ..semantics import ir
+from ..lang.values import Clock
+from ..schedule.windows import Window
 
 FORMAT = "wavec-plan/1"
 
@@ -61,19 +61,14 @@ def check_plan(doc: Any, where: str) -> None:
                 raise PlanError(f"{where}: wave {wave.get('name', '?')!r} has no `{key}`")
 
 
-def plan_windows(windows: list[dict[str, Any]]) -> list[ir.Window]:
-    """The plan's window dicts as IR windows, for :mod:`wavec.schedule.windows`."""
-    from ..lang.values import Clock
-    from ..semantics import ir
-    from ..source import SourceFile, Span
-
-    where = Span(SourceFile("<plan>", ""), 0, 0)
+def plan_windows(windows: list[dict[str, Any]]) -> list[Window]:
+    """The plan's window dicts as plain windows, for :mod:`wavec.schedule.windows`."""
     out = []
     for w in windows:
         hours = None
         if w.get("hours"):
             a, b = (Clock(int(h[:2]) * 60 + int(h[3:])) for h in w["hours"])
             hours = (a, b)
-        out.append(ir.Window(w["name"], where, days=tuple(w.get("days") or ()), hours=hours, cron=w.get("cron"),
-                             timezone=w.get("timezone", "UTC")))
+        out.append(Window(w["name"], days=tuple(w.get("days") or ()), hours=hours, cron=w.get("cron"),
+                          timezone=w.get("timezone", "UTC")))
     return out

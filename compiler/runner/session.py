@@ -1,4 +1,4 @@
-"""One invocation of ``wavec run``: start or resume a run, show progress, print the report, exit code.
+"""One invocation of ``wavec run``: start or resume a run, send its events on, return how it ended.
 
 Ctrl-C (and SIGTERM) stop cleanly: running commands are ended, the journal
 says the run was interrupted, and the message says how to resume.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import signal
-import sys
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from .clock import Clock
 from .executor import Engine, Options, State
 from .journal import Journal
+from .outcome import summary
 
 
 def parse_now(text: str) -> datetime | None:
@@ -61,16 +62,12 @@ class Session:
         return cls(plan, journal, Options(**{k: v for k, v in stored.items() if k in known}), state, execution,
                    resumed=True)
 
-    def execute(self, mode: str) -> int:
-        """Run to the end (or to Ctrl-C) and print the report; the exit code."""
-        from ..cli.progress import reporter
-        from .outcome import render, summary
-
-        show = reporter(self.plan, mode)
+    def execute(self, emit: Callable[[dict[str, Any]], None]) -> Outcome:
+        """Run to the end (or to Ctrl-C), sending every event to ``emit``; what happened, to be shown by the CLI."""
         start = parse_now(self.options.now) if self.options.now else None
         clock = Clock(self.options.speed, start)
         self.journal.open()
-        engine = Engine(self.plan, self.journal, self.options, show, clock, self.execution, self.state)
+        engine = Engine(self.plan, self.journal, self.options, emit, clock, self.execution, self.state)
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             if self.resumed:
@@ -81,19 +78,25 @@ class Session:
                                "execution": self.execution, "options": dataclasses.asdict(self.options)})
             code = engine.run()
         except KeyboardInterrupt:
-            show.close()
-            print(f"\nwavec run: stopped. Resume with: wavec run --resume {self.journal.run_id}", file=sys.stderr)
-            return 130
+            return Outcome(EXIT_INTERRUPTED, None, self.journal.run_id)
         finally:
             signal.signal(signal.SIGTERM, previous)
             self.journal.close()
-        show.close()
         report = summary(self.plan, self.state, self.journal.run_id, self.options.speed)
-        if mode == "json":
-            show({"event": "report", **report})
-        else:
-            print(render(report), flush=True)
-        return code
+        return Outcome(code, report, self.journal.run_id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a run ended: its exit code and report (``None`` when it was interrupted and can be resumed)."""
+
+    code: int
+    report: dict[str, Any] | None
+    run_id: str
+
+
+# The exit code of an interrupted run (128 + SIGINT), as a shell reports it.
+EXIT_INTERRUPTED = 130
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ..semantics import ir
+from ..lang.values import Clock
 from .cron import Cron, CronError, parse_cron
 
 __all__ = [
     "DEFAULT_HORIZON",
     "CronError",
+    "Window",
+    "WindowLike",
     "is_open",
     "longest_opening",
     "next_close",
@@ -42,6 +46,35 @@ __all__ = [
 DEFAULT_HORIZON = timedelta(days=400)
 """How far ahead searches look: more than a year, so yearly and monthly patterns are seen."""
 
+
+
+class WindowLike(Protocol):
+    """What the functions read of a window: the IR's ``Window`` and the runner's :class:`Window` both fit."""
+
+    @property
+    def days(self) -> tuple[str, ...]: ...
+
+    @property
+    def hours(self) -> tuple[Clock, Clock] | None: ...
+
+    @property
+    def cron(self) -> str | None: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A plain window value, for callers without an IR (the runner reading a plan)."""
+
+    name: str
+    days: tuple[str, ...] = ()
+    hours: tuple[Clock, Clock] | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+
+
 _DAY_INDEX = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 Interval = tuple[datetime, datetime]
 
@@ -51,7 +84,7 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _cron(window: ir.Window) -> Cron | None:
+def _cron(window: WindowLike) -> Cron | None:
     """The window's parsed cron expression; ``None`` for a days/hours window.
 
     Raises :class:`CronError` for an expression this module cannot evaluate.
@@ -69,7 +102,7 @@ def _instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
-def _day_runs(window: ir.Window, day: date) -> list[tuple[int, int]]:
+def _day_runs(window: WindowLike, day: date) -> list[tuple[int, int]]:
     """Open runs of a local day as wall-clock minutes ``[start, end)``; ``end`` may pass 1440 (midnight)."""
     cron = _cron(window)
     if cron is not None:
@@ -82,7 +115,7 @@ def _day_runs(window: ir.Window, day: date) -> list[tuple[int, int]]:
     return [(start, end if end > start else end + 1440)]
 
 
-def openings(window: ir.Window, start: datetime, end: datetime) -> Iterator[Interval]:
+def openings(window: WindowLike, start: datetime, end: datetime) -> Iterator[Interval]:
     """The window's openings that overlap ``[start, end)``, merged, as UTC intervals in time order."""
     tz = _zone(window.timezone)
     day = start.astimezone(tz).date() - timedelta(days=1)  # an opening of the day before may run past midnight
@@ -104,7 +137,7 @@ def openings(window: ir.Window, start: datetime, end: datetime) -> Iterator[Inte
         yield pending
 
 
-def _containing_or_next(window: ir.Window, at: datetime, horizon: timedelta) -> Interval | None:
+def _containing_or_next(window: WindowLike, at: datetime, horizon: timedelta) -> Interval | None:
     # Ask one extra day so an opening that starts before the horizon is seen whole when it ends after it.
     for iv in openings(window, at, at + horizon):
         if iv[1] > at:
@@ -112,13 +145,13 @@ def _containing_or_next(window: ir.Window, at: datetime, horizon: timedelta) -> 
     return None
 
 
-def is_open(window: ir.Window, at: datetime) -> bool:
+def is_open(window: WindowLike, at: datetime) -> bool:
     """Whether the window is open at the instant ``at``."""
     iv = _containing_or_next(window, at, timedelta(days=2))
     return iv is not None and iv[0] <= at < iv[1]
 
 
-def next_open(window: ir.Window, at: datetime, horizon: timedelta = DEFAULT_HORIZON) -> datetime | None:
+def next_open(window: WindowLike, at: datetime, horizon: timedelta = DEFAULT_HORIZON) -> datetime | None:
     """The first instant at or after ``at`` when the window is open (``at`` itself when open), in UTC.
 
     ``None`` when it does not open within ``horizon``.
@@ -129,7 +162,7 @@ def next_open(window: ir.Window, at: datetime, horizon: timedelta = DEFAULT_HORI
     return max(iv[0], at.astimezone(UTC))
 
 
-def next_close(window: ir.Window, at: datetime, horizon: timedelta = DEFAULT_HORIZON) -> datetime | None:
+def next_close(window: WindowLike, at: datetime, horizon: timedelta = DEFAULT_HORIZON) -> datetime | None:
     """When the opening that holds ``at`` (or the next one) closes, in UTC; ``None`` if it never opens."""
     iv = _containing_or_next(window, at, horizon)
     if iv is None:
@@ -147,7 +180,7 @@ def next_close(window: ir.Window, at: datetime, horizon: timedelta = DEFAULT_HOR
             return end
 
 
-def next_open_all(windows: Sequence[ir.Window], at: datetime,
+def next_open_all(windows: Sequence[WindowLike], at: datetime,
                   horizon: timedelta = DEFAULT_HORIZON) -> datetime | None:
     """The first instant at or after ``at`` when every window is open at once; ``None`` if not within ``horizon``.
 
@@ -168,7 +201,7 @@ def next_open_all(windows: Sequence[ir.Window], at: datetime,
     return None
 
 
-def longest_opening(window: ir.Window, around: datetime, span: timedelta = timedelta(days=28)
+def longest_opening(window: WindowLike, around: datetime, span: timedelta = timedelta(days=28)
                     ) -> timedelta | None:
     """The longest single opening of the window in the ``span`` after ``around``; ``None`` if it never opens.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import zoneinfo
 from pathlib import Path
 
 
@@ -37,7 +38,6 @@ def aws_regions(partition: str = "aws") -> frozenset[str]:
 @functools.cache
 def is_timezone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone known to the tz database (system or ``tzdata``)."""
-    import zoneinfo
 
     if not name or name.startswith(("/", ".")) or ".." in name:
         return False
@@ -51,6 +51,5 @@ def is_timezone(name: str) -> bool:
 @functools.cache
 def timezones() -> frozenset[str]:
     """Every IANA time zone name (slow: only for suggestions)."""
-    import zoneinfo
 
     return frozenset(zoneinfo.available_timezones())

@@ -34,6 +34,7 @@ from ..diagnostics import Diagnostic, Severity, Sink
 from ..source import SourceFile, Span
 from . import tree as t
 from .comments import CLOSERS, OPENERS, Comment, Lexed, Tok
+from .parser import parse
 
 #: The line width that one-line blocks and one-line lists must fit in.
 WIDTH = 120
@@ -66,7 +67,6 @@ class FormatResult:
 
 def format_text(text: str, path: str = "<stdin>", width: int = WIDTH) -> FormatResult:
     """Format one file's text; syntax errors come back as diagnostics and no text."""
-    from .parser import parse
 
     sink = Sink()
     module = parse(SourceFile(path, text), sink)
@@ -94,7 +94,6 @@ def strip_spans(node: object) -> object:
 
 
 def _verify(before: t.Module, lexed: Lexed, out: str, path: str) -> None:
-    from .parser import parse
 
     sink = Sink()
     after = parse(SourceFile(path, out), sink)

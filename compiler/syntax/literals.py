@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..diagnostics import Sink
+from ..lang.values import UNIT_SECONDS, format_duration
 from ..limits import MAX_STRING
 from ..source import SourceFile, Span
 from . import tree as t
@@ -16,7 +17,6 @@ from . import tree as t
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _DURATION_PART = re.compile(r"(\d+)([a-zA-Z]+)")
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Common ways people spell units, mapped to the one the language uses.
 _UNIT_HINTS = {
@@ -125,26 +125,14 @@ def _suggest_duration(text: str) -> str | None:
         return None
     total = 0
     for number, unit in parts:
-        canon = unit if unit in _UNIT_SECONDS else _UNIT_HINTS.get(unit.lower())
+        canon = unit if unit in UNIT_SECONDS else _UNIT_HINTS.get(unit.lower())
         if canon is None:
             return None
         value = int(number) * (7 if unit.lower() in {"w", "wk", "week", "weeks"} else 1)
         if unit == "ms":
             value = max(1, int(number) // 1000)
-        total += value * _UNIT_SECONDS[canon]
+        total += value * UNIT_SECONDS[canon]
     return format_duration(total)
-
-
-def format_duration(seconds: int) -> str:
-    """Canonical text of a duration: ``5400`` → ``1h30m``."""
-    if seconds == 0:
-        return "0s"
-    out = []
-    for unit, size in _UNIT_SECONDS.items():
-        if seconds >= size:
-            out.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(out)
 
 
 def decode_clock(span: Span, text: str, sink: Sink) -> t.ClockLit:

@@ -17,8 +17,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from ..diagnostics import Sink
 from ..source import SourceFile, Span
 from . import tree as t
+from .depth import check_depth
 from .literals import decode_clock, decode_number, decode_string
-from .mistakes import RESERVED
+from .mistakes import RESERVED, explain_syntax_error
 
 _state = threading.local()
 _lark: Lark | None = None
@@ -230,8 +231,6 @@ def parse(src: SourceFile, sink: Sink) -> t.Module | None:
     try:
         result = parser().parse(src.text)
     except UnexpectedInput as exc:
-        from .mistakes import explain_syntax_error
-
         explain_syntax_error(src, exc, sink)
         return None
     except VisitError as exc:  # a bug in a callback: surface it as one, not as a syntax error
@@ -239,7 +238,6 @@ def parse(src: SourceFile, sink: Sink) -> t.Module | None:
     finally:
         _state.src = _state.sink = None
     assert isinstance(result, t.Module)
-    from .depth import check_depth
 
     return result if check_depth(result, sink) else None
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..dag.build import deploy_id, wave_batches
 from ..diagnostics import Sink
 from ..lang.values import Template, Var
+from ..schedule.windows import CronError, is_open
+from ..semantics.ir import LocalDeploy
 from .base import BuildOptions, unsupported
 
 if TYPE_CHECKING:
@@ -112,7 +115,6 @@ class LocalTarget:
 
 def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str, Any]:
     """The plan document for ``pipeline`` (see ``docs/plan-format.md``)."""
-    from ..schedule.windows import CronError, is_open
 
     builder = _PlanBuilder(pipeline, graph, sink)
     nodes = [builder.node(n) for n in graph.nodes]
@@ -125,8 +127,6 @@ def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str,
                 continue
             seen.add(win.name)
             try:
-                from datetime import datetime
-
                 is_open(win, datetime(2024, 1, 1, tzinfo=UTC))
             except CronError as exc:
                 sink.report("WV952", f"window `{win.name}` cannot be evaluated by `wavec run`: {exc}",
@@ -176,7 +176,6 @@ class _PlanBuilder:
             unsupported(self.sink, "WV950", f"wave `{wave.name}` has no local deploy: {what} has no `local` block",
                         wave.attr_spans.get("deploy", wave.span), label="nothing for `wavec run` to execute",
                         help="add `local { run = \"…\"  rollback = \"…\" }` to the deploy profile")
-        from ..semantics.ir import LocalDeploy
 
         return provider if isinstance(provider, LocalDeploy) else None
 
@@ -256,7 +255,6 @@ class _PlanBuilder:
         }
 
     def wave(self, wave: ir.Wave) -> dict[str, Any]:
-        from ..dag.build import deploy_id, wave_batches
 
         prefix = f"wave:{wave.name}"
         return {

@@ -12,6 +12,7 @@ from typing import Any
 from ...diagnostics import Sink
 from ...lang.suggest import did_you_mean
 from ...lang.values import Clock, Duration, Template
+from ...schedule.cron import CronError, CronUnsupported, parse_cron
 from ...source import Span
 from ...syntax import tree as t
 from .. import ir, schema
@@ -171,7 +172,6 @@ class BlockLowering:
 
     def _cron(self, text: str, span: Span) -> str | None:
         """Check a window's cron (CodePipeline's DeploymentWindow form) and normalise it to 7 fields."""
-        from ...schedule.cron import CronError, CronUnsupported, parse_cron
 
         fields = text.split()
         if len(fields) not in (6, 7) or fields[0] != "*":

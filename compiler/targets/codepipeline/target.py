@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from ...diagnostics import Severity, Sink
 from ..base import BuildOptions
+from .cloudformation import template
+from .request import build_request
+from .service_model import model_problems
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -29,8 +32,6 @@ def dumps(document: Any) -> str:
 
 def request_for(pipeline: ir.Pipeline, sink: Sink) -> dict[str, Any] | None:
     """The ``CreatePipeline`` request, or ``None`` when an error (reported to ``sink``) prevents it."""
-    from .request import build_request
-    from .service_model import model_problems
 
     local = Sink()
     request = build_request(pipeline, local)
@@ -59,8 +60,6 @@ class CodePipelineTarget:
         if request is None:
             return None
         if (options.format or "json") == "cloudformation":
-            from .cloudformation import template
-
             return dumps(template(request))
         return dumps(request)
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 from typing import TYPE_CHECKING
@@ -136,7 +137,6 @@ def _deploy(ctx: Context, wave: ir.Wave, target: ir.Target, profile: ir.DeployPr
 
 def ctx_json(params: dict[str, str]) -> str:
     """``ParameterOverrides``: a JSON object as a string, keys sorted."""
-    import json
 
     return json.dumps(params, sort_keys=True)
 
