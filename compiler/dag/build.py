@@ -13,11 +13,12 @@ for the same input. Node attributes are plain values: ``kind`` (``env_create``,
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..semantics import ir
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def stage_entry(stage: ir.Stage) -> list[str]:
@@ -48,6 +49,8 @@ def deploy_id(wave: ir.Wave, target: ir.Target) -> str:
 
 def build(pipeline: ir.Pipeline) -> nx.DiGraph[str]:
     """The action DAG of a pipeline whose ``after`` lists have no cycles."""
+    import networkx as nx  # heavy: only what builds a graph pays for it, never `wavec check`
+
     g: nx.DiGraph[str] = nx.DiGraph(pipeline=pipeline.name)
 
     def node(id_: str, kind: str, **attrs: Any) -> str:
