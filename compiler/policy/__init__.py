@@ -4,5 +4,6 @@
 * :mod:`.model` — the read-only model of one pipeline (effective values);
 * :mod:`.compile`, :mod:`.ops`, :mod:`.builtins`, :mod:`.regex` — type-checking and compiling expressions;
 * :mod:`.engine` — evaluating rules, ``allow`` suppressions;
-* :mod:`.catalog` — configured and standard-library policies, rule documentation.
+* :mod:`.runtime` — what compiled rules run on (environment, closure types, runtime errors);
+* :mod:`.sources` — configured and standard-library policies, rule documentation.
 """
