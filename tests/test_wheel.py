@@ -75,3 +75,22 @@ def test_installed_wheel_checks_an_example_in_a_fresh_venv(wheel: Path, tmp_path
     where = subprocess.run([str(python), "-c", "import wavec; print(wavec.__file__)"], cwd=project, env=env,
                            capture_output=True, text=True, check=True).stdout
     assert str(env_dir) in where
+
+
+def test_wheel_ships_every_file_of_the_package(wheel: Path) -> None:
+    # A new subpackage or data file must not be left out of the wheel: every tracked file under the
+    # package's folders is inside it, at its import path.
+    names = set(zipfile.ZipFile(wheel).namelist())
+    tracked = subprocess.run(["git", "ls-files", "compiler", "grammar", "stdlib"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    prefix = {"compiler": "wavec", "grammar": "wavec/grammar", "stdlib": "wavec/stdlib"}
+    missing = []
+    for path in tracked:
+        top, _, rest = path.partition("/")
+        if f"{prefix[top]}/{rest}" not in names:
+            missing.append(path)
+    assert not missing, f"left out of the wheel: {missing}"
+    assert "wavec/cli/starter.wave" in names and "wavec/plan_format/wavec-plan-1.json" in names
+    assert "wavec/report/templates/plan.html.j2" in names
