@@ -8,12 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import policy as policy_language
 from .config import Config, load_config
 from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Severity, Sink
-from .policy.engine import Engine
 from .policy.findings import Suppression
-from .policy.sources import load_configured
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
 from .semantics.loader import Loader
@@ -125,8 +124,9 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
     if not config.policies and not any(m.policies or any(p.policies for p in m.pipelines) for m in modules):
         return []  # nothing to enforce: do not even import the engine
 
-    configured, extra = load_configured(loader, config.policies, config.root, _config_name(config), sink)
-    engine = Engine(sink, [*modules, *extra])
+    configured, extra = policy_language.load_configured(loader, config.policies, config.root, _config_name(config),
+                                                        sink)
+    engine = policy_language.Engine(sink, [*modules, *extra])
     for module in modules:
         for policy in module.policies:
             engine.compile_policy(policy)

@@ -7,3 +7,26 @@
 * :mod:`.runtime` — what compiled rules run on (environment, closure types, runtime errors);
 * :mod:`.sources` — configured and standard-library policies, rule documentation.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .sources import load_configured
+
+__all__ = ["Engine", "load_configured"]
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: `wavec check` of files without policies never pays for compiling the policy language.
+    if name == "Engine":
+        from .engine import Engine
+
+        return Engine
+    if name == "load_configured":
+        from .sources import load_configured
+
+        return load_configured
+    raise AttributeError(name)
