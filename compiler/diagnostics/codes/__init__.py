@@ -6,11 +6,22 @@ is generated from (What it does / Why is this bad? / Example / Use instead, in
 the style of ruff). Areas declare their codes in their own module here and
 are listed in :data:`_MODULES`; policy rules written in `.wave` are not here,
 they come from the loaded policies.
+
+Each code is a module-level constant named for what it means, and call sites
+report the constant, never its id as a string::
+
+    from ..diagnostics.codes import builtin as codes
+
+    sink.report(codes.UNKNOWN_NAME, f"unknown name `{name}`", span)
+
+An area module ends with ``CODES = collect(globals())``, so every constant it
+declares is in the registry, and a code that is not declared cannot be named.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,7 +33,7 @@ _MODULES = ("builtin", "analysis", "codepipeline", "policy", "local")
 
 @dataclass(frozen=True, slots=True)
 class Code:
-    """A built-in diagnostic code and its documentation."""
+    """A built-in diagnostic code and its documentation; ``code`` is its id (``"WV108"``)."""
 
     code: str
     title: str
@@ -49,6 +60,11 @@ def maker(area: str, default: Severity) -> CodeMaker:
         return Code(code, title, severity or default, what, why, example.strip("\n"), fix.strip("\n"), area=area)
 
     return make
+
+
+def collect(namespace: Mapping[str, object]) -> tuple[Code, ...]:
+    """The codes bound to names in an area module (``CODES = collect(globals())``), in declaration order."""
+    return tuple(value for value in namespace.values() if isinstance(value, Code))
 
 
 _registry: dict[str, Code] | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Severity
-from . import Code, maker
+from . import Code, collect, maker
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -11,230 +11,280 @@ E, W = Severity.ERROR, Severity.WARNING
 _c = maker("builtin", E)
 
 
-CODES: tuple[Code, ...] = (
-    # ------------------------------------------------------------------ syntax
-    _c("WV001", "syntax error",
-       "Reports input the grammar does not accept, and says what was expected there.",
-       "`wavec` cannot know what a file means until it parses.",
-       "wave first {\n  regions = [\"us-east-1\"]\n  bake = 1h)\n}",
-       "wave first {\n  regions = [\"us-east-1\"]\n  bake = 1h\n}"),
-    _c("WV002", "unexpected character",
-       "Reports a character that cannot start any token here (`@`, `$` outside a string, …).",
-       "Names are letters, digits and `_`; anything else that is data belongs in a string.",
-       "wave first { regions = [@home] }", "wave first { regions = [home] }"),
-    _c("WV003", "unterminated string",
-       "Reports a string whose closing `\"` is missing on its line.",
-       "Strings do not span lines; a missing quote swallows the rest of the line.",
-       "step unit { run = \"make test }", "step unit { run = \"make test\" }"),
-    _c("WV004", "missing `}`",
-       "Reports a block whose `{` is never closed, pointing at the `{`.",
-       "The file ends inside the block, so everything after it would belong to it.",
-       "pipeline hello {\n  wave only { regions = [\"eu-west-1\"] }\n",
-       "pipeline hello {\n  wave only { regions = [\"eu-west-1\"] }\n}"),
-    _c("WV005", "`:` instead of `=`",
-       "Reports `name: value`, the YAML/JSON way of writing an attribute.",
-       "Attributes are written `name = value` in `.wave` files.",
-       "wave first {\n  bake: 1h\n}", "wave first {\n  bake = 1h\n}"),
-    _c("WV006", "YAML-style list",
-       "Reports a line starting with `- `, a YAML list item.",
-       "Lists are written in brackets, with commas.",
-       "wave first {\n  regions =\n    - us-east-1\n}", "wave first {\n  regions = [\"us-east-1\"]\n}"),
-    _c("WV007", "hyphen in a name",
-       "Reports a name written with `-` (`first-wave`), or a region written without quotes "
-       "(`us-east-1` reads as `us - east - 1`).",
-       "Names are letters, digits and `_`; values with hyphens are strings.",
-       "wave first-wave { regions = [us-east-1] }", "wave first_wave { regions = [\"us-east-1\"] }"),
-    _c("WV008", "unknown escape",
-       "Reports a backslash escape other than `\\\"`, `\\\\` and `\\n` in a string.",
-       "An unknown escape is almost always a Windows path or a regular expression that needs `\\\\`.",
-       "step s { run = \"grep \\d+ log\" }", "step s { run = \"grep \\\\d+ log\" }"),
-    _c("WV009", "invalid number or duration",
-       "Reports a number with a suffix that is not a duration unit (`30sec`, `2hours`).",
-       "Durations are whole numbers with the units `d h m s`, largest first.",
-       "wave first { bake = 30mins }", "wave first { bake = 30m }"),
-    _c("WV010", "invalid time of day",
-       "Reports a clock outside `00:00`–`23:59`.",
-       "Window hours are 24-hour times of day.",
-       "window office { days = [mon] hours = [09:00, 24:00] }",
-       "window office { days = [mon] hours = [09:00, 23:59] }"),
-    _c("WV011", "malformed interpolation",
-       "Reports `${` that is never closed or does not hold one name.",
-       "Interpolation inserts one known value; anything else is a typo or a literal `${` that needs `$${`.",
-       "step s { run = \"echo ${region\" }", "step s { run = \"echo $${HOME}\" }"),
-    _c("WV012", "reserved word as a name",
-       "Reports one of the reserved words (`import as let allow true false none and or not in`) used "
-       "as a name.",
-       "Reserved words have a meaning of their own in the grammar.",
-       "let in = 1", "let inbound = 1"),
-    _c("WV013", "missing `=`",
-       "Reports an attribute written without `=`, which the parser reads as the start of a block.",
-       "`name value` is the header of a block; an attribute needs `=`.",
-       "pipeline p {\n  role \"arn:aws:iam::111122223333:role/p\"\n  artifacts = \"b\"\n}",
-       "pipeline p {\n  role = \"arn:aws:iam::111122223333:role/p\"\n  artifacts = \"b\"\n}"),
-    _c("WV014", "not UTF-8",
-       "Reports a file that is not valid UTF-8.",
-       "`.wave` files are UTF-8, so that every tool reads them the same way.",
-       "(a file saved as Latin-1 with `é` in a comment)", "(the same file saved as UTF-8)"),
-    _c("WV015", "missing `,` in a list",
-       "Reports two list items with no comma between them.",
-       "List items are separated by commas.",
-       "wave w { regions = [\"us-east-1\" \"eu-west-1\"] }",
-       "wave w { regions = [\"us-east-1\", \"eu-west-1\"] }"),
-    _c("WV016", "separator between attributes",
-       "Reports `;` or `,` between attributes of a block.",
-       "Attributes and blocks need no separators; `,` separates list items and map entries only.",
-       "step unit { kind = test, run = \"make test\" }", "step unit { kind = test  run = \"make test\" }"),
-    _c("WV017", "single-quoted string",
-       "Reports a string in single quotes.",
-       "Strings use double quotes.",
-       "wave w { regions = ['us-east-1'] }", "wave w { regions = [\"us-east-1\"] }"),
-    _c("WV018", "file too large",
-       "Reports a `.wave` file larger than 16 MiB, without reading further.",
-       "No real pipeline is this large; the limit keeps a pre-commit hook from stalling on a stray file.",
-       "(a 20 MiB generated file)", "(several files, one pipeline each)"),
-    _c("WV019", "nesting too deep",
-       "Reports blocks and expressions nested more than 64 levels deep, `let` values defined through more "
-       "than 64 others, or imports chained through more than 64 modules.",
-       "Such input is generated or broken; bounding it keeps every later step safe and fast.",
-       "let x = [[[[[[[[ … 100 levels … ]]]]]]]]", "let inner = [\"us-east-1\"]\nlet x = [inner]"),
-    _c("WV020", "string too long",
-       "Reports a string literal longer than 65,536 characters.",
-       "Long scripts belong in files of the repository, where they can be reviewed and tested.",
-       "step s { run = \"… 100 KB of shell …\" }", "step s { run = \"./scripts/release.sh\" }"),
-    # -------------------------------------------------------- names and types
-    _c("WV101", "unknown block",
-       "Reports a block type the schema does not allow in this place, with the closest known one.",
-       "An unknown block is ignored by every target; a typo must not silently drop a wave or a gate.",
-       "pipeline p {\n  waves first { regions = [\"us-east-1\"] }\n}",
-       "pipeline p {\n  wave first { regions = [\"us-east-1\"] }\n}"),
-    _c("WV102", "unknown attribute",
-       "Reports an attribute the schema does not know on this block, with the closest known one.",
-       "A misspelt attribute would silently leave the real one at its default (a bake of `0s`, say).",
-       "wave first { regions = [\"us-east-1\"]  bakes = 1h }",
-       "wave first { regions = [\"us-east-1\"]  bake = 1h }"),
-    _c("WV103", "unknown enum member",
-       "Reports a bare name that is not a member of the enum the attribute expects.",
-       "Enum attributes (`kind`, `on_breach`, `days`, …) accept a fixed set of names.",
-       "gate g { on_breach = roll_back }", "gate g { on_breach = rollback }"),
-    _c("WV104", "type mismatch",
-       "Reports a value of the wrong type for its attribute, or an operator applied to values it does not "
-       "combine.",
-       "Types carry units: a bake is a duration (`1h`), not a number; a region list is a list of strings.",
-       "wave first { regions = \"us-east-1\"  bake = 60 }",
-       "wave first { regions = [\"us-east-1\"]  bake = 60m }"),
-    _c("WV105", "missing required attribute",
-       "Reports a block that lacks an attribute the schema requires.",
-       "Without it the block cannot be compiled (a wave without regions deploys nowhere).",
-       "pipeline p { wave w { bake = 1h } }", "pipeline p { wave w { regions = [\"us-east-1\"]  bake = 1h } }"),
-    _c("WV106", "duplicate name",
-       "Reports two definitions of one name in one scope (two waves called `first`, two `let home`).",
-       "References would be ambiguous, and one definition would silently win.",
-       "wave first { regions = [\"us-east-1\"] }\nwave first { regions = [\"eu-west-1\"] }",
-       "wave first { regions = [\"us-east-1\"] }\nwave second { regions = [\"eu-west-1\"] }"),
-    _c("WV107", "attribute set twice",
-       "Reports an attribute (or a map key) given twice in one block.",
-       "Only one value can win; the other is a mistake waiting to be believed.",
-       "wave w { regions = [\"us-east-1\"]  bake = 1h  bake = 2h }",
-       "wave w { regions = [\"us-east-1\"]  bake = 2h }"),
-    _c("WV108", "unknown name",
-       "Reports a name that resolves to nothing: not a `let`, a block, an imported module or a module member.",
-       "A reference to nothing cannot be compiled.",
-       "wave w { regions = [\"us-east-1\"]  gates = [helth] }",
-       "wave w { regions = [\"us-east-1\"]  gates = [health] }"),
-    _c("WV109", "reference to the wrong kind",
-       "Reports a name that resolves, but to another kind of block than the attribute expects.",
-       "`gates = [business_hours]` names a window where a gate is expected.",
-       "wave w { regions = [\"us-east-1\"]  gates = [business_hours] }",
-       "wave w { regions = [\"us-east-1\"]  windows = [business_hours] }"),
-    _c("WV110", "import not found",
-       "Reports an import whose module does not exist (in the standard library, or as a file).",
-       "Everything the module would define is missing.",
-       "import \"std/window\"", "import \"std/windows\""),
-    _c("WV111", "import cycle",
-       "Reports modules that import each other, naming the whole cycle.",
-       "A module must be complete before another can use it.",
-       "# a.wave\nimport \"./b.wave\"\n# b.wave\nimport \"./a.wave\"",
-       "# move what both need to c.wave and import it from a.wave and b.wave"),
-    _c("WV112", "import outside the project",
-       "Reports an absolute import path, or a relative one that leaves the project root (the nearest folder "
-       "with `pyproject.toml`, `wave.toml` or `.git`).",
-       "A pipeline must build the same on every machine that checks out the repository.",
-       "import \"/etc/gates.wave\" as g", "import \"./shared/gates.wave\" as g"),
-    _c("WV113", "unknown region",
-       "Reports a region that is not in the `aws` partition's region list shipped with botocore.",
-       "A typo in a region deploys nowhere, or fails in the middle of a rollout.",
-       "wave w { regions = [\"us-east1\"] }", "wave w { regions = [\"us-east-1\"] }"),
-    _c("WV114", "unknown time zone",
-       "Reports a window time zone that is not in the tz database.",
-       "A window in an unknown zone cannot open at the right time.",
-       "window w { days = [mon]  hours = [09:00, 17:00]  timezone = \"Berlin\" }",
-       "window w { days = [mon]  hours = [09:00, 17:00]  timezone = \"Europe/Berlin\" }"),
-    _c("WV115", "unknown interpolation",
-       "Reports `${name}` in a string where `name` is neither a known variable nor a `let` string or number.",
-       "The text would reach a command or an alarm name unexpanded.",
-       "gate g { alarms = [\"5xx-${regoin}\"] }", "gate g { alarms = [\"5xx-${region}\"] }"),
-    _c("WV116", "interpolation out of place",
-       "Reports a variable interpolated where it has no value (`${region}` in a pre-production step, "
-       "anything in a region name).",
-       "Steps run once, not per region; region names and ids must be plain text.",
-       "stage test { step unit { run = \"make test REGION=${region}\" } }",
-       "stage test { step unit { run = \"make test STAGE=${stage}\" } }"),
-    _c("WV117", "policy-only expression",
-       "Reports a lambda, comparison, logical operator or builtin call outside a policy rule.",
-       "Attribute values are computed once, at compile time; conditions belong in rules.",
-       "wave w { regions = [\"us-east-1\"]  bake = max(1h, 2h) }",
-       "wave w { regions = [\"us-east-1\"]  bake = 2h }"),
-    _c("WV118", "wrong block labels",
-       "Reports a block with too many or too few labels, or a label of the wrong form.",
-       "Labels name blocks (`wave first`); a rule takes a code and a title.",
-       "pipeline { }", "pipeline checkout { … }"),
-    _c("WV119", "wrong number of nested blocks",
-       "Reports a block with too many or too few nested blocks of a type (a pipeline needs exactly one "
-       "`source` and at least one `wave`; a deploy profile needs a provider).",
-       "The pipeline cannot be compiled without them, and a second `source` would be ambiguous.",
-       "pipeline p { source s3 { … }  stage build { } }",
-       "pipeline p { source s3 { … }  stage build { step compile { run = \"make\" } }  wave w { … } }"),
-    _c("WV120", "value out of range",
-       "Reports a value of the right type but outside what the attribute allows (a zero interval, "
-       "`parallel = 0`, an exposure over 100%, an account id that is not 12 digits, …).",
-       "Such values cannot be executed or mean something else than intended.",
-       "wave w { regions = [\"us-east-1\"]  parallel = 0 }", "wave w { regions = [\"us-east-1\"]  parallel = 1 }"),
-    _c("WV121", "import binding",
-       "Reports an import whose binding name is not a valid name, or two imports bound to one name.",
-       "A module is used through its binding name, which must be a name and unique.",
-       "import \"./shared/team-gates.wave\"", "import \"./shared/team-gates.wave\" as team_gates"),
-    _c("WV122", "`allow` without a reason",
-       "Reports `allow CODE \"\"` with an empty reason.",
-       "A suppression must say why, for the reviewer and for `wavec check --show-suppressed`.",
-       "allow HO001 \"\"", "allow HO001 \"a one-region service; the first wave is the whole fleet\""),
-    _c("WV123", "`let` cycle",
-       "Reports `let` values that are defined in terms of each other.",
-       "No order of evaluation can compute them.",
-       "let a = b\nlet b = a", "let a = [\"us-east-1\"]\nlet b = a"),
-    _c("WV124", "statement out of place",
-       "Reports `import` or `let` inside a block.",
-       "Imports and named values belong to the whole file.",
-       "pipeline p { let home = \"us-east-1\" }", "let home = \"us-east-1\"\npipeline p { … }"),
-    _c("WV125", "no deploy profile",
-       "Reports a wave that has no `deploy` and a pipeline without an unnamed `deploy { … }` profile.",
-       "Nothing says how to deploy the wave's targets.",
-       "pipeline p { wave w { regions = [\"us-east-1\"] } }",
-       "pipeline p {\n  deploy { local { run = \"./deploy.sh\"  rollback = \"./rollback.sh\" } }\n"
-       "  wave w { regions = [\"us-east-1\"] }\n}"),
-    _c("WV126", "region listed twice",
-       "Reports a region that appears twice in one wave.",
-       "The wave would deploy the same target twice.",
-       "wave w { regions = [\"us-east-1\", \"us-east-1\"] }", "wave w { regions = [\"us-east-1\"] }", W),
-    _c("WV127", "too many waves, stages, steps or targets",
-       "Reports a pipeline with more than 50,000 waves or 1,000 stages, a stage with more than 1,000 steps, "
-       "or a wave with more than 5,000 targets.",
-       "Such a pipeline cannot be reviewed, and no target can run it; the limits keep every check linear "
-       "and bounded.",
-       "wave everything { regions = all_regions  accounts = every_account }",
-       "wave first { regions = [\"us-east-1\"] }\nwave rest { regions = other_regions }"),
-    # ------------------------------------------------------------------ graph
-    _c("WV201", "`after` cycle",
-       "Reports stages, steps or waves whose `after` lists form a cycle, naming every member of the cycle.",
-       "Nothing in a cycle can start first, so the pipeline could never run.",
-       "stage a { after = [b] … }\nstage b { after = [a] … }", "stage a { … }\nstage b { after = [a] … }"),
-)
+# ---------------------------------------------------------------------- syntax
+SYNTAX_ERROR = _c(
+    "WV001", "syntax error",
+    "Reports input the grammar does not accept, and says what was expected there.",
+    "`wavec` cannot know what a file means until it parses.",
+    "wave first {\n  regions = [\"us-east-1\"]\n  bake = 1h)\n}",
+    "wave first {\n  regions = [\"us-east-1\"]\n  bake = 1h\n}")
+UNEXPECTED_CHARACTER = _c(
+    "WV002", "unexpected character",
+    "Reports a character that cannot start any token here (`@`, `$` outside a string, …).",
+    "Names are letters, digits and `_`; anything else that is data belongs in a string.",
+    "wave first { regions = [@home] }", "wave first { regions = [home] }")
+UNTERMINATED_STRING = _c(
+    "WV003", "unterminated string",
+    "Reports a string whose closing `\"` is missing on its line.",
+    "Strings do not span lines; a missing quote swallows the rest of the line.",
+    "step unit { run = \"make test }", "step unit { run = \"make test\" }")
+MISSING_CLOSING_BRACE = _c(
+    "WV004", "missing `}`",
+    "Reports a block whose `{` is never closed, pointing at the `{`.",
+    "The file ends inside the block, so everything after it would belong to it.",
+    "pipeline hello {\n  wave only { regions = [\"eu-west-1\"] }\n",
+    "pipeline hello {\n  wave only { regions = [\"eu-west-1\"] }\n}")
+COLON_INSTEAD_OF_EQUALS = _c(
+    "WV005", "`:` instead of `=`",
+    "Reports `name: value`, the YAML/JSON way of writing an attribute.",
+    "Attributes are written `name = value` in `.wave` files.",
+    "wave first {\n  bake: 1h\n}", "wave first {\n  bake = 1h\n}")
+YAML_LIST = _c(
+    "WV006", "YAML-style list",
+    "Reports a line starting with `- `, a YAML list item.",
+    "Lists are written in brackets, with commas.",
+    "wave first {\n  regions =\n    - us-east-1\n}", "wave first {\n  regions = [\"us-east-1\"]\n}")
+HYPHEN_IN_NAME = _c(
+    "WV007", "hyphen in a name",
+    "Reports a name written with `-` (`first-wave`), or a region written without quotes "
+    "(`us-east-1` reads as `us - east - 1`).",
+    "Names are letters, digits and `_`; values with hyphens are strings.",
+    "wave first-wave { regions = [us-east-1] }", "wave first_wave { regions = [\"us-east-1\"] }")
+UNKNOWN_ESCAPE = _c(
+    "WV008", "unknown escape",
+    "Reports a backslash escape other than `\\\"`, `\\\\` and `\\n` in a string.",
+    "An unknown escape is almost always a Windows path or a regular expression that needs `\\\\`.",
+    "step s { run = \"grep \\d+ log\" }", "step s { run = \"grep \\\\d+ log\" }")
+INVALID_NUMBER = _c(
+    "WV009", "invalid number or duration",
+    "Reports a number with a suffix that is not a duration unit (`30sec`, `2hours`).",
+    "Durations are whole numbers with the units `d h m s`, largest first.",
+    "wave first { bake = 30mins }", "wave first { bake = 30m }")
+INVALID_TIME_OF_DAY = _c(
+    "WV010", "invalid time of day",
+    "Reports a clock outside `00:00`–`23:59`.",
+    "Window hours are 24-hour times of day.",
+    "window office { days = [mon] hours = [09:00, 24:00] }",
+    "window office { days = [mon] hours = [09:00, 23:59] }")
+MALFORMED_INTERPOLATION = _c(
+    "WV011", "malformed interpolation",
+    "Reports `${` that is never closed or does not hold one name.",
+    "Interpolation inserts one known value; anything else is a typo or a literal `${` that needs `$${`.",
+    "step s { run = \"echo ${region\" }", "step s { run = \"echo $${HOME}\" }")
+RESERVED_WORD = _c(
+    "WV012", "reserved word as a name",
+    "Reports one of the reserved words (`import as let allow true false none and or not in`) used "
+    "as a name.",
+    "Reserved words have a meaning of their own in the grammar.",
+    "let in = 1", "let inbound = 1")
+MISSING_EQUALS = _c(
+    "WV013", "missing `=`",
+    "Reports an attribute written without `=`, which the parser reads as the start of a block.",
+    "`name value` is the header of a block; an attribute needs `=`.",
+    "pipeline p {\n  role \"arn:aws:iam::111122223333:role/p\"\n  artifacts = \"b\"\n}",
+    "pipeline p {\n  role = \"arn:aws:iam::111122223333:role/p\"\n  artifacts = \"b\"\n}")
+NOT_UTF8 = _c(
+    "WV014", "not UTF-8",
+    "Reports a file that is not valid UTF-8.",
+    "`.wave` files are UTF-8, so that every tool reads them the same way.",
+    "(a file saved as Latin-1 with `é` in a comment)", "(the same file saved as UTF-8)")
+MISSING_COMMA = _c(
+    "WV015", "missing `,` in a list",
+    "Reports two list items with no comma between them.",
+    "List items are separated by commas.",
+    "wave w { regions = [\"us-east-1\" \"eu-west-1\"] }",
+    "wave w { regions = [\"us-east-1\", \"eu-west-1\"] }")
+SEPARATOR_BETWEEN_ATTRIBUTES = _c(
+    "WV016", "separator between attributes",
+    "Reports `;` or `,` between attributes of a block.",
+    "Attributes and blocks need no separators; `,` separates list items and map entries only.",
+    "step unit { kind = test, run = \"make test\" }", "step unit { kind = test  run = \"make test\" }")
+SINGLE_QUOTED_STRING = _c(
+    "WV017", "single-quoted string",
+    "Reports a string in single quotes.",
+    "Strings use double quotes.",
+    "wave w { regions = ['us-east-1'] }", "wave w { regions = [\"us-east-1\"] }")
+FILE_TOO_LARGE = _c(
+    "WV018", "file too large",
+    "Reports a `.wave` file larger than 16 MiB, without reading further.",
+    "No real pipeline is this large; the limit keeps a pre-commit hook from stalling on a stray file.",
+    "(a 20 MiB generated file)", "(several files, one pipeline each)")
+NESTING_TOO_DEEP = _c(
+    "WV019", "nesting too deep",
+    "Reports blocks and expressions nested more than 64 levels deep, `let` values defined through more "
+    "than 64 others, or imports chained through more than 64 modules.",
+    "Such input is generated or broken; bounding it keeps every later step safe and fast.",
+    "let x = [[[[[[[[ … 100 levels … ]]]]]]]]", "let inner = [\"us-east-1\"]\nlet x = [inner]")
+STRING_TOO_LONG = _c(
+    "WV020", "string too long",
+    "Reports a string literal longer than 65,536 characters.",
+    "Long scripts belong in files of the repository, where they can be reviewed and tested.",
+    "step s { run = \"… 100 KB of shell …\" }", "step s { run = \"./scripts/release.sh\" }")
+
+# ------------------------------------------------------------ names and types
+UNKNOWN_BLOCK = _c(
+    "WV101", "unknown block",
+    "Reports a block type the schema does not allow in this place, with the closest known one.",
+    "An unknown block is ignored by every target; a typo must not silently drop a wave or a gate.",
+    "pipeline p {\n  waves first { regions = [\"us-east-1\"] }\n}",
+    "pipeline p {\n  wave first { regions = [\"us-east-1\"] }\n}")
+UNKNOWN_ATTRIBUTE = _c(
+    "WV102", "unknown attribute",
+    "Reports an attribute the schema does not know on this block, with the closest known one.",
+    "A misspelt attribute would silently leave the real one at its default (a bake of `0s`, say).",
+    "wave first { regions = [\"us-east-1\"]  bakes = 1h }",
+    "wave first { regions = [\"us-east-1\"]  bake = 1h }")
+UNKNOWN_ENUM_MEMBER = _c(
+    "WV103", "unknown enum member",
+    "Reports a bare name that is not a member of the enum the attribute expects.",
+    "Enum attributes (`kind`, `on_breach`, `days`, …) accept a fixed set of names.",
+    "gate g { on_breach = roll_back }", "gate g { on_breach = rollback }")
+TYPE_MISMATCH = _c(
+    "WV104", "type mismatch",
+    "Reports a value of the wrong type for its attribute, or an operator applied to values it does not "
+    "combine.",
+    "Types carry units: a bake is a duration (`1h`), not a number; a region list is a list of strings.",
+    "wave first { regions = \"us-east-1\"  bake = 60 }",
+    "wave first { regions = [\"us-east-1\"]  bake = 60m }")
+MISSING_REQUIRED_ATTRIBUTE = _c(
+    "WV105", "missing required attribute",
+    "Reports a block that lacks an attribute the schema requires.",
+    "Without it the block cannot be compiled (a wave without regions deploys nowhere).",
+    "pipeline p { wave w { bake = 1h } }", "pipeline p { wave w { regions = [\"us-east-1\"]  bake = 1h } }")
+DUPLICATE_NAME = _c(
+    "WV106", "duplicate name",
+    "Reports two definitions of one name in one scope (two waves called `first`, two `let home`).",
+    "References would be ambiguous, and one definition would silently win.",
+    "wave first { regions = [\"us-east-1\"] }\nwave first { regions = [\"eu-west-1\"] }",
+    "wave first { regions = [\"us-east-1\"] }\nwave second { regions = [\"eu-west-1\"] }")
+ATTRIBUTE_SET_TWICE = _c(
+    "WV107", "attribute set twice",
+    "Reports an attribute (or a map key) given twice in one block.",
+    "Only one value can win; the other is a mistake waiting to be believed.",
+    "wave w { regions = [\"us-east-1\"]  bake = 1h  bake = 2h }",
+    "wave w { regions = [\"us-east-1\"]  bake = 2h }")
+UNKNOWN_NAME = _c(
+    "WV108", "unknown name",
+    "Reports a name that resolves to nothing: not a `let`, a block, an imported module or a module member.",
+    "A reference to nothing cannot be compiled.",
+    "wave w { regions = [\"us-east-1\"]  gates = [helth] }",
+    "wave w { regions = [\"us-east-1\"]  gates = [health] }")
+WRONG_KIND = _c(
+    "WV109", "reference to the wrong kind",
+    "Reports a name that resolves, but to another kind of block than the attribute expects.",
+    "`gates = [business_hours]` names a window where a gate is expected.",
+    "wave w { regions = [\"us-east-1\"]  gates = [business_hours] }",
+    "wave w { regions = [\"us-east-1\"]  windows = [business_hours] }")
+IMPORT_NOT_FOUND = _c(
+    "WV110", "import not found",
+    "Reports an import whose module does not exist (in the standard library, or as a file).",
+    "Everything the module would define is missing.",
+    "import \"std/window\"", "import \"std/windows\"")
+IMPORT_CYCLE = _c(
+    "WV111", "import cycle",
+    "Reports modules that import each other, naming the whole cycle.",
+    "A module must be complete before another can use it.",
+    "# a.wave\nimport \"./b.wave\"\n# b.wave\nimport \"./a.wave\"",
+    "# move what both need to c.wave and import it from a.wave and b.wave")
+IMPORT_OUTSIDE_PROJECT = _c(
+    "WV112", "import outside the project",
+    "Reports an absolute import path, or a relative one that leaves the project root (the nearest folder "
+    "with `pyproject.toml`, `wave.toml` or `.git`).",
+    "A pipeline must build the same on every machine that checks out the repository.",
+    "import \"/etc/gates.wave\" as g", "import \"./shared/gates.wave\" as g")
+UNKNOWN_REGION = _c(
+    "WV113", "unknown region",
+    "Reports a region that is not in the `aws` partition's region list shipped with botocore.",
+    "A typo in a region deploys nowhere, or fails in the middle of a rollout.",
+    "wave w { regions = [\"us-east1\"] }", "wave w { regions = [\"us-east-1\"] }")
+UNKNOWN_TIME_ZONE = _c(
+    "WV114", "unknown time zone",
+    "Reports a window time zone that is not in the tz database.",
+    "A window in an unknown zone cannot open at the right time.",
+    "window w { days = [mon]  hours = [09:00, 17:00]  timezone = \"Berlin\" }",
+    "window w { days = [mon]  hours = [09:00, 17:00]  timezone = \"Europe/Berlin\" }")
+UNKNOWN_INTERPOLATION = _c(
+    "WV115", "unknown interpolation",
+    "Reports `${name}` in a string where `name` is neither a known variable nor a `let` string or number.",
+    "The text would reach a command or an alarm name unexpanded.",
+    "gate g { alarms = [\"5xx-${regoin}\"] }", "gate g { alarms = [\"5xx-${region}\"] }")
+INTERPOLATION_OUT_OF_PLACE = _c(
+    "WV116", "interpolation out of place",
+    "Reports a variable interpolated where it has no value (`${region}` in a pre-production step, "
+    "anything in a region name).",
+    "Steps run once, not per region; region names and ids must be plain text.",
+    "stage test { step unit { run = \"make test REGION=${region}\" } }",
+    "stage test { step unit { run = \"make test STAGE=${stage}\" } }")
+POLICY_ONLY_EXPRESSION = _c(
+    "WV117", "policy-only expression",
+    "Reports a lambda, comparison, logical operator or builtin call outside a policy rule.",
+    "Attribute values are computed once, at compile time; conditions belong in rules.",
+    "wave w { regions = [\"us-east-1\"]  bake = max(1h, 2h) }",
+    "wave w { regions = [\"us-east-1\"]  bake = 2h }")
+WRONG_LABELS = _c(
+    "WV118", "wrong block labels",
+    "Reports a block with too many or too few labels, or a label of the wrong form.",
+    "Labels name blocks (`wave first`); a rule takes a code and a title.",
+    "pipeline { }", "pipeline checkout { … }")
+WRONG_NESTED_BLOCK_COUNT = _c(
+    "WV119", "wrong number of nested blocks",
+    "Reports a block with too many or too few nested blocks of a type (a pipeline needs exactly one "
+    "`source` and at least one `wave`; a deploy profile needs a provider).",
+    "The pipeline cannot be compiled without them, and a second `source` would be ambiguous.",
+    "pipeline p { source s3 { … }  stage build { } }",
+    "pipeline p { source s3 { … }  stage build { step compile { run = \"make\" } }  wave w { … } }")
+VALUE_OUT_OF_RANGE = _c(
+    "WV120", "value out of range",
+    "Reports a value of the right type but outside what the attribute allows (a zero interval, "
+    "`parallel = 0`, an exposure over 100%, an account id that is not 12 digits, …).",
+    "Such values cannot be executed or mean something else than intended.",
+    "wave w { regions = [\"us-east-1\"]  parallel = 0 }", "wave w { regions = [\"us-east-1\"]  parallel = 1 }")
+IMPORT_BINDING = _c(
+    "WV121", "import binding",
+    "Reports an import whose binding name is not a valid name, or two imports bound to one name.",
+    "A module is used through its binding name, which must be a name and unique.",
+    "import \"./shared/team-gates.wave\"", "import \"./shared/team-gates.wave\" as team_gates")
+ALLOW_WITHOUT_REASON = _c(
+    "WV122", "`allow` without a reason",
+    "Reports `allow CODE \"\"` with an empty reason.",
+    "A suppression must say why, for the reviewer and for `wavec check --show-suppressed`.",
+    "allow HO001 \"\"", "allow HO001 \"a one-region service; the first wave is the whole fleet\"")
+LET_CYCLE = _c(
+    "WV123", "`let` cycle",
+    "Reports `let` values that are defined in terms of each other.",
+    "No order of evaluation can compute them.",
+    "let a = b\nlet b = a", "let a = [\"us-east-1\"]\nlet b = a")
+STATEMENT_OUT_OF_PLACE = _c(
+    "WV124", "statement out of place",
+    "Reports `import` or `let` inside a block.",
+    "Imports and named values belong to the whole file.",
+    "pipeline p { let home = \"us-east-1\" }", "let home = \"us-east-1\"\npipeline p { … }")
+NO_DEPLOY_PROFILE = _c(
+    "WV125", "no deploy profile",
+    "Reports a wave that has no `deploy` and a pipeline without an unnamed `deploy { … }` profile.",
+    "Nothing says how to deploy the wave's targets.",
+    "pipeline p { wave w { regions = [\"us-east-1\"] } }",
+    "pipeline p {\n  deploy { local { run = \"./deploy.sh\"  rollback = \"./rollback.sh\" } }\n"
+    "  wave w { regions = [\"us-east-1\"] }\n}")
+REGION_LISTED_TWICE = _c(
+    "WV126", "region listed twice",
+    "Reports a region that appears twice in one wave.",
+    "The wave would deploy the same target twice.",
+    "wave w { regions = [\"us-east-1\", \"us-east-1\"] }", "wave w { regions = [\"us-east-1\"] }", W)
+TOO_MANY_ITEMS = _c(
+    "WV127", "too many waves, stages, steps or targets",
+    "Reports a pipeline with more than 50,000 waves or 1,000 stages, a stage with more than 1,000 steps, "
+    "or a wave with more than 5,000 targets.",
+    "Such a pipeline cannot be reviewed, and no target can run it; the limits keep every check linear "
+    "and bounded.",
+    "wave everything { regions = all_regions  accounts = every_account }",
+    "wave first { regions = [\"us-east-1\"] }\nwave rest { regions = other_regions }")
+
+# ---------------------------------------------------------------------- graph
+AFTER_CYCLE = _c(
+    "WV201", "`after` cycle",
+    "Reports stages, steps or waves whose `after` lists form a cycle, naming every member of the cycle.",
+    "Nothing in a cycle can start first, so the pipeline could never run.",
+    "stage a { after = [b] … }\nstage b { after = [a] … }", "stage a { … }\nstage b { after = [a] … }")
+
+CODES: tuple[Code, ...] = collect(globals())

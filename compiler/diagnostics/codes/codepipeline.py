@@ -9,7 +9,7 @@ through :func:`wavec.targets.base.unsupported`, never dropped silently.
 from __future__ import annotations
 
 from ..model import Severity
-from . import Code, maker
+from . import Code, collect, maker
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -19,150 +19,179 @@ _c = maker("codepipeline", E)
 
 _ROLE = 'role = "arn:aws:iam::111122223333:role/p"'
 
-CODES: tuple[Code, ...] = (
-    # ------------------------------------------------------------ service rules
-    _c("WV900", "pipeline without a role",
-       "Reports a pipeline built for CodePipeline that has no `role`.",
-       "CodePipeline requires a service role (`roleArn`); the pipeline acts with its permissions.",
-       "pipeline p { artifacts = \"b-${region}\" … }", f"pipeline p {{ {_ROLE}  artifacts = \"b-${{region}}\" … }}"),
-    _c("WV901", "role is not an IAM role ARN",
-       "Reports a pipeline or deploy `role` that does not match `arn:aws…:iam::<12 digits>:role/<name>`.",
-       "CodePipeline rejects any other `roleArn` (the pattern is part of the API).",
-       'role = "checkout-pipeline"', _ROLE),
-    _c("WV902", "pipeline without an artifact bucket",
-       "Reports a pipeline built for CodePipeline that has no `artifacts` bucket.",
-       "CodePipeline keeps every artifact in an S3 artifact store; there is none to use.",
-       "pipeline p { " + _ROLE + " … }", "pipeline p { " + _ROLE + "  artifacts = \"p-artifacts-${region}\" … }"),
-    _c("WV903", "one artifact bucket for several regions",
-       "Reports an `artifacts` bucket without `${region}` in a pipeline whose actions run in several regions.",
-       "CodePipeline needs one artifact store per region used, each a bucket in that region; one bucket name "
-       "cannot be in two regions.",
-       'artifacts = "acme-artifacts"', 'artifacts = "acme-artifacts-${region}"'),
-    _c("WV904", "invalid artifact bucket name",
-       "Reports an artifact bucket name CodePipeline does not accept (3–63 letters, digits, `.` and `-`).",
-       "The artifact store location must be a valid bucket name.",
-       'artifacts = "my_bucket"', 'artifacts = "my-bucket-${region}"'),
-    _c("WV905", "name not allowed by CodePipeline",
-       "Reports a pipeline, stage, action, artifact or variable name that breaks CodePipeline's name rules "
-       "(length and allowed characters), or two stages/actions that would get the same name.",
-       "CodePipeline rejects the request; names must be unique in their scope.",
-       "pipeline p { wave w { … }  stage Source { … } }  # collides with the source stage",
-       "pipeline p { wave w { … }  stage checks { … } }"),
-    _c("WV906", "too many stages",
-       "Reports a pipeline that compiles to more than 50 stages (source, one per stage, one per wave).",
-       "A CodePipeline pipeline has at most 50 stages.",
-       "(60 waves)", "fewer, larger waves; or split the service into several pipelines"),
-    _c("WV907", "too many actions in a stage",
-       "Reports a stage or wave that compiles to more than 50 actions.",
-       "A CodePipeline stage has at most 50 actions.",
-       "wave all { regions = [ …60 regions… ] }", "split the wave in two"),
-    _c("WV908", "too many rules in a stage condition",
-       "Reports a wave whose bake condition needs more than 5 rules (one CloudWatchAlarm rule per region, one "
-       "Commands rule per `check`).",
-       "A CodePipeline condition holds at most 5 rules, and a stage has one `onSuccess` condition.",
-       "wave rest { regions = [six regions]  gates = [health]  bake = 1h }",
-       "split the wave, or watch one composite alarm per region"),
-    _c("WV909", "cross-account deploy without a role",
-       "Reports a wave deploying to an account other than the pipeline's whose deploy profile has no `role`.",
-       "CodePipeline can only act in another account by assuming a role there (the action's `roleArn`).",
-       'wave w { regions = ["us-east-1"]  accounts = ["444455556666"] }',
-       'deploy { role = "arn:aws:iam::${account}:role/deployer"  cloudformation { … } }'),
-    _c("WV910", "no deploy provider for CodePipeline",
-       "Reports a wave whose deploy profile has only a `local` provider.",
-       "`local` is what `wavec run` executes; CodePipeline needs `cloudformation`, `codedeploy` or `ecs`.",
-       'deploy { local { run = "./deploy.sh"  rollback = "./rollback.sh" } }',
-       'deploy {\n  cloudformation { stack = "app"  template = "source::template.yaml" }\n'
-       '  local { run = "./deploy.sh"  rollback = "./rollback.sh" }\n}'),
-    _c("WV911", "template from an unknown artifact",
-       "Reports a CloudFormation `template` whose `artifact::path` names no artifact of the pipeline, or is "
-       "not of that form.",
-       "The deploy action reads the template from an input artifact: `source`, or a stage whose step has "
-       "`outputs`.",
-       'template = "build::infra.yaml"   # no stage `build` has outputs',
-       'template = "source::infra.yaml"'),
-    _c("WV913", "bake out of range",
-       "Reports a bake longer than CodePipeline's rule limit (86400 minutes).",
-       "The bake becomes the `WaitTime` of the CloudWatchAlarm rules, in minutes.",
-       "wave w { … bake = 70d }", "wave w { … bake = 2d }"),
-    _c("WV914", "bake rounded up to whole minutes",
-       "Reports a bake that is not a whole number of minutes.",
-       "`WaitTime` counts minutes; the bake is rounded up.",
-       "wave w { … bake = 90s }", "wave w { … bake = 2m }", W),
-    _c("WV915", "step timeout beyond the Commands action",
-       "Reports a step whose `timeout` is longer than the 55 minutes a CodePipeline Commands action may run.",
-       "CodePipeline stops the action after 55 minutes whatever the file says.",
-       "step e2e { run = \"make e2e\"  timeout = 2h }",
-       "step e2e { project = \"e2e-tests\" }   # a CodeBuild project with its own timeout"),
-    _c("WV916", "CodePipeline length or count limit",
-       "Reports a value longer, or a list longer, than CodePipeline accepts: more than 50 commands, a command "
-       "over 1000 characters, more than 10 `outputs` or `env` entries, a configuration value over 1000 "
-       "characters (such as the `parameters` JSON).",
-       "CodePipeline rejects the request.",
-       "step s { run = [ …60 commands… ] }", "step s { run = \"./ci/all.sh\" }"),
-    _c("WV917", "blockers checked by a Commands rule",
-       "Reports a wave whose entry condition would need more than 5 rules; the blockers of the regions that do "
-       "not fit are checked by one `Commands` rule calling `aws cloudwatch describe-alarms`.",
-       "A condition holds at most 5 rules. The Commands rule needs `cloudwatch:DescribeAlarms` on the pipeline "
-       "role and runs on CodeBuild.",
-       "wave rest { regions = [five regions]  windows = [business_hours]  gates = [with_blockers] }",
-       "give the pipeline role `cloudwatch:DescribeAlarms`, or use fewer regions per wave", W),
-    _c("WV918", "`${commit}` with an S3 source",
-       "Reports `${commit}` in a pipeline whose source is `s3`: the S3 source has no commit id, so the object's "
-       "`VersionId` is used.",
-       "The S3 source action outputs `VersionId` and `ETag`, not `CommitId`.",
-       'source s3 { … }\n… run = "echo ${commit}"', 'source codecommit { repo = "app" }', W),
-    _c("WV919", "rejected by the CodePipeline service model",
-       "Reports a request that botocore's CodePipeline model rejects (a length, pattern, range or enum) and that "
-       "no more specific check caught.",
-       "CodePipeline would reject the request; the message names the field.",
-       "(a value that breaks a rule of the API)", "change the value the message names"),
-    # ---------------------------------------------------------- not expressible
-    _c("WV930", "`prometheus` gate not expressible",
-       "Reports a gate with a `prometheus` query on the CodePipeline target.",
-       "CodePipeline's conditions can watch CloudWatch alarms and run commands, not PromQL queries; the "
-       "query is checked only by `wavec run`.",
-       "gate g { prometheus { url = \"…\"  query = \"…\"  max = 1 } }",
-       "gate g { alarms = [\"errors-${region}\"] }   # a CloudWatch alarm on the same metric", W),
-    _c("WV931", "`rollback_all` not expressible",
-       "Reports a gate with `on_breach = rollback_all` on the CodePipeline target.",
-       "A CodePipeline rollback returns one stage to its last successful execution; earlier waves stay "
-       "deployed.",
-       "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all }",
-       "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback }", W),
-    _c("WV932", "sandbox not destroyed on failure",
-       "Reports a stage `environment` with `destroy` on the CodePipeline target.",
-       "CodePipeline stops a stage at its first failed action, so `destroy` runs only when every step passed; "
-       "a failed run leaves the sandbox behind.",
-       "environment { create = \"up\"  destroy = \"down\" }",
-       "make `create` clean up what an earlier run left, or expire sandboxes", W),
-    _c("WV933", "step retries not expressible",
-       "Reports a step with `retries` on the CodePipeline target.",
-       "CodePipeline has no per-action retry count; a failed stage can only be retried as a whole.",
-       "step flaky { run = \"make e2e\"  retries = 2 }", "step flaky { run = \"make e2e || make e2e\" }", W),
-    _c("WV934", "step image not expressible",
-       "Reports a step with `image` on the CodePipeline target.",
-       "The Commands action runs on CodePipeline's managed image, and a CodeBuild action on its project's "
-       "image; neither takes an image from the pipeline.",
-       "step s { run = \"make\"  image = \"node:20\" }", "step s { project = \"build-node20\" }", W),
-    _c("WV935", "step timeout not enforceable",
-       "Reports a step whose `timeout` CodePipeline cannot apply (action timeouts are fixed, 55 minutes for a "
-       "Commands action; a CodeBuild action uses its project's timeout).",
-       "The step may run longer than its `timeout` says.",
-       "step s { run = \"make\"  timeout = 10m }", "step s { run = \"timeout 600 make\" }", W),
-    _c("WV936", "`check` evaluated once",
-       "Reports a gate with `check` on the CodePipeline target: the Commands rule runs once when the wave's "
-       "actions are done, not every `interval` during the bake.",
-       "Only CloudWatch alarms are watched for the whole bake (`WaitTime`).",
-       "gate g { check = \"./smoke.sh\"  interval = 1m }",
-       "gate g { alarms = [\"smoke-${region}\"] }   # a canary alarm watched all bake long", W),
-    _c("WV937", "bake without alarms",
-       "Reports a wave with a `bake` but no gate alarms on the CodePipeline target.",
-       "CodePipeline bakes by watching alarms (`WaitTime`); with none to watch the wave moves on at once.",
-       "wave w { regions = [\"us-east-1\"]  bake = 1h }",
-       "wave w { regions = [\"us-east-1\"]  bake = 1h  gates = [health] }", W),
-    _c("WV938", "window approximated",
-       "Reports a window that one CodePipeline cron expression cannot describe exactly (hours that are not whole "
-       "hours, or a window crossing midnight on some days only); the window is narrowed to what it can express.",
-       "A `DeploymentWindow` rule holds one cron expression, and the rules of a condition must all pass.",
-       "window w { days = [mon]  hours = [09:30, 17:00] }", "window w { days = [mon]  hours = [10:00, 17:00] }", W),
-)
+# ---------------------------------------------------------------- service rules
+NO_PIPELINE_ROLE = _c(
+    "WV900", "pipeline without a role",
+    "Reports a pipeline built for CodePipeline that has no `role`.",
+    "CodePipeline requires a service role (`roleArn`); the pipeline acts with its permissions.",
+    "pipeline p { artifacts = \"b-${region}\" … }", f"pipeline p {{ {_ROLE}  artifacts = \"b-${{region}}\" … }}")
+INVALID_ROLE_ARN = _c(
+    "WV901", "role is not an IAM role ARN",
+    "Reports a pipeline or deploy `role` that does not match `arn:aws…:iam::<12 digits>:role/<name>`.",
+    "CodePipeline rejects any other `roleArn` (the pattern is part of the API).",
+    'role = "checkout-pipeline"', _ROLE)
+NO_ARTIFACT_BUCKET = _c(
+    "WV902", "pipeline without an artifact bucket",
+    "Reports a pipeline built for CodePipeline that has no `artifacts` bucket.",
+    "CodePipeline keeps every artifact in an S3 artifact store; there is none to use.",
+    "pipeline p { " + _ROLE + " … }", "pipeline p { " + _ROLE + "  artifacts = \"p-artifacts-${region}\" … }")
+SHARED_ARTIFACT_BUCKET = _c(
+    "WV903", "one artifact bucket for several regions",
+    "Reports an `artifacts` bucket without `${region}` in a pipeline whose actions run in several regions.",
+    "CodePipeline needs one artifact store per region used, each a bucket in that region; one bucket name "
+    "cannot be in two regions.",
+    'artifacts = "acme-artifacts"', 'artifacts = "acme-artifacts-${region}"')
+INVALID_BUCKET_NAME = _c(
+    "WV904", "invalid artifact bucket name",
+    "Reports an artifact bucket name CodePipeline does not accept (3–63 letters, digits, `.` and `-`).",
+    "The artifact store location must be a valid bucket name.",
+    'artifacts = "my_bucket"', 'artifacts = "my-bucket-${region}"')
+NAME_NOT_ALLOWED = _c(
+    "WV905", "name not allowed by CodePipeline",
+    "Reports a pipeline, stage, action, artifact or variable name that breaks CodePipeline's name rules "
+    "(length and allowed characters), or two stages/actions that would get the same name.",
+    "CodePipeline rejects the request; names must be unique in their scope.",
+    "pipeline p { wave w { … }  stage Source { … } }  # collides with the source stage",
+    "pipeline p { wave w { … }  stage checks { … } }")
+TOO_MANY_STAGES = _c(
+    "WV906", "too many stages",
+    "Reports a pipeline that compiles to more than 50 stages (source, one per stage, one per wave).",
+    "A CodePipeline pipeline has at most 50 stages.",
+    "(60 waves)", "fewer, larger waves; or split the service into several pipelines")
+TOO_MANY_ACTIONS = _c(
+    "WV907", "too many actions in a stage",
+    "Reports a stage or wave that compiles to more than 50 actions.",
+    "A CodePipeline stage has at most 50 actions.",
+    "wave all { regions = [ …60 regions… ] }", "split the wave in two")
+TOO_MANY_RULES = _c(
+    "WV908", "too many rules in a stage condition",
+    "Reports a wave whose bake condition needs more than 5 rules (one CloudWatchAlarm rule per region, one "
+    "Commands rule per `check`).",
+    "A CodePipeline condition holds at most 5 rules, and a stage has one `onSuccess` condition.",
+    "wave rest { regions = [six regions]  gates = [health]  bake = 1h }",
+    "split the wave, or watch one composite alarm per region")
+CROSS_ACCOUNT_WITHOUT_ROLE = _c(
+    "WV909", "cross-account deploy without a role",
+    "Reports a wave deploying to an account other than the pipeline's whose deploy profile has no `role`.",
+    "CodePipeline can only act in another account by assuming a role there (the action's `roleArn`).",
+    'wave w { regions = ["us-east-1"]  accounts = ["444455556666"] }',
+    'deploy { role = "arn:aws:iam::${account}:role/deployer"  cloudformation { … } }')
+NO_DEPLOY_PROVIDER = _c(
+    "WV910", "no deploy provider for CodePipeline",
+    "Reports a wave whose deploy profile has only a `local` provider.",
+    "`local` is what `wavec run` executes; CodePipeline needs `cloudformation`, `codedeploy` or `ecs`.",
+    'deploy { local { run = "./deploy.sh"  rollback = "./rollback.sh" } }',
+    'deploy {\n  cloudformation { stack = "app"  template = "source::template.yaml" }\n'
+    '  local { run = "./deploy.sh"  rollback = "./rollback.sh" }\n}')
+UNKNOWN_ARTIFACT = _c(
+    "WV911", "template from an unknown artifact",
+    "Reports a CloudFormation `template` whose `artifact::path` names no artifact of the pipeline, or is "
+    "not of that form.",
+    "The deploy action reads the template from an input artifact: `source`, or a stage whose step has "
+    "`outputs`.",
+    'template = "build::infra.yaml"   # no stage `build` has outputs',
+    'template = "source::infra.yaml"')
+BAKE_OUT_OF_RANGE = _c(
+    "WV913", "bake out of range",
+    "Reports a bake longer than CodePipeline's rule limit (86400 minutes).",
+    "The bake becomes the `WaitTime` of the CloudWatchAlarm rules, in minutes.",
+    "wave w { … bake = 70d }", "wave w { … bake = 2d }")
+BAKE_ROUNDED_UP = _c(
+    "WV914", "bake rounded up to whole minutes",
+    "Reports a bake that is not a whole number of minutes.",
+    "`WaitTime` counts minutes; the bake is rounded up.",
+    "wave w { … bake = 90s }", "wave w { … bake = 2m }", W)
+TIMEOUT_BEYOND_COMMANDS = _c(
+    "WV915", "step timeout beyond the Commands action",
+    "Reports a step whose `timeout` is longer than the 55 minutes a CodePipeline Commands action may run.",
+    "CodePipeline stops the action after 55 minutes whatever the file says.",
+    "step e2e { run = \"make e2e\"  timeout = 2h }",
+    "step e2e { project = \"e2e-tests\" }   # a CodeBuild project with its own timeout")
+OVER_SERVICE_LIMIT = _c(
+    "WV916", "CodePipeline length or count limit",
+    "Reports a value longer, or a list longer, than CodePipeline accepts: more than 50 commands, a command "
+    "over 1000 characters, more than 10 `outputs` or `env` entries, a configuration value over 1000 "
+    "characters (such as the `parameters` JSON).",
+    "CodePipeline rejects the request.",
+    "step s { run = [ …60 commands… ] }", "step s { run = \"./ci/all.sh\" }")
+BLOCKERS_IN_COMMANDS_RULE = _c(
+    "WV917", "blockers checked by a Commands rule",
+    "Reports a wave whose entry condition would need more than 5 rules; the blockers of the regions that do "
+    "not fit are checked by one `Commands` rule calling `aws cloudwatch describe-alarms`.",
+    "A condition holds at most 5 rules. The Commands rule needs `cloudwatch:DescribeAlarms` on the pipeline "
+    "role and runs on CodeBuild.",
+    "wave rest { regions = [five regions]  windows = [business_hours]  gates = [with_blockers] }",
+    "give the pipeline role `cloudwatch:DescribeAlarms`, or use fewer regions per wave", W)
+COMMIT_WITH_S3_SOURCE = _c(
+    "WV918", "`${commit}` with an S3 source",
+    "Reports `${commit}` in a pipeline whose source is `s3`: the S3 source has no commit id, so the object's "
+    "`VersionId` is used.",
+    "The S3 source action outputs `VersionId` and `ETag`, not `CommitId`.",
+    'source s3 { … }\n… run = "echo ${commit}"', 'source codecommit { repo = "app" }', W)
+REJECTED_BY_SERVICE_MODEL = _c(
+    "WV919", "rejected by the CodePipeline service model",
+    "Reports a request that botocore's CodePipeline model rejects (a length, pattern, range or enum) and that "
+    "no more specific check caught.",
+    "CodePipeline would reject the request; the message names the field.",
+    "(a value that breaks a rule of the API)", "change the value the message names")
+
+# -------------------------------------------------------------- not expressible
+PROMETHEUS_NOT_EXPRESSIBLE = _c(
+    "WV930", "`prometheus` gate not expressible",
+    "Reports a gate with a `prometheus` query on the CodePipeline target.",
+    "CodePipeline's conditions can watch CloudWatch alarms and run commands, not PromQL queries; the "
+    "query is checked only by `wavec run`.",
+    "gate g { prometheus { url = \"…\"  query = \"…\"  max = 1 } }",
+    "gate g { alarms = [\"errors-${region}\"] }   # a CloudWatch alarm on the same metric", W)
+ROLLBACK_ALL_NOT_EXPRESSIBLE = _c(
+    "WV931", "`rollback_all` not expressible",
+    "Reports a gate with `on_breach = rollback_all` on the CodePipeline target.",
+    "A CodePipeline rollback returns one stage to its last successful execution; earlier waves stay "
+    "deployed.",
+    "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all }",
+    "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback }", W)
+SANDBOX_NOT_DESTROYED = _c(
+    "WV932", "sandbox not destroyed on failure",
+    "Reports a stage `environment` with `destroy` on the CodePipeline target.",
+    "CodePipeline stops a stage at its first failed action, so `destroy` runs only when every step passed; "
+    "a failed run leaves the sandbox behind.",
+    "environment { create = \"up\"  destroy = \"down\" }",
+    "make `create` clean up what an earlier run left, or expire sandboxes", W)
+RETRIES_NOT_EXPRESSIBLE = _c(
+    "WV933", "step retries not expressible",
+    "Reports a step with `retries` on the CodePipeline target.",
+    "CodePipeline has no per-action retry count; a failed stage can only be retried as a whole.",
+    "step flaky { run = \"make e2e\"  retries = 2 }", "step flaky { run = \"make e2e || make e2e\" }", W)
+IMAGE_NOT_EXPRESSIBLE = _c(
+    "WV934", "step image not expressible",
+    "Reports a step with `image` on the CodePipeline target.",
+    "The Commands action runs on CodePipeline's managed image, and a CodeBuild action on its project's "
+    "image; neither takes an image from the pipeline.",
+    "step s { run = \"make\"  image = \"node:20\" }", "step s { project = \"build-node20\" }", W)
+TIMEOUT_NOT_ENFORCEABLE = _c(
+    "WV935", "step timeout not enforceable",
+    "Reports a step whose `timeout` CodePipeline cannot apply (action timeouts are fixed, 55 minutes for a "
+    "Commands action; a CodeBuild action uses its project's timeout).",
+    "The step may run longer than its `timeout` says.",
+    "step s { run = \"make\"  timeout = 10m }", "step s { run = \"timeout 600 make\" }", W)
+CHECK_EVALUATED_ONCE = _c(
+    "WV936", "`check` evaluated once",
+    "Reports a gate with `check` on the CodePipeline target: the Commands rule runs once when the wave's "
+    "actions are done, not every `interval` during the bake.",
+    "Only CloudWatch alarms are watched for the whole bake (`WaitTime`).",
+    "gate g { check = \"./smoke.sh\"  interval = 1m }",
+    "gate g { alarms = [\"smoke-${region}\"] }   # a canary alarm watched all bake long", W)
+BAKE_WITHOUT_ALARMS = _c(
+    "WV937", "bake without alarms",
+    "Reports a wave with a `bake` but no gate alarms on the CodePipeline target.",
+    "CodePipeline bakes by watching alarms (`WaitTime`); with none to watch the wave moves on at once.",
+    "wave w { regions = [\"us-east-1\"]  bake = 1h }",
+    "wave w { regions = [\"us-east-1\"]  bake = 1h  gates = [health] }", W)
+WINDOW_APPROXIMATED = _c(
+    "WV938", "window approximated",
+    "Reports a window that one CodePipeline cron expression cannot describe exactly (hours that are not whole "
+    "hours, or a window crossing midnight on some days only); the window is narrowed to what it can express.",
+    "A `DeploymentWindow` rule holds one cron expression, and the rules of a condition must all pass.",
+    "window w { days = [mon]  hours = [09:30, 17:00] }", "window w { days = [mon]  hours = [10:00, 17:00] }", W)
+
+CODES: tuple[Code, ...] = collect(globals())
