@@ -12,6 +12,7 @@ from . import policy as policy_language
 from .config import Config, load_config
 from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Severity, Sink
+from .diagnostics.codes import builtin as codes
 from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
@@ -130,7 +131,9 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
     for module in modules:
         for policy in module.policies:
             engine.compile_policy(policy)
-    import_failed = any(d.code in ("WV110", "WV111", "WV112", "WV121") for d in sink)
+    failed_import = {c.code for c in (codes.IMPORT_NOT_FOUND, codes.IMPORT_CYCLE, codes.IMPORT_OUTSIDE_PROJECT,
+                                      codes.IMPORT_BINDING)}
+    import_failed = any(d.code in failed_import for d in sink)
     out: list[Suppression] = []
     for module in modules:
         for pipeline in module.pipelines:

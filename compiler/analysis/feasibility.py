@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import analysis as codes
 from ..lang.values import format_duration
 from ..schedule.cron import parse_cron
 from ..schedule.windows import DEFAULT_HORIZON, CronError, longest_opening, next_open, next_open_all
@@ -37,14 +38,16 @@ def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure
                     parse_cron(w.cron)
                 except CronError as exc:
                     bad_cron.add(w.name)
-                    sink.report("WV253", f"window `{w.name}`: cron \"{w.cron}\" cannot be evaluated: {exc}",
+                    sink.report(codes.UNEVALUABLE_CRON,
+                                f"window `{w.name}`: cron \"{w.cron}\" cannot be evaluated: {exc}",
                                 w.attr_spans.get("cron", w.span), label="not understood",
                                 help="the plan treats this window as always open; see docs/plan.md for the "
                                      "cron forms wavec evaluates")
                     continue
             if next_open(w, start) is None:
                 never.add(w.name)
-                sink.report("WV250", f"window `{w.name}` never opens in the {DEFAULT_HORIZON.days} days after "
+                sink.report(codes.WINDOW_NEVER_OPENS,
+                            f"window `{w.name}` never opens in the {DEFAULT_HORIZON.days} days after "
                             f"{start:%Y-%m-%d}", w.span, label="never open",
                             help=f"wave `{wave.name}` (and every wave after it) could never start; check the "
                                  "window's days, hours or cron")
@@ -52,7 +55,8 @@ def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure
         usable = [w for w in wave.windows if w.name not in bad_cron]
         if len(usable) > 1 and not any(w.name in never for w in usable) and next_open_all(usable, start) is None:
             names = ", ".join(f"`{w.name}`" for w in usable)
-            sink.report("WV252", f"the windows of wave `{wave.name}` ({names}) are never open at the same time",
+            sink.report(codes.WINDOWS_NEVER_OVERLAP,
+                        f"the windows of wave `{wave.name}` ({names}) are never open at the same time",
                         wave.attr_spans.get("windows", wave.span), label="no common opening",
                         help="a wave starts only when all its windows are open; keep one window or make "
                              "them overlap")
@@ -63,7 +67,8 @@ def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure
                 longest = longest_opening(w, start)
                 if longest is not None and longest < timedelta(seconds=wave.bake.seconds):
                     sink.report(
-                        "WV251", f"wave `{wave.name}` bakes {wave.bake} but window `{w.name}` is open at most "
+                        codes.BAKE_LONGER_THAN_WINDOW,
+                        f"wave `{wave.name}` bakes {wave.bake} but window `{w.name}` is open at most "
                         f"{_fmt(longest.total_seconds())} at a time", wave.attr_spans.get("bake", wave.span),
                         label="longer than the window",
                         help="the end of the bake falls outside the window, when nobody may be watching; "
@@ -71,13 +76,15 @@ def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure
     for stage in pipeline.stages:
         for step in stage.steps:
             if step.estimate is not None and step.estimate.seconds > step.timeout.seconds:
-                sink.report("WV256", f"step `{step.name}` of stage `{stage.name}` is estimated at {step.estimate} "
+                sink.report(codes.ESTIMATE_OVER_TIMEOUT,
+                            f"step `{step.name}` of stage `{stage.name}` is estimated at {step.estimate} "
                             f"but times out after {step.timeout}", step.attr_spans.get("estimate", step.span),
                             label="longer than `timeout`", help="raise `timeout` or correct `estimate`")
     if exposure is not None:
         for wave, target, e in exposure.unfinished_targets():
-            sink.report("WV255", f"target {target} never reaches 100% exposure: wave `{wave.name}` is the last "
+            sink.report(codes.NEVER_FULL_EXPOSURE,
+                        f"target {target} never reaches 100% exposure: wave `{wave.name}` is the last "
                         f"to deploy it, at {e * 100:g}%", wave.attr_spans.get("exposure", wave.span),
                         label="the last wave of this target",
-                        help=f"add a wave that deploys {target} fully, or ignore WV255 if it is a permanent "
-                             "canary")
+                        help=f"add a wave that deploys {target} fully, or ignore {codes.NEVER_FULL_EXPOSURE.code} if "
+                             "it is a permanent canary")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import analysis as codes
 from ..semantics import ir
 from ..semantics.loader import Loader
 from ..semantics.reference import aws_regions
@@ -79,7 +80,8 @@ def file_weights(module: ir.Module | None, where: Span, sink: Sink) -> dict[str,
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        sink.report("WV254", "`let weights` is not a map of region weights; std/regions' defaults are used",
+        sink.report(codes.INVALID_WEIGHTS,
+                    "`let weights` is not a map of region weights; std/regions' defaults are used",
                     where, label="in this pipeline's file",
                     help='write `let weights = { "us-east-1" = 3, "eu-west-1" = 1 }`')
         return {}
@@ -89,7 +91,7 @@ def file_weights(module: ir.Module | None, where: Span, sink: Sink) -> dict[str,
         if region not in aws_regions() or not ok_number:
             why = "is not a region of the `aws` partition" if region not in aws_regions() else \
                 "needs a number of zero or more"
-            sink.report("WV254", f'`let weights`: "{region}" {why}; the entry is ignored', where,
+            sink.report(codes.INVALID_WEIGHTS, f'`let weights`: "{region}" {why}; the entry is ignored', where,
                         label="in this pipeline's file",
                         help='weights map region names to relative traffic, e.g. `{ "us-east-1" = 3 }`')
             continue

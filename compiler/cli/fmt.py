@@ -18,6 +18,7 @@ from typing import Any
 from ..api import collect_files
 from ..config import Config
 from ..diagnostics import Sink
+from ..diagnostics.codes import builtin as codes
 from ..source import SourceFile, Span
 from ..syntax.format import FormatError, format_text
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
@@ -86,7 +87,7 @@ def _decode(data: bytes, shown: str) -> str | None:
     except UnicodeDecodeError as exc:
         sink = Sink()
         src = SourceFile(shown, data.decode("utf-8", "replace"))
-        sink.report("WV014", "the file is not valid UTF-8", Span(src, exc.start, exc.start + 1),
+        sink.report(codes.NOT_UTF8, "the file is not valid UTF-8", Span(src, exc.start, exc.start + 1),
                     label="invalid byte", help="save the file as UTF-8")
         print_diagnostics(sink.sorted())
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..source import Span
-from .codes import lookup
+from .codes import Code
 from .model import Diagnostic, Label, Severity, one_line
 
 
@@ -37,7 +37,7 @@ class Sink:
 
     def report(
         self,
-        code: str,
+        code: Code,
         message: str,
         span: Span | None,
         *,
@@ -47,11 +47,8 @@ class Sink:
         severity: Severity | None = None,
     ) -> None:
         """Record a built-in diagnostic; the severity defaults to the code's registered one."""
-        if severity is None:
-            entry = lookup(code)
-            severity = entry.severity if entry else Severity.ERROR
         labels = ((Label(span, label),) if span is not None else ()) + tuple(extra)
-        self.add(Diagnostic(code, severity, one_line(message), labels, help))
+        self.add(Diagnostic(code.code, severity or code.severity, one_line(message), labels, help))
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         """Record several diagnostics."""

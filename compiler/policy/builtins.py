@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..diagnostics.codes import policy as codes
 from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
@@ -44,7 +45,7 @@ def _list(c: Compiler, call: t.Call, scope: Scope, what: str = "list") -> tuple[
     if at.loose:
         return at, fn, ty.ANY
     if at.kind != "list":
-        c.error("WV301", f"`{call.func.value}` needs a {what}, found {ty.words(at)}", call.args[0].span,
+        c.error(codes.POLICY_TYPE_ERROR, f"`{call.func.value}` needs a {what}, found {ty.words(at)}", call.args[0].span,
                 "not a list", _BUILTIN_USAGE.get(call.func.value))
         return None
     assert at.item is not None
@@ -55,12 +56,13 @@ def _lambda(c: Compiler, call: t.Call, arg: t.Expr, item: PType, scope: Scope, w
             ) -> tuple[PType, LambdaFn] | None:
     compiled = c.lam(arg, item, scope)
     if compiled is None:
-        c.error("WV301", f"the last argument of `{call.func.value}` is a lambda such as `x => x.bake > 1h`",
+        c.error(codes.POLICY_TYPE_ERROR,
+                f"the last argument of `{call.func.value}` is a lambda such as `x => x.bake > 1h`",
                 arg.span, "not a lambda", _BUILTIN_USAGE.get(call.func.value))
         return None
     rt, fn = compiled
     if want and rt.kind not in want and not rt.loose:
-        c.error("WV301", f"the lambda of `{call.func.value}` must give {' or '.join(want)}, "
+        c.error(codes.POLICY_TYPE_ERROR, f"the lambda of `{call.func.value}` must give {' or '.join(want)}, "
                 f"found {ty.words(rt)}", arg.span, "wrong result type", _BUILTIN_USAGE.get(call.func.value))
         return None
     return rt, fn
@@ -84,7 +86,7 @@ def _quantifier(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
         _, lf, item = got
         if len(call.args) == 1:
             if item.kind != "bool" and not item.loose:
-                return c.error("WV301", f"`{name}(list)` needs a list of bools, found a list<{item}>",
+                return c.error(codes.POLICY_TYPE_ERROR, f"`{name}(list)` needs a list of bools, found a list<{item}>",
                                call.args[0].span, "not bools", _BUILTIN_USAGE[name])
             if name == "count":
                 return ty.NUMBER, lambda env: sum(1 for x in _seq(lf(env), call, env) if x)
@@ -118,7 +120,8 @@ def _aggregate(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
                 return ty.ERROR, lambda env: None
             item, proj = lam
         elif item.kind not in allowed and not item.loose:
-            return c.error("WV301", f"`{name}` needs a list of {' or '.join(allowed)}s, found a list<{item}>",
+            return c.error(codes.POLICY_TYPE_ERROR,
+                           f"`{name}` needs a list of {' or '.join(allowed)}s, found a list<{item}>",
                            call.args[0].span, "cannot aggregate", _BUILTIN_USAGE[name])
         kind = item.kind
 
@@ -176,7 +179,8 @@ def _neighbour(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
     def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
         at, fn = c.expr(call.args[0], scope)
         if not at.loose and not (at.kind == "object" and set(at.objs) <= {"wave", "stage"}):
-            return c.error("WV301", f"`{name}` takes a wave or a stage, found {ty.words(at)}", call.args[0].span,
+            return c.error(codes.POLICY_TYPE_ERROR,
+                           f"`{name}` takes a wave or a stage, found {ty.words(at)}", call.args[0].span,
                            "not a wave or stage", _BUILTIN_USAGE[name])
 
         def run(env: Env) -> Any:
@@ -197,12 +201,13 @@ def _contains(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     ct, cf = c.expr(call.args[0], scope)
     it, iff = c.expr(call.args[1], scope)
     if ct.kind == "list" and ct.item is not None and ty.unify(ct.item, it) is None:
-        return c.error("WV301", f"{ty.words(it)} is never in {ty.words(ct)}", call.args[1].span, "never found")
+        return c.error(codes.POLICY_TYPE_ERROR,
+                       f"{ty.words(it)} is never in {ty.words(ct)}", call.args[1].span, "never found")
     if ct.kind in ("string", "map") and it.kind not in ("string", "enum") and not it.loose:
-        return c.error("WV301", f"`contains` on {ty.words(ct)} looks for a string, not {ty.words(it)}",
+        return c.error(codes.POLICY_TYPE_ERROR, f"`contains` on {ty.words(ct)} looks for a string, not {ty.words(it)}",
                        call.args[1].span)
     if ct.kind not in ("list", "string", "map") and not ct.loose:
-        return c.error("WV301", f"`contains` needs a list, a string or a map, found {ty.words(ct)}",
+        return c.error(codes.POLICY_TYPE_ERROR, f"`contains` needs a list, a string or a map, found {ty.words(ct)}",
                        call.args[0].span, help=_BUILTIN_USAGE["contains"])
 
     def run(env: Env) -> bool:
@@ -220,7 +225,8 @@ def _strings(c: Compiler, call: t.Call, scope: Scope) -> list[Fn] | None:
     for arg in call.args:
         at, fn = c.expr(arg, scope)
         if at.kind not in ("string", "enum") and not at.loose:
-            c.error("WV301", f"`{call.func.value}` takes strings, found {ty.words(at)}", arg.span, "not a string",
+            c.error(codes.POLICY_TYPE_ERROR,
+                    f"`{call.func.value}` takes strings, found {ty.words(at)}", arg.span, "not a string",
                     _BUILTIN_USAGE[call.func.value])
             return None
         fns.append(fn)
@@ -260,7 +266,7 @@ def _matches(c: Compiler, call: t.Call, scope: Scope) -> Typed:
         try:
             pattern = compile_pattern(probe)
         except RegexError as exc:
-            return c.error("WV306", f"unusable regular expression: {exc}", call.args[1].span, "this pattern",
+            return c.error(codes.UNSAFE_REGEX, f"unusable regular expression: {exc}", call.args[1].span, "this pattern",
                            "`matches` accepts a safe subset: no backreferences, no lookaround, no nested "
                            "repetition such as `(a+)+`; patterns up to 256 characters")
 
@@ -313,7 +319,8 @@ def _flatten(c: Compiler, call: t.Call, scope: Scope) -> Typed:
         return ty.ERROR, lambda env: None
     at, lf, item = got
     if item.kind != "list" and not item.loose:
-        return c.error("WV301", f"`flatten` needs a list of lists, found {ty.words(at)}", call.args[0].span)
+        return c.error(codes.POLICY_TYPE_ERROR,
+                       f"`flatten` needs a list of lists, found {ty.words(at)}", call.args[0].span)
 
     def run(env: Env) -> tuple[Any, ...]:
         out: list[Any] = []
@@ -359,13 +366,15 @@ def _join(c: Compiler, call: t.Call, scope: Scope) -> Typed:
         return ty.ERROR, lambda env: None
     _, lf, item = got
     if item.kind not in ("string", "enum") and not item.loose:
-        return c.error("WV301", f"`join` needs a list of strings, found a list<{item}>", call.args[0].span,
+        return c.error(codes.POLICY_TYPE_ERROR,
+                       f"`join` needs a list of strings, found a list<{item}>", call.args[0].span,
                        help="turn items into text first: `join(map(xs, x => text(x)), \", \")`")
     sep: Fn = _comma
     if len(call.args) == 2:
         st, sep = c.expr(call.args[1], scope)
         if st.kind != "string" and not st.loose:
-            return c.error("WV301", f"the separator of `join` is a string, not {ty.words(st)}", call.args[1].span)
+            return c.error(codes.POLICY_TYPE_ERROR,
+                           f"the separator of `join` is a string, not {ty.words(st)}", call.args[1].span)
     return ty.STRING, lambda env: sep(env).join(str(x) for x in _seq(lf(env), call, env))
 
 
@@ -394,7 +403,8 @@ def _text(c: Compiler, call: t.Call, scope: Scope) -> Typed:
 def _len(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     at, fn = c.expr(call.args[0], scope)
     if at.kind not in ("list", "string", "map") and not at.loose:
-        return c.error("WV301", f"`len` needs a list, a string or a map, found {ty.words(at)}", call.args[0].span,
+        return c.error(codes.POLICY_TYPE_ERROR,
+                       f"`len` needs a list, a string or a map, found {ty.words(at)}", call.args[0].span,
                        "has no length")
 
     def run(env: Env) -> int:
@@ -410,7 +420,8 @@ def _mapping(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
     def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
         at, fn = c.expr(call.args[0], scope)
         if at.kind != "map" and not at.loose:
-            return c.error("WV301", f"`{name}` needs a map, found {ty.words(at)}", call.args[0].span, "not a map")
+            return c.error(codes.POLICY_TYPE_ERROR,
+                           f"`{name}` needs a map, found {ty.words(at)}", call.args[0].span, "not a map")
 
         def run(env: Env) -> tuple[str, ...]:
             m = fn(env) or {}

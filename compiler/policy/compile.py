@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import Code
+from ..diagnostics.codes import policy as codes
 from ..lang.suggest import did_you_mean
 from ..lang.values import Clock, Duration, EnumMember, Percent, Template
 from ..source import Span
@@ -76,7 +78,7 @@ class Compiler:
 
     # ------------------------------------------------------------ reporting
 
-    def error(self, code: str, message: str, span: Span, label: str = "", help: str | None = None) -> Typed:
+    def error(self, code: Code, message: str, span: Span, label: str = "", help: str | None = None) -> Typed:
         """Report a compile-time error; the expression gets the ``error`` type."""
         self.failed = True
         self.sink.report(code, message, span, label=label, help=help)
@@ -127,7 +129,8 @@ class Compiler:
         hint = did_you_mean(name, [*known, *sorted(ty.ENUM_MEMBERS)])
         if name == "this":
             hint = "`this` exists in `where`, `assert` and `detail`, not in `for`"
-        return self.error("WV303", f"unknown name `{name}` in a policy expression", e.span, "not defined",
+        return self.error(codes.POLICY_UNKNOWN_NAME,
+                          f"unknown name `{name}` in a policy expression", e.span, "not defined",
                           hint or "names here: " + ", ".join(f"`{n}`" for n in known))
 
     def _ListExpr(self, e: t.ListExpr, scope: Mapping[str, PType]) -> Typed:
@@ -137,7 +140,8 @@ class Compiler:
             xt, fn = self.expr(x, scope)
             joined = ty.unify(item, xt)
             if joined is None:
-                return self.error("WV301", f"a list cannot hold both {ty.words(item)} and {ty.words(xt)}",
+                return self.error(codes.POLICY_TYPE_ERROR,
+                                  f"a list cannot hold both {ty.words(item)} and {ty.words(xt)}",
                                   x.span, "this item", "list items have one type")
             item = joined
             fns.append(fn)
@@ -148,7 +152,8 @@ class Compiler:
         for entry in e.entries:
             vt, fn = self.expr(entry.value, scope)
             if vt.kind not in ("string", "enum") and not vt.loose:
-                return self.error("WV301", f"map values are strings, not {ty.words(vt)}", entry.value.span,
+                return self.error(codes.POLICY_TYPE_ERROR,
+                                  f"map values are strings, not {ty.words(vt)}", entry.value.span,
                                   "not a string")
             fns.append((entry.key, fn))
         return ty.MAP, lambda env: {k: f(env) for k, f in fns}
@@ -161,12 +166,13 @@ class Compiler:
         if ot.kind != "object":
             help_ = (f"apply it to each item: `map(list, x => x.{name})`, or pick one: `first(list).{name}`"
                      if ot.kind == "list" else None)
-            return self.error("WV302", f"{ty.words(ot)} has no attribute `{name}`", e.name.span,
+            return self.error(codes.POLICY_UNKNOWN_ATTRIBUTE, f"{ty.words(ot)} has no attribute `{name}`", e.name.span,
                               "no such attribute", help_)
         at = ty.attribute(ot, name)
         if at is None:
             names = sorted(set.intersection(*(set(ty.OBJECTS[k]) for k in ot.objs)))
-            return self.error("WV302", f"a {' or '.join(ot.objs)} has no attribute `{name}`", e.name.span,
+            return self.error(codes.POLICY_UNKNOWN_ATTRIBUTE,
+                              f"a {' or '.join(ot.objs)} has no attribute `{name}`", e.name.span,
                               "unknown attribute",
                               did_you_mean(name, names) or "attributes: " + ", ".join(f"`{n}`" for n in names))
         return at, lambda env: _field(ofn(env), name, e)
@@ -178,15 +184,16 @@ class Compiler:
             return ty.ANY, lambda env: _index(ofn(env), ifn(env), e.span)
         if ot.kind == "map":
             if it.kind not in ("string", "enum"):
-                return self.error("WV301", f"a map is indexed by a string, not {ty.words(it)}", e.index.span)
+                return self.error(codes.POLICY_TYPE_ERROR,
+                                  f"a map is indexed by a string, not {ty.words(it)}", e.index.span)
             return ty.STRING.opt(), lambda env: ofn(env).get(ifn(env))
         if ot.kind in ("list", "string"):
             if it.kind != "number":
-                return self.error("WV301", f"{ty.words(ot)} is indexed by a number, not {ty.words(it)}",
+                return self.error(codes.POLICY_TYPE_ERROR, f"{ty.words(ot)} is indexed by a number, not {ty.words(it)}",
                                   e.index.span, help="positions count from 0; `-1` is the last")
             result = ot.item if ot.kind == "list" and ot.item is not None else ty.STRING
             return result, lambda env: _index(ofn(env), ifn(env), e.span)
-        return self.error("WV301", f"{ty.words(ot)} cannot be indexed", e.obj.span, "not a list or map")
+        return self.error(codes.POLICY_TYPE_ERROR, f"{ty.words(ot)} cannot be indexed", e.obj.span, "not a list or map")
 
     def _Slice(self, e: t.Slice, scope: Mapping[str, PType]) -> Typed:
         ot, ofn = self.expr(e.obj, scope)
@@ -197,10 +204,11 @@ class Compiler:
                 continue
             bt, bfn = self.expr(b, scope)
             if bt.kind != "number" and not bt.loose:
-                return self.error("WV301", f"slice bounds are numbers, not {ty.words(bt)}", b.span)
+                return self.error(codes.POLICY_TYPE_ERROR, f"slice bounds are numbers, not {ty.words(bt)}", b.span)
             bounds.append(bfn)
         if ot.kind not in ("list", "string") and not ot.loose:
-            return self.error("WV301", f"{ty.words(ot)} cannot be sliced", e.obj.span, "not a list or string")
+            return self.error(codes.POLICY_TYPE_ERROR,
+                              f"{ty.words(ot)} cannot be sliced", e.obj.span, "not a list or string")
         lo, hi = bounds
 
         def run(env: Env) -> Any:
@@ -217,18 +225,21 @@ class Compiler:
     def _Call(self, e: t.Call, scope: Mapping[str, PType]) -> Typed:
         spec = BUILTINS.get(e.func.value)
         if spec is None:
-            return self.error("WV304", f"unknown function `{e.func.value}`", e.func.span, "not a builtin",
+            return self.error(codes.UNKNOWN_FUNCTION_OR_ARITY,
+                              f"unknown function `{e.func.value}`", e.func.span, "not a builtin",
                               did_you_mean(e.func.value, list(BUILTINS)) or
                               "builtins: " + ", ".join(sorted(BUILTINS)))
         lo, hi = spec.arity
         if not lo <= len(e.args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
-            return self.error("WV304", f"`{e.func.value}` takes {want} argument{'s' if hi != 1 else ''}, "
+            return self.error(codes.UNKNOWN_FUNCTION_OR_ARITY,
+                              f"`{e.func.value}` takes {want} argument{'s' if hi != 1 else ''}, "
                               f"found {len(e.args)}", e.span, "wrong number of arguments", "usage: " + spec.usage)
         return spec.compile(self, e, scope)
 
     def _Lambda(self, e: t.Lambda, scope: Mapping[str, PType]) -> Typed:
-        return self.error("WV312", "a lambda can only be an argument of a builtin", e.span, "lambda here",
+        return self.error(codes.LAMBDA_OUT_OF_PLACE,
+                          "a lambda can only be an argument of a builtin", e.span, "lambda here",
                           "write it as the last argument of `any`, `all`, `count`, `map`, …: "
                           "`any(waves, w => w.bake > 1h)`")
 
@@ -258,7 +269,7 @@ class Compiler:
         ot, fn = self.expr(e.operand, scope)
         if e.op == "not":
             if ot.kind != "bool" and not ot.loose:
-                return self.error("WV301", f"`not` needs a bool, found {ty.words(ot)}", e.operand.span)
+                return self.error(codes.POLICY_TYPE_ERROR, f"`not` needs a bool, found {ty.words(ot)}", e.operand.span)
             return ty.BOOL, lambda env: not fn(env)
         if ot.kind == "number" or ot.loose:
             return ty.NUMBER, lambda env: -fn(env)
@@ -266,7 +277,7 @@ class Compiler:
             return ty.DURATION, lambda env: Duration(-fn(env).seconds)
         if ot.kind == "percent":
             return ty.PERCENT, lambda env: Percent(-fn(env).value)
-        return self.error("WV301", f"cannot negate {ty.words(ot)}", e.operand.span)
+        return self.error(codes.POLICY_TYPE_ERROR, f"cannot negate {ty.words(ot)}", e.operand.span)
 
     def _Binary(self, e: t.Binary, scope: Mapping[str, PType]) -> Typed:
         lt, lf = self.expr(e.left, scope)

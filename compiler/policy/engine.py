@@ -15,6 +15,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Label, Severity, Sink
 from ..diagnostics.codes import lookup
+from ..diagnostics.codes import policy as codes
 from ..lang.suggest import did_you_mean
 from ..semantics import ir
 from ..source import Span
@@ -93,7 +94,8 @@ class Engine:
         elif ft.kind == "object" or ft.loose:
             item = ft.plain()
         else:
-            c.error("WV305", f"`for` of rule {rule.code} yields {ty.words(ft)}, not objects to inspect",
+            c.error(codes.RULE_PART_WRONG_TYPE,
+                    f"`for` of rule {rule.code} yields {ty.words(ft)}, not objects to inspect",
                     rule.for_.span, "not an object or a list",
                     "name what the rule inspects: `waves`, `stages`, `first(waves)`, `pipeline`, …")
         scope = {"this": item}
@@ -103,7 +105,8 @@ class Engine:
                 continue
             et, fn = c.expr(expr, scope)
             if part != "detail" and et.kind != "bool" and not et.loose:
-                c.error("WV305", f"`{part}` of rule {rule.code} must be a bool, found {ty.words(et)}", expr.span,
+                c.error(codes.RULE_PART_WRONG_TYPE,
+                        f"`{part}` of rule {rule.code} must be a bool, found {ty.words(et)}", expr.span,
                         "not true or false", "compare it to something: `len(this.regions) == 1`")
             fns[part] = fn
         return CompiledRule(rule, not c.failed, for_fn, fns["where"], fns["assert"], fns["detail"])
@@ -123,7 +126,8 @@ class Engine:
                 if first is not None or lookup(rule.code) is not None:
                     where = f"policy `{first.policy}`" if first is not None else "the built-in checks"
                     self.sink.report(
-                        "WV307", f"rule code {rule.code} of policy `{rule.policy}` is already used by {where}",
+                        codes.DUPLICATE_RULE_CODE,
+                        f"rule code {rule.code} of policy `{rule.policy}` is already used by {where}",
                         rule.span, label="duplicate code",
                         extra=(Label(first.span, "first used here"),) if first is not None else (),
                         help="give each rule a code of its own; `allow`, `ignore` and `severity` name rules "
@@ -193,17 +197,19 @@ class Engine:
         return out
 
     def _runtime(self, rule: ir.Rule, exc: PolicyRuntimeError, label: str, span: Span) -> None:
-        self.sink.report("WV309", f"rule {rule.code} could not be evaluated for {label}: {exc.message}", exc.span,
+        self.sink.report(codes.RULE_EVALUATION_FAILED,
+                         f"rule {rule.code} could not be evaluated for {label}: {exc.message}", exc.span,
                          label="failed here", extra=(Label(span, "while checking this"),),
                          help="guard the expression: `where = x != none`, or `x == none or …`")
 
     def _budget(self, rule: ir.Rule, model: Model, budget: int) -> None:
-        self.sink.report("WV308", f"rule {rule.code} stopped on pipeline `{model.pipeline.name}` after {budget} "
+        self.sink.report(codes.RULE_OVER_BUDGET,
+                         f"rule {rule.code} stopped on pipeline `{model.pipeline.name}` after {budget} "
                          "steps", rule.span, label="over budget",
                          help="rules must stay linear in the size of the plan: compare each item with its "
                               "neighbours (`this.prev`, `this.prior_regions`) instead of with every other item")
 
-    def _check_allows(self, model: Model, codes: set[str]) -> None:
+    def _check_allows(self, model: Model, enforced: set[str]) -> None:
         allows: dict[int, ir.Allow] = {}
         f = model.root.fields
         objs: list[Obj] = [model.root]
@@ -213,12 +219,13 @@ class Engine:
             for a in o.allows:
                 allows.setdefault(id(a), a)
         for a in allows.values():
-            if a.code in codes:
+            if a.code in enforced:
                 continue
-            hint = did_you_mean(a.code, sorted(codes))
-            self.sink.report("WV311", f"`allow {a.code}` names no rule enforced on pipeline `{model.pipeline.name}`",
+            hint = did_you_mean(a.code, sorted(enforced))
+            self.sink.report(codes.ALLOW_UNKNOWN_RULE,
+                             f"`allow {a.code}` names no rule enforced on pipeline `{model.pipeline.name}`",
                              a.span, label="suppresses nothing",
-                             help=hint or ("rules enforced here: " + ", ".join(sorted(codes)) if codes else
+                             help=hint or ("rules enforced here: " + ", ".join(sorted(enforced)) if enforced else
                                            "no policy is enforced on this pipeline"))
 
 

@@ -14,6 +14,7 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..diagnostics.codes import policy as codes
 from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
@@ -48,14 +49,15 @@ def binary(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Ty
     if op in ("and", "or"):
         for side, st in ((e.left, lt), (e.right, rt)):
             if st.kind != "bool" and not st.loose:
-                return c.error("WV301", f"`{op}` needs bools, found {ty.words(st)}", side.span, "not a bool",
+                return c.error(codes.POLICY_TYPE_ERROR,
+                               f"`{op}` needs bools, found {ty.words(st)}", side.span, "not a bool",
                                "compare it to something: `len(x) > 0`, `x != none`")
         if op == "and":
             return ty.BOOL, lambda env: bool(lf(env)) and bool(rf(env))
         return ty.BOOL, lambda env: bool(lf(env)) or bool(rf(env))
     if op in ("==", "!="):
         if ty.unify(lt, rt) is None:
-            return c.error("WV301", f"cannot compare {ty.words(lt)} with {ty.words(rt)}", e.span,
+            return c.error(codes.POLICY_TYPE_ERROR, f"cannot compare {ty.words(lt)} with {ty.words(rt)}", e.span,
                            "never equal", _unit_help(lt, rt))
         if op == "==":
             return ty.BOOL, lambda env: bool(lf(env) == rf(env))
@@ -63,7 +65,7 @@ def binary(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Ty
     if op in _CMP:
         joined = ty.unify(lt, rt)
         if joined is None or not (joined.loose or joined.kind in ty.ORDERED):
-            return c.error("WV301", f"cannot compare {ty.words(lt)} with {ty.words(rt)}", e.span,
+            return c.error(codes.POLICY_TYPE_ERROR, f"cannot compare {ty.words(lt)} with {ty.words(rt)}", e.span,
                            "not comparable", _unit_help(lt, rt) or
                            "`<`, `>` order numbers, strings, durations, percents and clocks, each with its own kind")
         cmp = _CMP[op]
@@ -85,16 +87,18 @@ def _membership(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) 
     if rt.kind == "list":
         assert rt.item is not None
         if ty.unify(lt, rt.item) is None:
-            return c.error("WV301", f"{ty.words(lt)} is never in {ty.words(rt)}", e.span, "never true",
+            return c.error(codes.POLICY_TYPE_ERROR, f"{ty.words(lt)} is never in {ty.words(rt)}", e.span, "never true",
                            _unit_help(lt, rt.item))
     elif rt.kind == "string":
         if lt.kind not in ("string", "enum") and not lt.loose:
-            return c.error("WV301", f"only a string can be in a string, not {ty.words(lt)}", e.left.span)
+            return c.error(codes.POLICY_TYPE_ERROR,
+                           f"only a string can be in a string, not {ty.words(lt)}", e.left.span)
     elif rt.kind == "map":
         if lt.kind not in ("string", "enum") and not lt.loose:
-            return c.error("WV301", f"map keys are strings, not {ty.words(lt)}", e.left.span)
+            return c.error(codes.POLICY_TYPE_ERROR, f"map keys are strings, not {ty.words(lt)}", e.left.span)
     elif not rt.loose:
-        return c.error("WV301", f"`in` needs a list, a string or a map on its right, found {ty.words(rt)}",
+        return c.error(codes.POLICY_TYPE_ERROR,
+                       f"`in` needs a list, a string or a map on its right, found {ty.words(rt)}",
                        e.right.span)
 
     def member(env: Env) -> bool:
@@ -131,7 +135,8 @@ def _arith(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Ty
         result = ty.unify(lt, rt)
     if result is None:
         verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[op]
-        return c.error("WV301", f"cannot {verb} {ty.words(lt)} and {ty.words(rt)}", e.span, "incompatible",
+        return c.error(codes.POLICY_TYPE_ERROR,
+                       f"cannot {verb} {ty.words(lt)} and {ty.words(rt)}", e.span, "incompatible",
                        _unit_help(lt, rt) or ("turn the value into text first: `text(x)`"
                                               if "string" in kinds else None))
     return result, lambda env: _generic(op, lf(env), rf(env), e)

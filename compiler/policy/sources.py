@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import policy as codes
 from ..semantics import ir
 from ..semantics.loader import Loader, std_modules
 
@@ -119,11 +120,11 @@ def load_configured(loader: Loader, specs: tuple[str, ...], root: Path, shown: s
             module = loader.load_file(path) if path.is_file() else None
             missing_help = f"paths are relative to the folder of {shown}"
         if module is None:
-            sink.report("WV310", f'policy module "{spec}" listed in {shown} cannot be loaded', None,
+            sink.report(codes.POLICY_NOT_FOUND, f'policy module "{spec}" listed in {shown} cannot be loaded', None,
                         help=missing_help)
             continue
         if not module.policies:
-            sink.report("WV310", f'module "{spec}" listed in {shown} defines no policy', None,
+            sink.report(codes.POLICY_NOT_FOUND, f'module "{spec}" listed in {shown} defines no policy', None,
                         help="list modules that contain `policy` blocks")
         modules.append(module)
         out += [p for p in module.policies if p not in out]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ..diagnostics import Label, Sink
+from ..diagnostics.codes import builtin as codes
 from ..lang.suggest import did_you_mean
 from ..source import Span
 from ..syntax import tree as t
@@ -63,7 +64,7 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
         if variant not in spec.variants:
             members = tuple(spec.variants)
             sink.report(
-                "WV103", f"`{variant}` is not a {spec.type} type", block.labels[0].span,
+                codes.UNKNOWN_ENUM_MEMBER, f"`{variant}` is not a {spec.type} type", block.labels[0].span,
                 label="unknown type",
                 help=did_you_mean(variant, members) or "choose one of " + ", ".join(f"`{m}`" for m in members),
             )
@@ -84,7 +85,7 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
             if child.max is not None and counts[name] > child.max:
                 first = body.children[name][0]
                 sink.report(
-                    "WV119", f"{_a(spec.type)} `{spec.type}` block can hold only "
+                    codes.WRONG_NESTED_BLOCK_COUNT, f"{_a(spec.type)} `{spec.type}` block can hold only "
                     f"{_count(child.max, name)}", item.header, label=f"another `{name}`",
                     extra=(Label(first.header, "the first one"),),
                     help=f"keep one `{name}` block" if child.max == 1 else None,
@@ -94,19 +95,20 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
         elif isinstance(item, t.Allow):
             reason = item.reason.value.strip()
             if not reason:
-                sink.report("WV122", f"`allow {item.code.value}` needs a reason", item.reason.span,
+                sink.report(codes.ALLOW_WITHOUT_REASON, f"`allow {item.code.value}` needs a reason", item.reason.span,
                             label="empty reason",
                             help='say why the rule does not apply here: allow CODE "why this is fine"')
             allows.append(ir.Allow(item.code.value, reason, item.span))
         else:
             what = "import" if isinstance(item, t.Import) else "let"
-            sink.report("WV124", f"`{what}` is only allowed at the top level of a file", item.span,
+            sink.report(codes.STATEMENT_OUT_OF_PLACE, f"`{what}` is only allowed at the top level of a file", item.span,
                         label="inside a block", help=f"move the `{what}` to the top of the file")
     body.allows = tuple(allows)
     for child in spec.children:
         if counts.get(child.type, 0) < child.min:
             sink.report(
-                "WV119", f"{spec.type} `{body.name}` needs at least {_count(child.min, child.type)}"
+                codes.WRONG_NESTED_BLOCK_COUNT,
+                f"{spec.type} `{body.name}` needs at least {_count(child.min, child.type)}"
                 if body.name else f"`{spec.type}` needs at least {_count(child.min, child.type)}",
                 block.header, label=f"no `{child.type}` block",
                 help=f"add `{child.type} {'NAME ' if schema.BLOCKS[child.type].labels else ''}{{ … }}`",
@@ -118,7 +120,7 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
                 u in body.attrs or u in body.children for u in attr.required_unless)):
             alt = " or ".join(f"`{u}`" for u in attr.required_unless)
             sink.report(
-                "WV105", f"{spec.type} `{body.name}` is missing `{attr.name}`" if body.name
+                codes.MISSING_REQUIRED_ATTRIBUTE, f"{spec.type} `{body.name}` is missing `{attr.name}`" if body.name
                 else f"`{spec.type}` block is missing `{attr.name}`",
                 block.header, label=f"`{attr.name}` is required" + (f" unless {alt} is set" if alt else ""),
                 help=f"add `{attr.name} = …` ({attr.doc})",
@@ -141,7 +143,7 @@ def _read_labels(block: t.Block, spec: schema.Block, sink: Sink) -> tuple[str, .
         span = got[hi].span.to(got[-1].span) if len(got) > hi else block.header
         wanted = "no label" if hi == 0 else f"{hi} label{'s' if hi > 1 else ''}"
         sink.report(
-            "WV118", f"`{spec.type}` takes {wanted}, found {len(got)}", span,
+            codes.WRONG_LABELS, f"`{spec.type}` takes {wanted}, found {len(got)}", span,
             label="extra label" if len(got) > hi else "label missing",
             help=f"write `{_labels_text(spec)}`"
             + ("; if this was meant as an attribute, it needs `=`" if len(got) > hi else ""),
@@ -151,17 +153,18 @@ def _read_labels(block: t.Block, spec: schema.Block, sink: Sink) -> tuple[str, .
     for i, label in enumerate(got):
         is_title = spec.title_label == i
         if is_title and not isinstance(label, t.StringLit):
-            sink.report("WV118", f"the {spec.labels[i]} of a `{spec.type}` is a string", label.span,
+            sink.report(codes.WRONG_LABELS, f"the {spec.labels[i]} of a `{spec.type}` is a string", label.span,
                         label="expected a string", help=f'write `{_labels_text(spec)}`')
             return None
         if not is_title and not isinstance(label, t.Ident):
             hint = label.value.replace("-", "_").replace(" ", "_")
-            sink.report("WV118", f"the {spec.labels[i].lower()} of a `{spec.type}` is a name, not a string",
+            sink.report(codes.WRONG_LABELS, f"the {spec.labels[i].lower()} of a `{spec.type}` is a name, not a string",
                         label.span, label="expected a name",
                         help=f"write `{spec.type} {hint} {{ … }}`: names are letters, digits and `_`")
             return None
         if isinstance(label, t.StringLit) and not label.is_plain:
-            sink.report("WV116", f"the {spec.labels[i]} of a `{spec.type}` cannot interpolate", label.span,
+            sink.report(codes.INTERPOLATION_OUT_OF_PLACE,
+                        f"the {spec.labels[i]} of a `{spec.type}` cannot interpolate", label.span,
                         label="`${…}` here", help="write the text as it is")
             return None
         out.append(label.value)
@@ -172,19 +175,21 @@ def _attribute(body: Body, item: t.Attribute, sink: Sink) -> None:
     spec, name = body.spec, item.name.value
     if spec.attr(name, body.variant) is None:
         if spec.child(name) is not None:
-            sink.report("WV102", f"`{name}` is a block, not an attribute", item.name.span,
+            sink.report(codes.UNKNOWN_ATTRIBUTE, f"`{name}` is a block, not an attribute", item.name.span,
                         label="written as an attribute", help=f"write `{name} {{ … }}` without `=`")
             return
         where = f"`{spec.type} {body.variant}`" if body.variant else f"a `{spec.type}` block"
         names = [a.name for a in spec.all_attrs(body.variant)] + [c.type for c in spec.children]
         sink.report(
-            "WV102", f"unknown attribute `{name}` in {where}", item.name.span, label="unknown attribute",
+            codes.UNKNOWN_ATTRIBUTE,
+            f"unknown attribute `{name}` in {where}", item.name.span, label="unknown attribute",
             help=did_you_mean(name, names) or (
                 "known here: " + ", ".join(f"`{n}`" for n in names) if names else None),
         )
         return
     if name in body.attrs:
-        sink.report("WV107", f"attribute `{name}` is set twice", item.name.span, label="set again here",
+        sink.report(codes.ATTRIBUTE_SET_TWICE,
+                    f"attribute `{name}` is set twice", item.name.span, label="set again here",
                     extra=(Label(body.attrs[name].name.span, "first set here"),), help="keep one of them")
         return
     body.attrs[name] = item
@@ -193,12 +198,12 @@ def _attribute(body: Body, item: t.Attribute, sink: Sink) -> None:
 def _unknown_block(spec: schema.Block, variant: str | None, item: t.Block, sink: Sink) -> None:
     name = item.type.value
     if spec.attr(name, variant) is not None:
-        sink.report("WV101", f"`{name}` is an attribute, not a block", item.type.span,
+        sink.report(codes.UNKNOWN_BLOCK, f"`{name}` is an attribute, not a block", item.type.span,
                     label="written as a block", help=f"write `{name} = …`")
         return
     names = [c.type for c in spec.children]
     sink.report(
-        "WV101", f"unknown block `{name}` in a `{spec.type}` block", item.type.span, label="unknown block",
+        codes.UNKNOWN_BLOCK, f"unknown block `{name}` in a `{spec.type}` block", item.type.span, label="unknown block",
         help=did_you_mean(name, names + [a.name for a in spec.all_attrs(variant)]) or (
             "blocks allowed here: " + ", ".join(f"`{n}`" for n in names) if names
             else f"a `{spec.type}` block holds no nested blocks"),
@@ -207,6 +212,6 @@ def _unknown_block(spec: schema.Block, variant: str | None, item: t.Block, sink:
 
 def report_duplicate(sink: Sink, kind: str, name: str, span: Span, first: Span) -> None:
     """Report a second definition of ``name`` in one scope."""
-    sink.report("WV106", f"{kind} `{name}` is defined twice", span, label="defined again here",
+    sink.report(codes.DUPLICATE_NAME, f"{kind} `{name}` is defined twice", span, label="defined again here",
                 extra=(Label(first, "first defined here"),), help=f"rename one of the two {kind}s")
 

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 
 from ..diagnostics import Label, Sink
+from ..diagnostics.codes import builtin as codes
 from ..source import Span
 from . import ir
 
@@ -46,7 +47,7 @@ def _cycles(kind: str, items: Sequence[tuple[str, tuple[str, ...], Span, Span | 
         labels = tuple(Label(where[n], "also part of the cycle")
                        for n in sorted(set(path) - {start}, key=order.__getitem__))
         sink.report(
-            "WV201", f"{kind}s wait for each other in a cycle: {names}" if len(comp) > 1
+            codes.AFTER_CYCLE, f"{kind}s wait for each other in a cycle: {names}" if len(comp) > 1
             else f"{kind} `{start}` is `after` itself",
             where[start], label="part of the cycle", extra=labels,
             help=f"remove one of these `after` entries so the {kind}s can be ordered",

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..diagnostics import Label, Sink
+from ..diagnostics.codes import builtin as codes
 from ..lang.suggest import did_you_mean
 from ..lang.values import Clock, Duration, EnumMember, Percent, Template, Var
 from ..limits import MAX_DEPTH
@@ -94,7 +95,7 @@ class Evaluator:
             t.Unary: "`not`",
         }.get(type(expr), "this expression")
         self.sink.report(
-            "WV117", f"{what} can only be used in a policy rule", expr.span,
+            codes.POLICY_ONLY_EXPRESSION, f"{what} can only be used in a policy rule", expr.span,
             label="evaluated at compile time here",
             help="attribute values are literals, names, lists, maps and `+`/`-`/`*`; lambdas, "
                  "comparisons and builtin calls belong in `rule` blocks (`for`, `where`, `assert`)",
@@ -119,7 +120,8 @@ class Evaluator:
                     parts.extend(v.parts)
                 elif isinstance(v, bool) or not isinstance(v, int | float):
                     self.sink.report(
-                        "WV115", f"`${{{p.name}}}` holds {describe(v)}, not a string or a number", p.span,
+                        codes.UNKNOWN_INTERPOLATION,
+                        f"`${{{p.name}}}` holds {describe(v)}, not a string or a number", p.span,
                         label="cannot be interpolated",
                         help="only `let` values holding a string or a number can be interpolated",
                     )
@@ -131,7 +133,7 @@ class Evaluator:
                 n for n in self.scope.lets
             ]
             self.sink.report(
-                "WV115", f"unknown name `${{{p.name}}}` in a string", p.span, label="not known",
+                codes.UNKNOWN_INTERPOLATION, f"unknown name `${{{p.name}}}` in a string", p.span, label="not known",
                 help=did_you_mean(p.name, known) or (
                     "strings can interpolate ${pipeline}, ${stage}, ${step}, ${wave}, ${region}, "
                     "${account}, ${execution}, ${commit} and `let` values; write `$${` for a literal `${`"),
@@ -154,12 +156,12 @@ class Evaluator:
         if name in scope.evaluating:
             cycle = [*scope.evaluating[scope.evaluating.index(name):], name]
             self.sink.report(
-                "WV123", "`let` values refer to each other in a cycle: " + " → ".join(cycle), span,
+                codes.LET_CYCLE, "`let` values refer to each other in a cycle: " + " → ".join(cycle), span,
                 label="refers back here", help="a `let` must be computable from values defined without it",
             )
             return ERR
         if len(scope.evaluating) >= MAX_DEPTH:
-            self.sink.report("WV019", f"`let` values nested deeper than {MAX_DEPTH} levels", span,
+            self.sink.report(codes.NESTING_TOO_DEEP, f"`let` values nested deeper than {MAX_DEPTH} levels", span,
                              label="too deep", help="define long chains of values directly")
             return ERR
         scope.evaluating.append(name)
@@ -191,7 +193,8 @@ class Evaluator:
             return ERR  # an import that failed was reported; its uses are not errors of their own
         if choices:
             self.sink.report(
-                "WV103", f"`{name}` is not one of {members(choices)}", ref.span, label="unknown member",
+                codes.UNKNOWN_ENUM_MEMBER,
+                f"`{name}` is not one of {members(choices)}", ref.span, label="unknown member",
                 help=did_you_mean(name, choices) or f"choose one of {members(choices)}",
             )
             return ERR
@@ -205,7 +208,7 @@ class Evaluator:
         if hint is None and want is None and name.lower() in {"true", "false", "none", "null", "nil"}:
             hint = "the literals are `true`, `false` and `none`, in lower case"
         self.sink.report(
-            "WV108", f"unknown name `{name}`" + (f": expected {wanted}" if wanted else ""), ref.span,
+            codes.UNKNOWN_NAME, f"unknown name `{name}`" + (f": expected {wanted}" if wanted else ""), ref.span,
             label="not defined", help=hint or define_hint(want),
         )
         return ERR
@@ -220,7 +223,7 @@ class Evaluator:
             if found is not None:
                 return found
             self.sink.report(
-                "WV108", f"module `{base.name}` has no `{name}`", expr.name.span, label="not exported",
+                codes.UNKNOWN_NAME, f"module `{base.name}` has no `{name}`", expr.name.span, label="not exported",
                 help=did_you_mean(name, module_names(base.module)) or
                 "a module exports its top-level `let`, `gate`, `window`, `deploy` and `policy` names",
             )
@@ -228,7 +231,7 @@ class Evaluator:
         if isinstance(base, dict) and name in base:
             return base[name]
         self.sink.report(
-            "WV104", f"{describe(base)} has no attribute `{name}`", expr.span, label="not an attribute",
+            codes.TYPE_MISMATCH, f"{describe(base)} has no attribute `{name}`", expr.span, label="not an attribute",
             help="outside policy rules, `.` reads a name exported by an imported module or a key of a map",
         )
         return ERR
@@ -237,7 +240,8 @@ class Evaluator:
         out: dict[str, Any] = {}
         for entry in expr.entries:
             if entry.key in out:
-                self.sink.report("WV107", f"key `{entry.key}` appears twice in this map", entry.key_span,
+                self.sink.report(codes.ATTRIBUTE_SET_TWICE,
+                                 f"key `{entry.key}` appears twice in this map", entry.key_span,
                                  label="repeated key", help="keep one of them")
                 continue
             value = self.eval(entry.value)
@@ -253,7 +257,7 @@ class Evaluator:
             line_start = text.rfind("\n", 0, minus) + 1
             if minus != -1 and not text[line_start:minus].strip():
                 self.sink.report(
-                    "WV006", "YAML-style list item", Span(expr.span.file, minus, minus + 1),
+                    codes.YAML_LIST, "YAML-style list item", Span(expr.span.file, minus, minus + 1),
                     label="a list item in YAML style",
                     help='lists are written in brackets: `regions = ["us-east-1", "eu-west-1"]`',
                 )
@@ -261,7 +265,7 @@ class Evaluator:
         if expr.op == "-" and self._hyphenated(expr):
             word = expr.span.text
             self.sink.report(
-                "WV007", f"`{word}` is not a name: names cannot contain `-`", expr.span,
+                codes.HYPHEN_IN_NAME, f"`{word}` is not a name: names cannot contain `-`", expr.span,
                 label="read as a subtraction of unknown names",
                 help=f'a value with hyphens (a region, an id) is a string: "{word}"; '
                      f"a name would be `{word.replace('-', '_')}`",
@@ -278,7 +282,7 @@ class Evaluator:
         if result is not ERR:
             return result
         self.sink.report(
-            "WV104", f"cannot apply `{op}` to {describe(left)} and {describe(right)}", expr.span,
+            codes.TYPE_MISMATCH, f"cannot apply `{op}` to {describe(left)} and {describe(right)}", expr.span,
             label="incompatible operands",
             help="`+` joins lists or strings and adds durations; `-` removes list items or subtracts "
                  "durations; `*` scales a duration by a number",
@@ -303,7 +307,7 @@ class Evaluator:
             return -v
         if isinstance(v, Duration):
             return Duration(-v.seconds)
-        self.sink.report("WV104", f"cannot negate {describe(v)}", expr.span, label="not a number")
+        self.sink.report(codes.TYPE_MISMATCH, f"cannot negate {describe(v)}", expr.span, label="not a number")
         return ERR
 
     def _subscript(self, expr: t.Index | t.Slice, ty: schema.Ty | None) -> Any:
@@ -319,12 +323,13 @@ class Evaluator:
             if isinstance(base, tuple) and type(key) is int:
                 if -len(base) <= key < len(base):
                     return base[key]
-                self.sink.report("WV120", f"index {key} is outside a list of {len(base)}", expr.index.span,
+                self.sink.report(codes.VALUE_OUT_OF_RANGE,
+                                 f"index {key} is outside a list of {len(base)}", expr.index.span,
                                  label="out of range")
                 return ERR
             if isinstance(base, dict) and isinstance(key, Template) and key.text in base:
                 return base[key.text]
-        self.sink.report("WV104", f"cannot index {describe(base)} like this", expr.span,
+        self.sink.report(codes.TYPE_MISMATCH, f"cannot index {describe(base)} like this", expr.span,
                          label="not indexable", help="index lists with integers and maps with their keys")
         return ERR
 
@@ -337,25 +342,26 @@ class Evaluator:
             return ok
         if isinstance(value, Symbol) and ty.kind == "ref":
             self.sink.report(
-                "WV109", f"`{value.name}` is {KIND_WORDS.get(value.kind, value.kind)}, not "
+                codes.WRONG_KIND, f"`{value.name}` is {KIND_WORDS.get(value.kind, value.kind)}, not "
                 f"{KIND_WORDS.get(ty.ref, ty.ref)}", span, label=f"expected {KIND_WORDS.get(ty.ref, ty.ref)}",
                 extra=(Label(value.span, f"`{value.name}` is defined here"),),
             )
             return ERR
         if isinstance(value, EnumMember) and ty.kind == "enum":
             self.sink.report(
-                "WV103", f"`{value.name}` is not one of {members(ty.members)}", span, label="unknown member",
+                codes.UNKNOWN_ENUM_MEMBER,
+                f"`{value.name}` is not one of {members(ty.members)}", span, label="unknown member",
                 help=did_you_mean(value.name, ty.members) or f"choose one of {members(ty.members)}")
             return ERR
         if isinstance(value, tuple) and ty.kind == "list" and ty.item is not None:
             # Point at the offending element when we can tell which.
             for v in value:
                 if self._fits(v, ty.item) is ERR:
-                    self.sink.report("WV104", f"expected a list of {type_words(ty.item)}, found "
+                    self.sink.report(codes.TYPE_MISMATCH, f"expected a list of {type_words(ty.item)}, found "
                                      f"{describe(v)} in it", span, label=f"expected {type_words(ty)}")
                     return ERR
         self.sink.report(
-            "WV104", f"expected {type_words(ty)}, found {describe(value)}", span,
+            codes.TYPE_MISMATCH, f"expected {type_words(ty)}, found {describe(value)}", span,
             label=f"expected {type_words(ty)}",
             help=type_help(ty, value),
         )
@@ -418,7 +424,7 @@ class Evaluator:
                 if isinstance(part, Var) and part.name not in allowed:
                     allowed_text = ", ".join(f"${{{a}}}" for a in sorted(allowed)) or "none"
                     self.sink.report(
-                        "WV116", f"`${{{part.name}}}` is not known {where}", part.span or span,
+                        codes.INTERPOLATION_OUT_OF_PLACE, f"`${{{part.name}}}` is not known {where}", part.span or span,
                         label="has no value here",
                         help=f"known {where}: {allowed_text}",
                     )

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..diagnostics import Label, Sink
+from ..diagnostics.codes import builtin as codes
 from ..lang.suggest import did_you_mean
 from ..limits import MAX_DEPTH, MAX_FILE_BYTES
 from ..source import SourceFile, Span
@@ -84,13 +85,14 @@ class Loader:
               ) -> ir.Module | None:
         if len(data) > MAX_FILE_BYTES:
             src = SourceFile(shown, "", key)
-            self.sink.report("WV018", f"the file is {len(data) // (1024 * 1024)} MiB, more than the limit of "
+            self.sink.report(codes.FILE_TOO_LARGE,
+                             f"the file is {len(data) // (1024 * 1024)} MiB, more than the limit of "
                              f"{MAX_FILE_BYTES // (1024 * 1024)} MiB", Span(src, 0, 0), label="too large",
                              help="split the pipelines into several files")
             self._done[key] = _Loaded(None, src)
             return None
         if len(self._stack) >= MAX_DEPTH:
-            self.sink.report("WV019", f"imports nested deeper than {MAX_DEPTH} modules",
+            self.sink.report(codes.NESTING_TOO_DEEP, f"imports nested deeper than {MAX_DEPTH} modules",
                              self._import_span or Span(SourceFile(shown, "", key), 0, 0), label="too deep",
                              help="import what a module needs directly instead of through long chains")
             return None
@@ -100,7 +102,7 @@ class Loader:
             src = SourceFile(shown, data.decode("utf-8", "replace"), key)
             # exc.start counts bytes; the span counts characters of the decoded text.
             at = len(data[: exc.start].decode("utf-8", "replace"))
-            self.sink.report("WV014", "the file is not valid UTF-8", Span(src, at, at + 1),
+            self.sink.report(codes.NOT_UTF8, "the file is not valid UTF-8", Span(src, at, at + 1),
                              label="invalid byte", help="save the file as UTF-8")
             self._done[key] = _Loaded(None, src)
             return None
@@ -131,13 +133,13 @@ class Loader:
             name = item.alias.value if item.alias else _binding(spec)
             if name is None or not _NAME.match(name):
                 self.sink.report(
-                    "WV121", f'`import "{spec}"` needs `as NAME`', item.path.span,
+                    codes.IMPORT_BINDING, f'`import "{spec}"` needs `as NAME`', item.path.span,
                     label=f"`{name}` is not a valid name" if name else "no name to bind",
                     help=f'write `import "{spec}" as {_suggest_name(name or "module")}`',
                 )
                 continue
             if name in spans:
-                self.sink.report("WV121", f"two imports are bound to `{name}`",
+                self.sink.report(codes.IMPORT_BINDING, f"two imports are bound to `{name}`",
                                  (item.alias or item.path).span, label="bound again here",
                                  extra=(Label(spans[name], "first bound here"),),
                                  help=f'give one of them another name with `as`: `import "{spec}" as other`')
@@ -160,28 +162,30 @@ class Loader:
             shown = STD_PREFIX + rel
             data = _read_std(rel)
             if data is None:
-                self.sink.report("WV110", f'no module "{spec}" in the standard library', span,
+                self.sink.report(codes.IMPORT_NOT_FOUND, f'no module "{spec}" in the standard library', span,
                                  label="not found", help=did_you_mean(spec, std_modules(), quote='"') or
                                  "the standard library has: " + ", ".join(f'"{m}"' for m in std_modules()))
                 return None
             return self._enter(key, shown, data, None, None, span)
         if not item.path.is_plain:
-            self.sink.report("WV112", "an import path cannot interpolate", span, label="`${…}` here")
+            self.sink.report(codes.IMPORT_OUTSIDE_PROJECT,
+                             "an import path cannot interpolate", span, label="`${…}` here")
             return None
         if os.path.isabs(spec) or re.match(r"[A-Za-z]:[\\/]", spec) or spec.startswith("~"):
-            self.sink.report("WV112", f'absolute import path "{spec}" is refused', span,
+            self.sink.report(codes.IMPORT_OUTSIDE_PROJECT, f'absolute import path "{spec}" is refused', span,
                              label="absolute path", help='import relative to this file: "./shared/gates.wave"')
             return None
         if folder is None or root is None:  # a stdlib module importing a relative path: stay in stdlib
             rel = os.path.normpath(os.path.join(os.path.dirname(src.origin.removeprefix("std:")), spec))
             data = _read_std(rel if rel.endswith(".wave") else rel + ".wave")
             if data is None or rel.startswith(".."):
-                self.sink.report("WV110", f'no module "{spec}" beside this standard library module', span,
+                self.sink.report(codes.IMPORT_NOT_FOUND,
+                                 f'no module "{spec}" beside this standard library module', span,
                                  label="not found")
                 return None
             return self._enter("std:" + rel, STD_PREFIX + rel, data, None, None, span)
         if not spec.startswith(("./", "../")):
-            self.sink.report("WV110", f'import path "{spec}" is neither "std/…" nor relative', span,
+            self.sink.report(codes.IMPORT_NOT_FOUND, f'import path "{spec}" is neither "std/…" nor relative', span,
                              label="unclear path",
                              help=f'write "./{spec}" for a file beside this one, or "std/…" for the standard '
                                   "library")
@@ -192,21 +196,21 @@ class Loader:
         try:
             target.relative_to(root)
         except ValueError:
-            self.sink.report("WV112", f'import "{spec}" leaves the project root', span,
+            self.sink.report(codes.IMPORT_OUTSIDE_PROJECT, f'import "{spec}" leaves the project root', span,
                              label="outside the project",
                              help=f"imports stay inside {display_path(root) or '.'} (the nearest folder with "
                                   "pyproject.toml, wave.toml or .git)")
             return None
         if not target.is_file():
             siblings = [p.name for p in target.parent.glob("*.wave")] if target.parent.is_dir() else []
-            self.sink.report("WV110", f'cannot find "{spec}"', span, label="no such file",
+            self.sink.report(codes.IMPORT_NOT_FOUND, f'cannot find "{spec}"', span, label="no such file",
                              help=did_you_mean(target.name, siblings, quote='"') or
                              "the path is relative to the importing file")
             return None
         try:
             data = target.read_bytes()
         except OSError as exc:
-            self.sink.report("WV110", f'cannot read "{spec}": {exc.strerror}', span, label="unreadable")
+            self.sink.report(codes.IMPORT_NOT_FOUND, f'cannot read "{spec}": {exc.strerror}', span, label="unreadable")
             return None
         return self._enter(str(target), display_path(target), data, target.parent, root, span)
 
@@ -215,7 +219,7 @@ class Loader:
         if key in self._stack:
             cycle = [*self._stack[self._stack.index(key):], key]
             names = [self._shown(k) for k in cycle]
-            self.sink.report("WV111", "import cycle: " + " → ".join(names), span,
+            self.sink.report(codes.IMPORT_CYCLE, "import cycle: " + " → ".join(names), span,
                              label="imports a module that imports this one",
                              help="move what both modules need into a third module that imports neither")
             return None

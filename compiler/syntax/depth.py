@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import builtin as codes
 from ..limits import MAX_DEPTH
 from . import tree as t
 
@@ -48,7 +49,7 @@ def check_depth(module: t.Module, sink: Sink) -> bool:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             sink.report(
-                "WV019", f"nesting deeper than {MAX_DEPTH} levels", node.span.head(), label="too deep",
+                codes.NESTING_TOO_DEEP, f"nesting deeper than {MAX_DEPTH} levels", node.span.head(), label="too deep",
                 help="split the expression with `let` values, or flatten the blocks; no real pipeline "
                      f"nests this deep (the limit is {MAX_DEPTH})",
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import builtin as codes
 from ..lang.values import UNIT_SECONDS, format_duration
 from ..limits import MAX_STRING
 from ..source import SourceFile, Span
@@ -31,7 +32,7 @@ def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.String
     """Decode a quoted string token starting at ``start`` (the opening quote)."""
     if len(raw) - 2 > MAX_STRING:
         sink.report(
-            "WV020", f"string of {len(raw) - 2} characters is longer than the limit of {MAX_STRING}",
+            codes.STRING_TOO_LONG, f"string of {len(raw) - 2} characters is longer than the limit of {MAX_STRING}",
             Span(src, start, start + 1), label="this string",
             help="keep long scripts in files of the repository and run them by name",
         )
@@ -50,7 +51,7 @@ def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.String
                 buf.append(_ESCAPES[nxt])
             else:
                 sink.report(
-                    "WV008",
+                    codes.UNKNOWN_ESCAPE,
                     f"unknown escape `\\{nxt}` in a string",
                     Span(src, base + i, base + i + 2),
                     label="not an escape the language knows",
@@ -67,7 +68,7 @@ def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.String
             close = body.find("}", i + 2)
             if close == -1:
                 sink.report(
-                    "WV011",
+                    codes.MALFORMED_INTERPOLATION,
                     "interpolation `${` is never closed",
                     Span(src, base + i, base + n),
                     label="opened here",
@@ -79,7 +80,7 @@ def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.String
             span = Span(src, base + i, base + close + 1)
             if not _NAME.match(name):
                 sink.report(
-                    "WV011",
+                    codes.MALFORMED_INTERPOLATION,
                     f"`${{{body[i + 2 : close]}}}` does not name a value",
                     span,
                     label="expected a name inside `${…}`",
@@ -109,7 +110,7 @@ def decode_number(span: Span, text: str, sink: Sink) -> t.NumberLit | t.Duration
         return t.DurationLit(seconds, span)
     suggestion = _suggest_duration(text)
     sink.report(
-        "WV009",
+        codes.INVALID_NUMBER,
         f"`{text}` is not a number or a duration",
         span,
         label="unknown unit" if suggestion else "not a literal",
@@ -140,7 +141,7 @@ def decode_clock(span: Span, text: str, sink: Sink) -> t.ClockLit:
     hours, minutes = int(text[:2]), int(text[3:])
     if hours > 23 or minutes > 59:
         sink.report(
-            "WV010",
+            codes.INVALID_TIME_OF_DAY,
             f"`{text}` is not a time of day",
             span,
             label="hours run 00–23 and minutes 00–59",

@@ -13,6 +13,8 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Label, Sink
+from ..diagnostics.codes import Code
+from ..diagnostics.codes import builtin as codes
 from ..source import SourceFile, Span
 
 RESERVED = frozenset({"import", "as", "let", "allow", "true", "false", "none", "and", "or", "not", "in"})
@@ -173,7 +175,7 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
     if "$END" in expected and _unclosed_brace(text, pos) is not None:
         expected.discard("$END")  # inside a block the file cannot end yet
 
-    def report(code: str, message: str, span: Span, label: str, help: str | None,
+    def report(code: Code, message: str, span: Span, label: str, help: str | None,
                extra: tuple[Label, ...] = ()) -> None:
         sink.report(code, message, span, label=label, help=help, extra=extra)
 
@@ -181,11 +183,11 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
     if char == '"' and (token is None or token.type != "STRING"):
         end = text.find("\n", pos)
         end = len(text) if end == -1 else end
-        report("WV003", "unterminated string", Span(src, pos, end), "this string is never closed",
+        report(codes.UNTERMINATED_STRING, "unterminated string", Span(src, pos, end), "this string is never closed",
                'close it with `"` on the same line; write `\\"` for a quote inside a string')
         return
     if char == "'":
-        report("WV017", "strings use double quotes", here, "single quote",
+        report(codes.SINGLE_QUOTED_STRING, "strings use double quotes", here, "single quote",
                "write \"…\" instead of '…'")
         return
     if (token is not None and token.type == "$END") or (token is None and char == ""):
@@ -193,11 +195,11 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
         if opened is not None:
             last = len(text.rstrip())
             eof = Span(src, max(0, last - 1), last)
-            report("WV004", "missing `}`: a block is never closed", Span(src, opened, opened + 1),
+            report(codes.MISSING_CLOSING_BRACE, "missing `}`: a block is never closed", Span(src, opened, opened + 1),
                    "this `{` has no matching `}`", "add `}` where the block ends",
                    (Label(eof, "the file ends here"),))
             return
-        report("WV001", f"unexpected end of the file; expected {describe_expected(expected)}",
+        report(codes.SYNTAX_ERROR, f"unexpected end of the file; expected {describe_expected(expected)}",
                Span(src, len(text), len(text)), "the file ends here", None)
         return
     tok_type = token.type if token is not None else ""
@@ -205,11 +207,11 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
 
     # `a: 1` / `"key": 1` / `regions:` — YAML and JSON habits.
     if char == ":" or tok_type == "COLON":
-        report("WV005", "use `=` to give an attribute a value, not `:`", Span(src, pos, pos + 1),
+        report(codes.COLON_INSTEAD_OF_EQUALS, "use `=` to give an attribute a value, not `:`", Span(src, pos, pos + 1),
                "`:` here", "attributes are written `name = value` (this is not YAML or JSON)")
         return
     if char == "-" and before.strip() == "" and (token is None or tok_type == "MINUS"):
-        report("WV006", "YAML-style list item", Span(src, pos, pos + 1), "a list item in YAML style",
+        report(codes.YAML_LIST, "YAML-style list item", Span(src, pos, pos + 1), "a list item in YAML style",
                'lists are written in brackets: `regions = ["us-east-1", "eu-west-1"]`')
         return
     if char == "-" and pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
@@ -220,23 +222,24 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
         while word_end < len(text) and (text[word_end].isalnum() or text[word_end] in "_-"):
             word_end += 1
         word = text[word_start:word_end]
-        report("WV007", f"`{word}` is not a name: names cannot contain `-`",
+        report(codes.HYPHEN_IN_NAME, f"`{word}` is not a name: names cannot contain `-`",
                Span(src, word_start, word_end), "hyphen in a name",
                f"write `{word.replace('-', '_')}`; a value with hyphens (a region, an id) is a string: "
                f'"{word}"')
         return
     if char in ";" or (char == "," and tok_type in {"", "COMMA"} and "COMMA" not in expected):
-        report("WV016", f"`{char}` is not needed between attributes", Span(src, pos, pos + 1),
+        report(codes.SEPARATOR_BETWEEN_ATTRIBUTES,
+               f"`{char}` is not needed between attributes", Span(src, pos, pos + 1),
                "remove this", "attributes and blocks need no separators: put each on its own line")
         return
     if token is None:
-        report("WV002", f"unexpected character `{char}`", here, "not part of the language here",
+        report(codes.UNEXPECTED_CHARACTER, f"unexpected character `{char}`", here, "not part of the language here",
                "names are letters, digits and `_`; values with other characters are strings in \"…\"")
         return
 
     # --- reserved words used as names ------------------------------------
     if str(token) in RESERVED and "NAME" in expected and tok_type != "NAME":
-        report("WV012", f"`{token}` is a reserved word and cannot be used as a name", here,
+        report(codes.RESERVED_WORD, f"`{token}` is a reserved word and cannot be used as a name", here,
                "reserved word", "choose another name; the reserved words are " +
                ", ".join(f"`{w}`" for w in sorted(RESERVED)))
         return
@@ -250,27 +253,27 @@ def explain_syntax_error(src: SourceFile, exc: UnexpectedInput, sink: Sink) -> N
         if tok_type in {"_EQ", "EQUAL"} and len(header) >= 3:
             culprit = header[0]
             span = Span(src, culprit.start_pos or 0, (culprit.start_pos or 0) + len(culprit))
-            report("WV013", f"missing `=` after `{culprit}`", span, "followed by a value without `=`",
+            report(codes.MISSING_EQUALS, f"missing `=` after `{culprit}`", span, "followed by a value without `=`",
                    f"write `{culprit} = {header[1]}`")
             return
         span = Span(src, first.start_pos or 0, (first.start_pos or 0) + len(first))
-        report("WV013", f"missing `=` after `{first}`", span, "an attribute needs `=`",
+        report(codes.MISSING_EQUALS, f"missing `=` after `{first}`", span, "an attribute needs `=`",
                f"write `{first} = …`; a block needs `{{ … }}` after its labels")
         return
 
     # --- missing comma in a list ------------------------------------------
     if "COMMA" in expected and "RSQB" in expected and tok_type in {"STRING", "NAME", "NUMBER", "PERCENT",
                                                                    "CLOCK", "LSQB", "TRUE", "FALSE"}:
-        report("WV015", "missing `,` between list items", Span(src, pos, pos), "a `,` is needed here",
+        report(codes.MISSING_COMMA, "missing `,` between list items", Span(src, pos, pos), "a `,` is needed here",
                'separate list items with commas: `["a", "b"]`')
         return
 
     # --- a stray closing brace ---------------------------------------------
     if tok_type == "RBRACE" and _unclosed_brace(text, pos) is None:
-        report("WV001", "unexpected `}`: there is no block to close", here, "no matching `{`",
+        report(codes.SYNTAX_ERROR, "unexpected `}`: there is no block to close", here, "no matching `{`",
                "remove it, or look for a block whose `{` is missing")
         return
 
     found = _found(token)
-    report("WV001", f"unexpected {found}; expected {describe_expected(expected)}", here,
+    report(codes.SYNTAX_ERROR, f"unexpected {found}; expected {describe_expected(expected)}", here,
            f"unexpected {found}", None)

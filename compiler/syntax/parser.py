@@ -15,6 +15,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import builtin as codes
 from ..source import SourceFile, Span
 from . import tree as t
 from .depth import check_depth
@@ -55,7 +56,7 @@ def _reserved(tok: Token) -> None:
     # language reserves them all the same, so that a later grammar change breaks nobody.
     if str(tok) in RESERVED:
         _state.sink.report(
-            "WV012", f"`{tok}` is a reserved word and cannot be used as a name", _tok_span(tok),
+            codes.RESERVED_WORD, f"`{tok}` is a reserved word and cannot be used as a name", _tok_span(tok),
             label="reserved word",
             help="choose another name; the reserved words are " + ", ".join(f"`{w}`" for w in sorted(RESERVED)),
         )

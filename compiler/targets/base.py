@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..diagnostics import Label, Severity, Sink
+from ..diagnostics.codes import Code
 from ..source import Span
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class Target(Protocol):
         ...
 
 
-def unsupported(sink: Sink, code: str, message: str, span: Span | None, *, help: str | None = None,
+def unsupported(sink: Sink, code: Code, message: str, span: Span | None, *, help: str | None = None,
                 label: str = "not expressible on this target", extra: tuple[Label, ...] = ()) -> None:
     """Report a feature the target cannot express, as a warning (the default for target gaps)."""
     sink.report(code, message, span, label=label, help=help, extra=extra, severity=Severity.WARNING)

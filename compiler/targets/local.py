@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..dag.build import deploy_id, wave_batches
 from ..diagnostics import Sink
+from ..diagnostics.codes import local as codes
 from ..lang.values import Template, Var
 from ..schedule.windows import CronError, is_open
 from ..semantics.ir import LocalDeploy
@@ -129,7 +130,8 @@ def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str,
             try:
                 is_open(win, datetime(2024, 1, 1, tzinfo=UTC))
             except CronError as exc:
-                sink.report("WV952", f"window `{win.name}` cannot be evaluated by `wavec run`: {exc}",
+                sink.report(codes.WINDOW_NOT_EVALUABLE_LOCALLY,
+                            f"window `{win.name}` cannot be evaluated by `wavec run`: {exc}",
                             win.attr_spans.get("cron", win.span), label="not evaluable locally",
                             help="rewrite the cron with numbers, names, ranges, lists and steps")
     return {
@@ -173,7 +175,8 @@ class _PlanBuilder:
         if provider is None and wave.name not in self.warned:
             self.warned.add(wave.name)
             what = f"deploy profile `{profile.name}`" if profile is not None and profile.name else "the deploy profile"
-            unsupported(self.sink, "WV950", f"wave `{wave.name}` has no local deploy: {what} has no `local` block",
+            unsupported(self.sink, codes.NO_LOCAL_DEPLOY,
+                        f"wave `{wave.name}` has no local deploy: {what} has no `local` block",
                         wave.attr_spans.get("deploy", wave.span), label="nothing for `wavec run` to execute",
                         help="add `local { run = \"…\"  rollback = \"…\" }` to the deploy profile")
 
@@ -215,7 +218,8 @@ class _PlanBuilder:
                 env[key] = data_string(value, values)
             command = shell_script(step.run)
             if command is None:
-                unsupported(self.sink, "WV951", f"step `{step.name}` runs CodeBuild project `{step.project}`, "
+                unsupported(self.sink, codes.CODEBUILD_PROJECT_STEP,
+                            f"step `{step.name}` runs CodeBuild project `{step.project}`, "
                             "which `wavec run` cannot run", step.attr_spans.get("project", step.span),
                             label="skipped by the local runner",
                             help="add `run = \"…\"` with the commands to rehearse locally")

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ...diagnostics import Label, Sink
+from ...diagnostics.codes import builtin as codes
 from ...lang.suggest import did_you_mean
 from ...lang.values import Duration, EnumMember, Percent
 from ...limits import MAX_STAGES, MAX_TARGETS, MAX_WAVES
@@ -51,7 +52,7 @@ class Lowerer(BlockLowering):
                     self._unknown_top(item)
             elif isinstance(item, t.Attribute):
                 self.sink.report(
-                    "WV102", f"attribute `{item.name.value}` outside any block", item.name.span,
+                    codes.UNKNOWN_ATTRIBUTE, f"attribute `{item.name.value}` outside any block", item.name.span,
                     label="at the top level",
                     help="attributes belong inside a block; for a named value write "
                          f"`let {item.name.value} = …`",
@@ -86,7 +87,7 @@ class Lowerer(BlockLowering):
             report_duplicate(self.sink, "let", name, item.name.span, self.scope.lets[name].name.span)
             return
         if name in self.scope.imports:
-            self.sink.report("WV106", f"`let {name}` has the name of an imported module", item.name.span,
+            self.sink.report(codes.DUPLICATE_NAME, f"`let {name}` has the name of an imported module", item.name.span,
                              label="shadows the import", help="rename the `let` or import the module `as` "
                              "another name")
             return
@@ -101,7 +102,7 @@ class Lowerer(BlockLowering):
             help_ = did_you_mean(name, schema.TOP_LEVEL) or (
                 "the top level holds `import`, `let` and `pipeline`, `policy`, `gate`, `window`, "
                 "`deploy` blocks")
-        self.sink.report("WV101", f"unknown block `{name}` at the top level", item.type.span,
+        self.sink.report(codes.UNKNOWN_BLOCK, f"unknown block `{name}` at the top level", item.type.span,
                          label="not allowed here", help=help_)
 
     def _declare(self, kind: str, items: list[t.Block], table: dict[str, dict[str, Symbol]],
@@ -115,7 +116,7 @@ class Lowerer(BlockLowering):
             if body is None:
                 continue
             if kind == "deploy" and top_level and not body.name:
-                self.sink.report("WV118", "a top-level `deploy` profile needs a name", block.header,
+                self.sink.report(codes.WRONG_LABELS, "a top-level `deploy` profile needs a name", block.header,
                                  label="unnamed", help="name it (`deploy blue { … }`); only a pipeline has an "
                                  "unnamed default profile")
                 continue
@@ -159,7 +160,8 @@ class Lowerer(BlockLowering):
                     key=self._str(sb, "key"), attr_spans=sb.attr_spans)
         for kind, limit in (("wave", MAX_WAVES), ("stage", MAX_STAGES)):
             if len(bodies[kind]) > limit:
-                self.sink.report("WV127", f"pipeline `{body.name}` has {len(bodies[kind])} {kind}s, more than the "
+                self.sink.report(codes.TOO_MANY_ITEMS,
+                                 f"pipeline `{body.name}` has {len(bodies[kind])} {kind}s, more than the "
                                  f"limit of {limit}", bodies[kind][limit].block.header, label="one too many",
                                  help="split the rollout into several pipelines")
                 return None
@@ -203,7 +205,8 @@ class Lowerer(BlockLowering):
         scope.stage_steps = {}
         step_bodies: list[Body] = []
         if len(body.kids("step")) > MAX_STAGES:
-            self.sink.report("WV127", f"stage `{body.name}` has {len(body.kids('step'))} steps, more than the "
+            self.sink.report(codes.TOO_MANY_ITEMS,
+                             f"stage `{body.name}` has {len(body.kids('step'))} steps, more than the "
                              f"limit of {MAX_STAGES}", body.block.header, label="too many steps",
                              help="split the stage")
         for block in body.kids("step")[:MAX_STAGES]:
@@ -234,7 +237,7 @@ class Lowerer(BlockLowering):
 
     def _step(self, body: Body, stage: str) -> ir.Step:
         if "run" in body.attrs and "project" in body.attrs:
-            self.sink.report("WV120", f"step `{body.name}` sets both `run` and `project`",
+            self.sink.report(codes.VALUE_OUT_OF_RANGE, f"step `{body.name}` sets both `run` and `project`",
                              self._span(body, "project"), label="choose one",
                              help="a step runs either shell commands (`run`) or a CodeBuild project "
                                   "(`project`)")
@@ -261,39 +264,43 @@ class Lowerer(BlockLowering):
             for i, tpl in enumerate(rv):
                 where = item_spans[i] if i < len(item_spans) and len(item_spans) == len(rv) else span
                 if tpl.text in regions:
-                    self.sink.report("WV126", f'region "{tpl.text}" is listed twice in wave `{body.name}`',
+                    self.sink.report(codes.REGION_LISTED_TWICE,
+                                     f'region "{tpl.text}" is listed twice in wave `{body.name}`',
                                      where, label="repeated", help="list each region once")
                     continue
                 if self._region(tpl.text, where):
                     regions.append(tpl.text)
             if not rv:
-                self.sink.report("WV120", f"wave `{body.name}` has no regions", span, label="empty list",
+                self.sink.report(codes.VALUE_OUT_OF_RANGE,
+                                 f"wave `{body.name}` has no regions", span, label="empty list",
                                  help="a wave deploys to at least one region")
         accounts: list[str] = []
         for acct in self._plain_list(body, "accounts"):
             if not _ACCOUNT.fullmatch(acct):
-                self.sink.report("WV120", f'"{acct}" is not a 12-digit AWS account id',
+                self.sink.report(codes.VALUE_OUT_OF_RANGE, f'"{acct}" is not a 12-digit AWS account id',
                                  self._span(body, "accounts"), label="expected 12 digits")
             elif acct not in accounts:
                 accounts.append(acct)
         targets = tuple(ir.Target(r, a) for r in regions for a in accounts) if accounts else tuple(
             ir.Target(r) for r in regions)
         if len(targets) > MAX_TARGETS:
-            self.sink.report("WV127", f"wave `{body.name}` has {len(targets)} targets, more than the limit of "
+            self.sink.report(codes.TOO_MANY_ITEMS,
+                             f"wave `{body.name}` has {len(targets)} targets, more than the limit of "
                              f"{MAX_TARGETS}", body.block.header, label="too many targets",
                              help="split the wave: waves exist to deploy to few targets at a time")
             targets = targets[:MAX_TARGETS]
         dv = self._get(body, "deploy")
         deploy = dv.obj if isinstance(dv, Symbol) else default_deploy
         if deploy is None and dv is None:
-            self.sink.report("WV125", f"wave `{body.name}` has no deploy profile", body.block.header,
+            self.sink.report(codes.NO_DEPLOY_PROFILE, f"wave `{body.name}` has no deploy profile", body.block.header,
                              label="nothing says how to deploy it",
                              help="add an unnamed `deploy { … }` block to the pipeline, or set `deploy = NAME`")
         gates = self._get(body, "gates")
         windows = self._get(body, "windows")
         exposure = self._get(body, "exposure")
         if isinstance(exposure, Percent) and not 0 < exposure.value <= 100:
-            self.sink.report("WV120", f"`exposure` must be more than 0% and at most 100%, found {exposure}",
+            self.sink.report(codes.VALUE_OUT_OF_RANGE,
+                             f"`exposure` must be more than 0% and at most 100%, found {exposure}",
                              self._span(body, "exposure"), label="out of range")
             exposure = None
         parallel = self._int(body, "parallel", len(targets) or 1, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...diagnostics import Sink
+from ...diagnostics.codes import builtin as codes
 from ...lang.suggest import did_you_mean
 from ...lang.values import Clock, Duration, Template
 from ...schedule.cron import CronError, CronUnsupported, parse_cron
@@ -73,7 +74,8 @@ class BlockLowering:
         if v is None or v is ERR:
             return default
         if v.seconds < 0 or (positive and v.seconds == 0):
-            self.sink.report("WV120", f"`{name}` must be {'positive' if positive else 'zero or more'}, "
+            self.sink.report(codes.VALUE_OUT_OF_RANGE,
+                             f"`{name}` must be {'positive' if positive else 'zero or more'}, "
                              f"found {v}", self._span(body, name), label="out of range")
             return default
         return v  # type: ignore[no-any-return]
@@ -83,7 +85,8 @@ class BlockLowering:
         if v is None or v is ERR:
             return default
         if v < minimum:
-            self.sink.report("WV120", f"`{name}` must be at least {minimum}, found {v}", self._span(body, name),
+            self.sink.report(codes.VALUE_OUT_OF_RANGE,
+                             f"`{name}` must be at least {minimum}, found {v}", self._span(body, name),
                              label="out of range")
             return default
         return int(v)
@@ -97,7 +100,7 @@ class BlockLowering:
             return True
         hint = did_you_mean(region, aws_regions(), quote='"')
         self.sink.report(
-            "WV113", f'unknown AWS region "{region}"', span, label="not a region of the `aws` partition",
+            codes.UNKNOWN_REGION, f'unknown AWS region "{region}"', span, label="not a region of the `aws` partition",
             help=hint or "regions are written like \"us-east-1\"; the list comes from botocore's "
                          "partitions data",
         )
@@ -115,7 +118,7 @@ class BlockLowering:
             lo = None if lo is ERR else lo
             hi = None if hi is ERR else hi
             if lo is None and hi is None and "min" not in pb.attrs and "max" not in pb.attrs:
-                self.sink.report("WV105", "`prometheus` needs `max` or `min`", block.header,
+                self.sink.report(codes.MISSING_REQUIRED_ATTRIBUTE, "`prometheus` needs `max` or `min`", block.header,
                                  label="no bound", help="add `max = …` (or `min = …`): the value the query "
                                  "must stay under (or over)")
             query = self._tpl(pb, "query", TARGET_VARS)
@@ -142,11 +145,11 @@ class BlockLowering:
         hours: tuple[Clock, Clock] | None = None
         if hours_v not in (None, ERR):
             if len(hours_v) != 2:
-                self.sink.report("WV120", f"`hours` holds two times, found {len(hours_v)}",
+                self.sink.report(codes.VALUE_OUT_OF_RANGE, f"`hours` holds two times, found {len(hours_v)}",
                                  self._span(body, "hours"), label="expected `[from, to]`",
                                  help="write `hours = [09:00, 17:00]`: open from the first, closed at the second")
             elif hours_v[0] == hours_v[1]:
-                self.sink.report("WV120", "`hours` opens and closes at the same time",
+                self.sink.report(codes.VALUE_OUT_OF_RANGE, "`hours` opens and closes at the same time",
                                  self._span(body, "hours"), label="an empty window",
                                  help="`[from, to)` needs two different times; a window past midnight is "
                                       "written `[22:00, 06:00]`")
@@ -154,7 +157,7 @@ class BlockLowering:
                 hours = (hours_v[0], hours_v[1])
         cron = self._str(body, "cron")
         if cron is not None and ("days" in body.attrs or "hours" in body.attrs):
-            self.sink.report("WV120", f"window `{body.name}` sets both `cron` and `days`/`hours`",
+            self.sink.report(codes.VALUE_OUT_OF_RANGE, f"window `{body.name}` sets both `cron` and `days`/`hours`",
                              self._span(body, "cron"), label="choose one",
                              help="a window is either `cron = \"…\"` or `days` with `hours`")
         if cron is not None:
@@ -162,7 +165,7 @@ class BlockLowering:
         tz = self._str(body, "timezone", "UTC") or "UTC"
         if "timezone" in body.attrs and not is_timezone(tz):
             self.sink.report(
-                "WV114", f'unknown time zone "{tz}"', self._span(body, "timezone"),
+                codes.UNKNOWN_TIME_ZONE, f'unknown time zone "{tz}"', self._span(body, "timezone"),
                 label="not in the tz database",
                 help=did_you_mean(tz, timezones(), quote='"') or 'use an IANA name such as "Europe/Berlin"',
             )
@@ -188,7 +191,8 @@ class BlockLowering:
             else:
                 return normal
         self.sink.report(
-            "WV120", f'"{text}" is not a CodePipeline cron expression: {problem}', span, label="invalid cron",
+            codes.VALUE_OUT_OF_RANGE,
+            f'"{text}" is not a CodePipeline cron expression: {problem}', span, label="invalid cron",
             help='the fields are `seconds minutes hours day-of-month month day-of-week [year]`, seconds always '
                  '`*`, `?` in one of the day fields: "* * 9-16 ? * MON-FRI *" is open 09:00–17:00 on weekdays',
         )
@@ -206,7 +210,8 @@ class BlockLowering:
         if not body.children:
             label = f"deploy profile `{body.name}`" if body.name else "the default deploy profile"
             self.sink.report(
-                "WV119", f"{label} has no provider block", body.block.header, label="nothing to deploy with",
+                codes.WRONG_NESTED_BLOCK_COUNT,
+                f"{label} has no provider block", body.block.header, label="nothing to deploy with",
                 help="add one of `cloudformation { … }`, `codedeploy { … }`, `ecs { … }`, `local { … }`",
             )
         return ir.DeployProfile(body.name, body.block.header, providers=tuple(providers),

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ...diagnostics import Severity, Sink
+from ...diagnostics.codes import Code
+from ...diagnostics.codes import codepipeline as codes
 from ...lang.values import Template
 from ...semantics import ir
 from ...source import Span
@@ -75,12 +77,12 @@ class Context:
         """The pipeline's header line: where pipeline-wide diagnostics point."""
         return self.pipeline.span.head()
 
-    def error(self, code: str, message: str, span: Span | None, *, help: str | None = None,
+    def error(self, code: Code, message: str, span: Span | None, *, help: str | None = None,
               label: str = "") -> None:
         """Report an error of this target."""
         self.sink.report(code, message, span or self.head, label=label, help=help, severity=Severity.ERROR)
 
-    def warn(self, code: str, message: str, span: Span | None, *, help: str | None = None) -> None:
+    def warn(self, code: Code, message: str, span: Span | None, *, help: str | None = None) -> None:
         """Report what the target cannot express (a warning, never a silent drop)."""
         unsupported(self.sink, code, message, span or self.head, help=help)
 
@@ -91,7 +93,8 @@ class Context:
             commit = f"#{{{SOURCE_NAMESPACE}.VersionId}}"
             if not self._warned_commit:
                 self._warned_commit = True
-                self.warn("WV918", "`${commit}` with an `s3` source: the S3 source has no commit id, "
+                self.warn(codes.COMMIT_WITH_S3_SOURCE,
+                          "`${commit}` with an `s3` source: the S3 source has no commit id, "
                           "its `VersionId` is used instead", tpl.span or self.head,
                           help="use a codecommit or git source to get commit ids")
         env = {"pipeline": self.pipeline.name, "execution": EXECUTION_VAR, "commit": commit}
@@ -104,7 +107,7 @@ class Context:
                    max_len: int = MAX_NAME) -> None:
         """Report a name CodePipeline rejects (WV905)."""
         if len(name) > max_len or not pattern.fullmatch(name):
-            self.error("WV905", f"{kind} name `{name}` is not allowed by CodePipeline", span,
+            self.error(codes.NAME_NOT_ALLOWED, f"{kind} name `{name}` is not allowed by CodePipeline", span,
                        label="this name",
                        help=f"{kind} names are 1–{max_len} characters of `{pattern.pattern}`")
 
@@ -113,21 +116,25 @@ class Context:
         """Report configuration values over the service's length limit (WV916)."""
         for key, value in sorted(config.items()):
             if len(value) > limit:
-                self.error("WV916", f"{what}: `{key}` is {len(value)} characters, CodePipeline accepts {limit}",
+                self.error(codes.OVER_SERVICE_LIMIT,
+                           f"{what}: `{key}` is {len(value)} characters, CodePipeline accepts {limit}",
                            span, label="too long", help="shorten the value, or move it into a file the action reads")
 
     def check_commands(self, what: str, commands: Sequence[str], span: Span | None) -> None:
         """Report command lists beyond the service's limits (WV916)."""
         if len(commands) > MAX_COMMANDS:
-            self.error("WV916", f"{what} has {len(commands)} commands, CodePipeline accepts {MAX_COMMANDS}",
+            self.error(codes.OVER_SERVICE_LIMIT,
+                       f"{what} has {len(commands)} commands, CodePipeline accepts {MAX_COMMANDS}",
                        span, label="too many commands", help="move the commands into a script and run that")
         for cmd in commands:
             if len(cmd) > MAX_COMMAND_LEN:
-                self.error("WV916", f"{what} has a command of {len(cmd)} characters, CodePipeline accepts "
+                self.error(codes.OVER_SERVICE_LIMIT,
+                           f"{what} has a command of {len(cmd)} characters, CodePipeline accepts "
                            f"{MAX_COMMAND_LEN}", span, label="command too long",
                            help="move the command into a script and run that")
             if "\n" in cmd:
-                self.error("WV916", f"{what} has a multi-line command, which the Commands action does not run",
+                self.error(codes.OVER_SERVICE_LIMIT,
+                           f"{what} has a multi-line command, which the Commands action does not run",
                            span, label="multi-line command", help="write one command per list item")
 
 

@@ -9,6 +9,7 @@ found in one pass, and the target discards it when an error was reported.
 from __future__ import annotations
 
 from ...diagnostics import Sink
+from ...diagnostics.codes import codepipeline as codes
 from ...semantics import ir
 from .context import BUCKET_RE, JSON, MAX_STAGES, ROLE_RE, Context, StageNames, ordered
 from .stages import source_stage, stage_of
@@ -28,7 +29,8 @@ def build_request(pipeline: ir.Pipeline, sink: Sink) -> JSON:
         stages.append(stage_of(ctx, stage, names.take(stage.name, reserved=True)))
     stages.extend(wave_stages(ctx, names))
     if len(stages) > MAX_STAGES:
-        ctx.error("WV906", f"pipeline `{pipeline.name}` compiles to {len(stages)} stages, CodePipeline allows "
+        ctx.error(codes.TOO_MANY_STAGES,
+                  f"pipeline `{pipeline.name}` compiles to {len(stages)} stages, CodePipeline allows "
                   f"{MAX_STAGES}", ctx.head, label="this pipeline",
                   help="merge stages or waves, or split the service into several pipelines")
     ctx.check_name("pipeline", pipeline.name, ctx.head)
@@ -46,12 +48,13 @@ def build_request(pipeline: ir.Pipeline, sink: Sink) -> JSON:
 def _role(ctx: Context) -> str:
     p = ctx.pipeline
     if p.role is None:
-        ctx.error("WV900", f"pipeline `{p.name}` has no `role`; CodePipeline needs a service role", ctx.head,
+        ctx.error(codes.NO_PIPELINE_ROLE,
+                  f"pipeline `{p.name}` has no `role`; CodePipeline needs a service role", ctx.head,
                   label="no role", help='add `role = "arn:aws:iam::<account>:role/<name>"` to the pipeline')
         return "arn:aws:iam::000000000000:role/missing"
     role = ctx.render(p.role)
     if not ROLE_RE.fullmatch(role):
-        ctx.error("WV901", f"pipeline role `{role}` is not an IAM role ARN", p.attr_spans.get("role"),
+        ctx.error(codes.INVALID_ROLE_ARN, f"pipeline role `{role}` is not an IAM role ARN", p.attr_spans.get("role"),
                   label="not a role ARN", help="write the role's full ARN: arn:aws:iam::<account>:role/<name>")
     return role
 
@@ -60,20 +63,23 @@ def _artifact_stores(ctx: Context) -> JSON:
     p = ctx.pipeline
     span = p.attr_spans.get("artifacts")
     if p.artifacts is None:
-        ctx.error("WV902", f"pipeline `{p.name}` has no `artifacts` bucket; CodePipeline needs one per region",
+        ctx.error(codes.NO_ARTIFACT_BUCKET,
+                  f"pipeline `{p.name}` has no `artifacts` bucket; CodePipeline needs one per region",
                   ctx.head, label="no artifact bucket",
                   help='add `artifacts = "<bucket-prefix>-${region}"` (one bucket per region used)')
         return {}
     regions = sorted(ctx.regions_used)
     if len(regions) > 1 and "region" not in p.artifacts.vars:
-        ctx.error("WV903", f"artifact bucket `{p.artifacts.text}` is one bucket, but actions run in "
+        ctx.error(codes.SHARED_ARTIFACT_BUCKET,
+                  f"artifact bucket `{p.artifacts.text}` is one bucket, but actions run in "
                   f"{len(regions)} regions ({', '.join(regions)})", span, label="no `${region}` here",
                   help="CodePipeline needs an artifact store in every region used: put `${region}` in the name")
     stores: JSON = {}
     for region in regions:
         bucket = ctx.render(p.artifacts, region=region)
         if not BUCKET_RE.fullmatch(bucket):
-            ctx.error("WV904", f"artifact bucket `{bucket}` is not a valid bucket name", span, label="this bucket",
+            ctx.error(codes.INVALID_BUCKET_NAME,
+                      f"artifact bucket `{bucket}` is not a valid bucket name", span, label="this bucket",
                       help="bucket names are 3–63 characters: letters, digits, `.` and `-`")
         stores[region] = {"type": "S3", "location": bucket}
     return stores

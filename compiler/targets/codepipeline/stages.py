@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from ...diagnostics.codes import codepipeline as codes
 from ...lang.values import Template
 from ...semantics import ir
 from ...source import Span
@@ -90,11 +91,13 @@ def stage_of(ctx: Context, stage: ir.Stage, name: str) -> JSON:
     if env is not None and env.destroy is not None:
         last = max((a["runOrder"] for a in actions), default=0)
         actions.append(_env_action(ctx, stage, env, "destroy", env.destroy, last + 1, inputs))
-        ctx.warn("WV932", f"stage `{stage.name}`: CodePipeline runs `destroy` only when every step passed; a "
+        ctx.warn(codes.SANDBOX_NOT_DESTROYED,
+                 f"stage `{stage.name}`: CodePipeline runs `destroy` only when every step passed; a "
                  "failed run leaves the sandbox behind", env.attr_spans.get("destroy", env.span),
                  help="make `create` remove what an earlier failed run left, or expire sandboxes on a schedule")
     if len(actions) > MAX_ACTIONS:
-        ctx.error("WV907", f"stage `{stage.name}` compiles to {len(actions)} actions, CodePipeline allows "
+        ctx.error(codes.TOO_MANY_ACTIONS,
+                  f"stage `{stage.name}` compiles to {len(actions)} actions, CodePipeline allows "
                   f"{MAX_ACTIONS}", stage.span.head(), label="this stage", help="split the stage in two")
     return {"name": name, "actions": actions}
 
@@ -120,11 +123,13 @@ def _env_action(ctx: Context, stage: ir.Stage, env: ir.Environment, which: str, 
 
 def _timeout(ctx: Context, what: str, seconds: int, span: Span, commands: bool) -> None:
     if commands and seconds > COMMANDS_TIMEOUT_S:
-        ctx.error("WV915", f"{what} has a timeout of {seconds // 60} minutes; a CodePipeline Commands action is "
+        ctx.error(codes.TIMEOUT_BEYOND_COMMANDS,
+                  f"{what} has a timeout of {seconds // 60} minutes; a CodePipeline Commands action is "
                   "stopped after 55", span, label="longer than 55m",
                   help="use a CodeBuild project (`project = …`) for long steps, or split the step")
     elif seconds != COMMANDS_TIMEOUT_S or not commands:
-        ctx.warn("WV935", f"{what}: CodePipeline cannot apply a timeout of {seconds // 60} minutes "
+        ctx.warn(codes.TIMEOUT_NOT_ENFORCEABLE,
+                 f"{what}: CodePipeline cannot apply a timeout of {seconds // 60} minutes "
                  + ("(Commands actions run up to 55 minutes)" if commands else "(the CodeBuild project's own "
                     "timeout applies)"), span, help="enforce the limit in the command, e.g. `timeout 600 make`")
 
@@ -135,28 +140,33 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
     values = {"stage": stage.name, "step": step.name}
     env = [(k, ctx.render(v, **values)) for k, v in step.env]
     if step.retries:
-        ctx.warn("WV933", f"{what}: CodePipeline cannot retry one action ({step.retries} retries asked)",
+        ctx.warn(codes.RETRIES_NOT_EXPRESSIBLE,
+                 f"{what}: CodePipeline cannot retry one action ({step.retries} retries asked)",
                  spans.get("retries"), help="retry inside the command, or re-run the failed stage by hand")
     if step.image is not None:
-        ctx.warn("WV934", f"{what}: CodePipeline cannot choose the image `{step.image}`", spans.get("image"),
+        ctx.warn(codes.IMAGE_NOT_EXPRESSIBLE,
+                 f"{what}: CodePipeline cannot choose the image `{step.image}`", spans.get("image"),
                  help="use a CodeBuild project configured with that image (`project = …`)")
     if "timeout" in spans:
         _timeout(ctx, what, step.timeout.seconds, spans["timeout"], step.project is None)
     for name, value in env:
         ctx.check_name("environment variable", name, spans.get("env"), ENV_NAME_RE, 128)
         if len(value) > MAX_ENV_VALUE:
-            ctx.error("WV916", f"{what}: the value of `{name}` is {len(value)} characters, CodePipeline accepts "
+            ctx.error(codes.OVER_SERVICE_LIMIT,
+                      f"{what}: the value of `{name}` is {len(value)} characters, CodePipeline accepts "
                       f"{MAX_ENV_VALUE}", spans.get("env"), label="too long")
     if len(env) > MAX_ENV:
-        ctx.error("WV916", f"{what} has {len(env)} environment variables, CodePipeline accepts {MAX_ENV}",
+        ctx.error(codes.OVER_SERVICE_LIMIT,
+                  f"{what} has {len(env)} environment variables, CodePipeline accepts {MAX_ENV}",
                   spans.get("env"), label="too many", help="read the rest from a file in the source")
     if len(step.outputs) > MAX_FILES or any(len(o) > MAX_FILE_LEN for o in step.outputs):
-        ctx.error("WV916", f"{what}: CodePipeline accepts up to {MAX_FILES} `outputs` of up to {MAX_FILE_LEN} "
+        ctx.error(codes.OVER_SERVICE_LIMIT,
+                  f"{what}: CodePipeline accepts up to {MAX_FILES} `outputs` of up to {MAX_FILE_LEN} "
                   "characters", spans.get("outputs"), label="too many or too long",
                   help="use wider globs (`dist/**`)")
     provider = "CodeBuild" if step.project is not None else "Commands"
     if len(inputs) > MAX_INPUTS[provider]:
-        ctx.error("WV916", f"{what} would read {len(inputs)} artifacts, a {provider} action accepts "
+        ctx.error(codes.OVER_SERVICE_LIMIT, f"{what} would read {len(inputs)} artifacts, a {provider} action accepts "
                   f"{MAX_INPUTS[provider]}", step.span.head(), label="too many input artifacts",
                   help="produce fewer artifacts (fewer steps with `outputs`) before this stage")
     action: JSON = {"name": step.name, "runOrder": run_order, "inputArtifacts": [{"name": a} for a in inputs]}

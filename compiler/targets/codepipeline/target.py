@@ -14,6 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ...diagnostics import Severity, Sink
+from ...diagnostics.codes import codepipeline as codes
 from ..base import BuildOptions
 from .cloudformation import template
 from .request import build_request
@@ -39,7 +40,8 @@ def request_for(pipeline: ir.Pipeline, sink: Sink) -> dict[str, Any] | None:
     if not failed:
         problems = model_problems(request)
         for problem in problems[:10]:
-            local.report("WV919", f"pipeline `{pipeline.name}`: the CodePipeline API would reject the request: "
+            local.report(codes.REJECTED_BY_SERVICE_MODEL,
+                         f"pipeline `{pipeline.name}`: the CodePipeline API would reject the request: "
                          f"{problem}",
                          pipeline.span.head(), label="in the request built from this pipeline",
                          help="change the value the message names", severity=Severity.ERROR)

@@ -15,6 +15,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 from ...dag.build import wave_batches
+from ...diagnostics.codes import codepipeline as codes
 from ...semantics import ir
 from .context import (
     JSON,
@@ -62,7 +63,8 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
     profile = wave.deploy
     providers = [p for p in profile.providers if p.kind != "local"] if profile is not None else []
     if profile is not None and not providers:
-        ctx.error("WV910", f"wave `{wave.name}` deploys with a profile that has only a `local` provider, which "
+        ctx.error(codes.NO_DEPLOY_PROVIDER,
+                  f"wave `{wave.name}` deploys with a profile that has only a `local` provider, which "
                   "CodePipeline cannot run", wave.attr_spans.get("deploy", wave.span.head()),
                   label="no cloudformation, codedeploy or ecs provider",
                   help="add a `cloudformation`, `codedeploy` or `ecs` block to the deploy profile")
@@ -72,7 +74,7 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
                 assert profile is not None
                 actions.append(_deploy(ctx, wave, target, profile, provider, order + b, len(providers) > 1))
     if len(actions) > MAX_ACTIONS:
-        ctx.error("WV907", f"wave `{wave.name}` compiles to {len(actions)} actions, CodePipeline allows "
+        ctx.error(codes.TOO_MANY_ACTIONS, f"wave `{wave.name}` compiles to {len(actions)} actions, CodePipeline allows "
                   f"{MAX_ACTIONS}", wave.span.head(), label="this wave", help="split the wave in two")
     stage: JSON = {"name": name, "actions": actions}
     entry = _entry_rules(ctx, wave)
@@ -96,11 +98,13 @@ def _deploy(ctx: Context, wave: ir.Wave, target: ir.Target, profile: ir.DeployPr
     if profile.role is not None:
         role = ctx.render(profile.role, **values)
         if not ROLE_RE.fullmatch(role):
-            ctx.error("WV901", f"deploy role `{role}` is not an IAM role ARN", profile.attr_spans.get("role"),
+            ctx.error(codes.INVALID_ROLE_ARN,
+                      f"deploy role `{role}` is not an IAM role ARN", profile.attr_spans.get("role"),
                       label="not a role ARN", help="write the role's full ARN: arn:aws:iam::<account>:role/<name>")
         action["roleArn"] = role
     elif target.account is not None and target.account != ctx.account:
-        ctx.error("WV909", f"wave `{wave.name}` deploys to account {target.account}, which is not the pipeline's "
+        ctx.error(codes.CROSS_ACCOUNT_WITHOUT_ROLE,
+                  f"wave `{wave.name}` deploys to account {target.account}, which is not the pipeline's "
                   f"({ctx.account or 'unknown'}), and its deploy profile has no `role`",
                   wave.attr_spans.get("accounts", wave.span.head()), label="another account",
                   help='add `role = "arn:aws:iam::${account}:role/<deployer>"` to the deploy profile')
@@ -117,7 +121,7 @@ def _deploy(ctx: Context, wave: ir.Wave, target: ir.Target, profile: ir.DeployPr
         if provider.role is not None:
             config["RoleArn"] = ctx.render(provider.role, **values)
             if not ROLE_RE.fullmatch(config["RoleArn"]):
-                ctx.error("WV901", f"CloudFormation role `{config['RoleArn']}` is not an IAM role ARN",
+                ctx.error(codes.INVALID_ROLE_ARN, f"CloudFormation role `{config['RoleArn']}` is not an IAM role ARN",
                           provider.attr_spans.get("role"), label="not a role ARN")
         action["actionTypeId"] = type_id("Deploy", "CloudFormation")
     elif isinstance(provider, ir.CodeDeploy):
@@ -152,7 +156,7 @@ def _template(ctx: Context, cfn: ir.CloudFormation, values: dict[str, str | None
         if len(produced) == 1:
             return produced[0], path
     known = ", ".join(f"`{a}`" for a in ctx.artifacts)
-    ctx.error("WV911", f"template `{text}` " + (f"names artifact `{artifact}`, which no stage produces"
+    ctx.error(codes.UNKNOWN_ARTIFACT, f"template `{text}` " + (f"names artifact `{artifact}`, which no stage produces"
                                                if sep and path else "is not of the form `artifact::path`"),
               span, label="unknown artifact" if sep else "no `::`",
               help=f"artifacts of this pipeline: {known}; a stage produces one when a step has `outputs`")
@@ -184,12 +188,14 @@ def _entry_rules(ctx: Context, wave: ir.Wave) -> list[JSON]:
     if len(blocked) > room:
         keep = max(0, room - 1)
         folded = blocked[keep:]
-        ctx.warn("WV917", f"wave `{wave.name}` needs {len(rules) + len(blocked)} rules to enter, CodePipeline "
+        ctx.warn(codes.BLOCKERS_IN_COMMANDS_RULE,
+                 f"wave `{wave.name}` needs {len(rules) + len(blocked)} rules to enter, CodePipeline "
                  f"allows {MAX_RULES}: the blockers of {', '.join(r for r, _ in folded)} are checked by one "
                  "Commands rule", wave.attr_spans.get("gates", wave.span.head()),
                  help="give the pipeline role `cloudwatch:DescribeAlarms`, or deploy to fewer regions per wave")
         if room < 1:
-            ctx.error("WV908", f"wave `{wave.name}` has {len(rules)} windows; a CodePipeline condition holds at most "
+            ctx.error(codes.TOO_MANY_RULES,
+                      f"wave `{wave.name}` has {len(rules)} windows; a CodePipeline condition holds at most "
                       f"{MAX_RULES - 1} besides its blockers", wave.attr_spans.get("windows", wave.span.head()),
                       label="too many windows", help="merge the windows into one `cron`")
         rules.extend(_alarm_rule(f"blockers-{r}", r, names, None) for r, names in blocked[:keep])
@@ -218,11 +224,13 @@ def _bake_rules(ctx: Context, wave: ir.Wave) -> tuple[list[JSON], bool]:
     rollback = False
     for gate in wave.gates:
         if gate.prometheus is not None:
-            ctx.warn("WV930", f"gate `{gate.name}`: CodePipeline cannot evaluate a `prometheus` query; only "
+            ctx.warn(codes.PROMETHEUS_NOT_EXPRESSIBLE,
+                     f"gate `{gate.name}`: CodePipeline cannot evaluate a `prometheus` query; only "
                      "`wavec run` checks it", gate.prometheus.span.head(),
                      help="watch the same metric with a CloudWatch alarm in `alarms`")
         if gate.on_breach == "rollback_all":
-            ctx.warn("WV931", f"gate `{gate.name}`: CodePipeline rolls back only this wave's stage on a breach, "
+            ctx.warn(codes.ROLLBACK_ALL_NOT_EXPRESSIBLE,
+                     f"gate `{gate.name}`: CodePipeline rolls back only this wave's stage on a breach, "
                      "not every wave deployed so far", gate.attr_spans.get("on_breach", gate.span.head()),
                      help="use `on_breach = rollback`, and roll earlier waves back by hand if needed")
         rollback |= gate.on_breach != "halt"
@@ -230,13 +238,15 @@ def _bake_rules(ctx: Context, wave: ir.Wave) -> tuple[list[JSON], bool]:
     bake_span = wave.attr_spans.get("bake", wave.span.head())
     has_alarms = any(g.alarms for g in wave.gates)
     if wave.bake.seconds % 60 and has_alarms:
-        ctx.warn("WV914", f"wave `{wave.name}`: the bake of {wave.bake} is rounded up to {minutes} minutes",
+        ctx.warn(codes.BAKE_ROUNDED_UP,
+                 f"wave `{wave.name}`: the bake of {wave.bake} is rounded up to {minutes} minutes",
                  bake_span, help="CodePipeline's `WaitTime` counts whole minutes")
     if minutes > MAX_WAIT_MINUTES:
-        ctx.error("WV913", f"wave `{wave.name}` bakes {minutes} minutes; CodePipeline waits at most "
+        ctx.error(codes.BAKE_OUT_OF_RANGE, f"wave `{wave.name}` bakes {minutes} minutes; CodePipeline waits at most "
                   f"{MAX_WAIT_MINUTES}", bake_span, label="too long", help="bake at most 60 days (`60d`)")
     if wave.bake.seconds and not has_alarms:
-        ctx.warn("WV937", f"wave `{wave.name}` bakes {wave.bake} but watches no alarm, so CodePipeline moves on "
+        ctx.warn(codes.BAKE_WITHOUT_ALARMS,
+                 f"wave `{wave.name}` bakes {wave.bake} but watches no alarm, so CodePipeline moves on "
                  "at once", bake_span, help="add a gate with `alarms` to the wave")
     rules: list[JSON] = []
     if has_alarms:
@@ -245,7 +255,8 @@ def _bake_rules(ctx: Context, wave: ir.Wave) -> tuple[list[JSON], bool]:
     for gate in wave.gates:
         if gate.check is None:
             continue
-        ctx.warn("WV936", f"gate `{gate.name}`: CodePipeline runs `check` once after the wave's deploys, not every "
+        ctx.warn(codes.CHECK_EVALUATED_ONCE,
+                 f"gate `{gate.name}`: CodePipeline runs `check` once after the wave's deploys, not every "
                  f"{gate.interval} during the bake", gate.attr_spans.get("check", gate.span.head()),
                  help="watch a canary metric with a CloudWatch alarm for the whole bake")
         per_region = bool({"region", "account"} & set(gate.check.vars))
@@ -255,7 +266,8 @@ def _bake_rules(ctx: Context, wave: ir.Wave) -> tuple[list[JSON], bool]:
                           "commands": [cmd], "inputArtifacts": [{"name": SOURCE_ARTIFACT}]})
             ctx.check_commands(f"gate `{gate.name}` check", [cmd], gate.attr_spans.get("check"))
     if len(rules) > MAX_RULES:
-        ctx.error("WV908", f"wave `{wave.name}` needs {len(rules)} rules to watch its bake (one per region and "
+        ctx.error(codes.TOO_MANY_RULES,
+                  f"wave `{wave.name}` needs {len(rules)} rules to watch its bake (one per region and "
                   f"check), CodePipeline allows {MAX_RULES}", wave.attr_spans.get("regions", wave.span.head()),
                   label=f"{len(_regions(wave))} regions",
                   help="split the wave, or use one composite alarm per region")
@@ -289,7 +301,8 @@ def window_cron(ctx: Context, window: ir.Window) -> str:
         exact = False
         hours = f"{lo}-23"
     if not exact or (hi <= lo and start < end):
-        ctx.warn("WV938", f"window `{window.name}` cannot be written as one CodePipeline cron exactly; it is "
+        ctx.warn(codes.WINDOW_APPROXIMATED,
+                 f"window `{window.name}` cannot be written as one CodePipeline cron exactly; it is "
                  f"narrowed to the hours {hours}", window.attr_spans.get("hours", window.span.head()),
                  help="use whole hours, or write the window's `cron` yourself")
     weekdays = ",".join(d.upper() for d in days) if days else "*"
