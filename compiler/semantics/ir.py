@@ -334,3 +334,9 @@ class Module:
     lets: Mapping[str, object] = field(default_factory=dict)
     imports: Mapping[str, Module] = field(default_factory=dict)
     allows: tuple[Allow, ...] = ()
+
+    def exported(self, kind: str) -> tuple[Gate | Window | DeployProfile | Policy, ...]:
+        """The blocks of one exported kind (see :data:`~wavec.semantics.schema.EXPORTED`) the module defines."""
+        tables: dict[str, tuple[Gate | Window | DeployProfile | Policy, ...]] = {
+            "gate": self.gates, "window": self.windows, "deploy": self.deploys, "policy": self.policies}
+        return tables[kind]

@@ -450,13 +450,7 @@ TOP_LEVEL: tuple[str, ...] = ("pipeline", "policy", "gate", "window", "deploy")
 """Block types allowed at the top level of a file."""
 
 EXPORTED: tuple[str, ...] = ("gate", "window", "deploy", "policy")
-"""Top-level block kinds a module exports (with its ``let`` names)."""
-
-BUILTIN_FUNCTIONS: tuple[str, ...] = (
-    "len", "any", "all", "count", "sum", "min", "max", "first", "last", "prev", "next",
-    "contains", "matches", "startswith", "distinct",
-)
-"""Builtins callable in policy expressions."""
+"""Top-level block kinds a module exports (with its ``let`` names), in the order ``module.name`` looks."""
 
 COMPILE_TIME_VARS: tuple[str, ...] = ("pipeline", "stage", "step", "wave", "region", "account")
 RUNTIME_VARS: tuple[str, ...] = ("execution", "commit")
