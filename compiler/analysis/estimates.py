@@ -1,4 +1,8 @@
-"""Duration estimates of the DAG's nodes, with documented defaults (see docs/plan.md)."""
+"""Duration estimates of the DAG's nodes, with documented defaults (see docs/plan.md).
+
+The ``estimate`` of steps and deploy profiles comes from the IR, where lowering applied the schema's
+default; the actions no block can estimate have their fixed guesses here.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,9 @@ from collections.abc import Mapping
 
 import networkx as nx
 
-from ..semantics import ir
+from ..lang.values import Duration
+from ..semantics import ir, schema
 
-STEP_DEFAULT = 600
-"""A step without ``estimate``: 10 minutes."""
-DEPLOY_DEFAULT = 900
-"""Deploying one target with a profile without ``estimate``: 15 minutes."""
 ENV_CREATE = 600
 """Creating a sandbox environment: 10 minutes."""
 ENV_DESTROY = 300
@@ -20,20 +21,24 @@ APPROVAL = 0
 """A manual approval is assumed to be given at once (a plan cannot know how long people take)."""
 
 DEFAULTS: Mapping[str, int] = {
-    "step": STEP_DEFAULT, "deploy": DEPLOY_DEFAULT, "env_create": ENV_CREATE, "env_destroy": ENV_DESTROY,
-    "approval": APPROVAL, "window": 0,
+    "env_create": ENV_CREATE, "env_destroy": ENV_DESTROY, "approval": APPROVAL, "window": 0,
 }
+"""Seconds of the node kinds that have no ``estimate`` attribute."""
 
 
 def step_estimate(step: ir.Step) -> int:
     """Seconds a step is expected to take."""
-    return step.estimate.seconds if step.estimate is not None else STEP_DEFAULT
+    return step.estimate.seconds
 
 
 def deploy_estimate(wave: ir.Wave) -> int:
     """Seconds deploying one target of the wave is expected to take."""
-    profile = wave.deploy
-    return profile.estimate.seconds if profile is not None and profile.estimate is not None else DEPLOY_DEFAULT
+    if wave.deploy is not None:
+        return wave.deploy.estimate.seconds
+    # A wave without a profile is an error `check` reports; a graph of it still gets the default.
+    spec = schema.BLOCKS["deploy"].attr("estimate")
+    assert spec is not None and isinstance(spec.value_default, Duration)
+    return spec.value_default.seconds
 
 
 def durations(pipeline: ir.Pipeline, graph: nx.DiGraph[str]) -> dict[str, int]:

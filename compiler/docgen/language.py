@@ -59,7 +59,7 @@ def schema_markdown() -> str:
                     elif a.required_unless:
                         default = "required unless " + ", ".join(f"`{u}`" for u in a.required_unless)
                     else:
-                        default = a.default or "—"
+                        default = a.default_text or "—"
                     out.append(f"| `{a.name}` | {_cell(str(a.type))} | {_cell(default)} | {_cell(a.doc)} |")
                 out.append("")
         if block.children:

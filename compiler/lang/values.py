@@ -126,3 +126,25 @@ class EnumMember:
 
     def __str__(self) -> str:
         return self.name
+
+
+def source_text(value: object) -> str:
+    """A compile-time value written back as a `.wave` file would write it: ``1h``, ``"main"``, ``[]``.
+
+    The docs show the schema's typed defaults this way, so they read as the user writes them.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Template):
+        escaped = "".join(p.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                          if isinstance(p, str) else "${" + p.name + "}" for p in value.parts)
+        return f'"{escaped}"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(source_text(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        entries = (f"{k if k.isidentifier() else source_text(Template.plain(k))} = {source_text(v)}"
+                   for k, v in value.items())
+        return "{ " + ", ".join(entries) + " }"
+    return str(value)

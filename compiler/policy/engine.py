@@ -59,10 +59,6 @@ class Engine:
         for m in modules:
             self._index(m)
 
-    def add_module(self, m: ir.Module) -> None:
-        """Know ``m`` and its imports (a policy's ``let`` values come from its module)."""
-        self._index(m)
-
     def _index(self, m: ir.Module) -> None:
         if m.path in self._modules:
             return

@@ -3,13 +3,15 @@
 Policy expressions are type-checked before they run: units are types of their
 own (a duration compares only with a duration), attribute names are checked
 against :data:`OBJECTS`, and builtins check their arity and argument types.
-The same table documents the model in ``docs/policies.md``.
+:data:`OBJECTS` is derived from the schema (plus the attributes the model computes), and documents the
+model in ``docs/policies.md``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..lang.values import source_text
 from ..semantics import schema
 
 SCALARS = ("bool", "number", "string", "duration", "percent", "clock", "none")
@@ -117,6 +119,10 @@ def unify(a: PType, b: PType) -> PType | None:
 
 
 # ------------------------------------------------------------- the model's objects
+#
+# An object kind's attributes are the schema's attributes of its block (same names, types translated by
+# `_ptype`, docs and defaults from the schema) plus the computed ones below: names, nested blocks,
+# positions and neighbours, values worked out from the whole pipeline.
 
 
 def _e(*members: str) -> PType:
@@ -131,14 +137,10 @@ def _os(doc: str) -> tuple[PType, str]:
     return STRING.opt(), doc
 
 
-OBJECTS: dict[str, dict[str, tuple[PType, str]]] = {
+COMPUTED: dict[str, dict[str, tuple[PType, str]]] = {
     "pipeline": {
         "name": _s("the pipeline's name"),
-        "role": _os("IAM role ARN of the pipeline"),
         "account": _os("the account of `role`, when its ARN is plain"),
-        "region": _os("where the pipeline lives (default: the first region of the first wave)"),
-        "artifacts": _os("artifact bucket as written, `${region}` kept"),
-        "execution_mode": (_e(*schema.EXECUTION_MODES), "how executions queue"),
         "source": (obj("source").opt(), "the source block"),
         "stages": (list_of(obj("stage")), "pre-production stages, in file order"),
         "steps": (list_of(obj("step")), "every step of every stage"),
@@ -146,50 +148,25 @@ OBJECTS: dict[str, dict[str, tuple[PType, str]]] = {
         "gates": (list_of(obj("gate")), "the pipeline's gates and every gate a wave uses"),
         "windows": (list_of(obj("window")), "the pipeline's windows and every window a wave uses"),
         "deploys": (list_of(obj("deploy")), "deploy profiles (the unnamed one is named `default`)"),
-        "policies": (list_of(STRING), "names of the policies enforced on it"),
     },
-    "source": {
-        "type": (_e(*schema.SOURCE_TYPES), "source provider"),
-        "repo": _os("repository"), "branch": _s("branch (default `main`)"),
-        "connection": _os("CodeConnections ARN"), "bucket": _os("S3 bucket"), "key": _os("S3 key"),
-    },
+    "source": {"type": (_e(*schema.SOURCE_TYPES), "source provider")},
     "stage": {
         "name": _s("the stage's name"),
         "index": (NUMBER, "position among the stages, from 0"),
         "steps": (list_of(obj("step")), "its steps"),
-        "after": (list_of(obj("stage")), "stages it runs after (effective: the previous one by default)"),
         "environment": (obj("environment").opt(), "its sandbox environment"),
         "prev": (obj("stage").opt(), "the stage before it in file order"),
         "next": (obj("stage").opt(), "the stage after it in file order"),
     },
-    "environment": {
-        "create": _os("command that creates the sandbox"), "destroy": _os("command that destroys it"),
-        "region": _os("region of the sandbox"), "timeout": (DURATION, "default `1h`"),
-    },
+    "environment": {},
     "step": {
         "name": _s("the step's name"),
         "stage": (obj("stage"), "the stage it belongs to"),
-        "kind": (_e(*schema.STEP_KINDS), "what it does (default `run`)"),
-        "run": (list_of(STRING), "its shell commands"),
-        "after": (list_of(obj("step")), "steps it runs after"),
-        "image": _os("build image"), "project": _os("CodeBuild project"),
-        "env": (MAP, "environment variables"),
-        "outputs": (list_of(STRING), "file globs it produces"),
-        "timeout": (DURATION, "default `1h`"), "retries": (NUMBER, "default `0`"),
     },
     "wave": {
         "name": _s("the wave's name"),
         "index": (NUMBER, "position in rollout order, from 0"),
-        "regions": (list_of(STRING), "its regions"),
-        "accounts": (list_of(STRING), "its account ids (empty: the pipeline's account)"),
         "targets": (list_of(obj("target")), "regions × accounts"),
-        "bake": (DURATION, "time watched after the last target deployed (default `0s`)"),
-        "gates": (list_of(obj("gate")), "its gates"),
-        "windows": (list_of(obj("window")), "its windows"),
-        "parallel": (NUMBER, "targets deployed at once (default: all of them)"),
-        "exposure": (PERCENT, "share of each target's traffic (default `100%`)"),
-        "deploy": (obj("deploy").opt(), "its deploy profile"),
-        "after": (list_of(obj("wave")), "waves it runs after (effective)"),
         "prev": (obj("wave").opt(), "the wave before it"),
         "next": (obj("wave").opt(), "the wave after it"),
         "prior_regions": (NUMBER, "how many distinct regions the waves before it reach"),
@@ -200,40 +177,99 @@ OBJECTS: dict[str, dict[str, tuple[PType, str]]] = {
     },
     "gate": {
         "name": _s("the gate's name"),
-        "alarms": (list_of(STRING), "CloudWatch alarms watched during the bake"),
-        "blockers": (list_of(STRING), "alarms that must not be in ALARM for the wave to start"),
-        "check": _os("command run as a check"),
         "prometheus": (obj("prometheus").opt(), "a PromQL bound"),
-        "on_breach": (_e(*schema.ON_BREACH), "what a breach does (default `rollback`)"),
-        "interval": (DURATION, "evaluation interval (default `1m`)"),
-        "approval": (BOOL, "a manual approval before the wave (default `false`)"),
     },
-    "prometheus": {
-        "url": _s("Prometheus URL"), "query": _s("PromQL query"),
-        "max": (NUMBER.opt(), "upper bound"), "min": (NUMBER.opt(), "lower bound"),
-    },
-    "window": {
-        "name": _s("the window's name"),
-        "days": (list_of(_e(*schema.DAYS)), "days it is open"),
-        "hours": (list_of(CLOCK), "`[from, to)`"),
-        "cron": _os("cron expression"), "timezone": _s("IANA time zone (default `UTC`)"),
-    },
+    "prometheus": {},
+    "window": {"name": _s("the window's name")},
     "deploy": {
         "name": _s("profile name; `default` for the unnamed one"),
-        "role": _os("role the deploy actions assume"),
         "providers": (list_of(_e(*schema.DEPLOY_PROVIDERS)), "its provider blocks"),
         "cloudformation": (obj("cloudformation").opt(), ""), "codedeploy": (obj("codedeploy").opt(), ""),
         "ecs": (obj("ecs").opt(), ""), "local": (obj("local").opt(), ""),
     },
-    "cloudformation": {
-        "stack": _s("stack name"), "template": _s("`artifact::path`"),
-        "capabilities": (list_of(STRING), ""), "parameters": (MAP, "template parameters"),
-        "role": _os("CloudFormation role"),
-    },
-    "codedeploy": {"application": _s(""), "group": _s("")},
-    "ecs": {"cluster": _s(""), "service": _s(""), "image_definitions": _s("")},
-    "local": {"run": _s("deploy command"), "rollback": _s("rollback command")},
+    "cloudformation": {},
+    "codedeploy": {},
+    "ecs": {},
+    "local": {},
 }
+"""Every object kind of the model, in the order the docs list them, with the attributes it has besides its
+block's schema attributes (``target`` is no block: all of its attributes are computed)."""
+
+_PLANNING_HINT = "a guess for `wavec plan`'s timeline, not a property of the rollout for a policy to judge"
+
+HIDDEN: dict[tuple[str, str], str] = {
+    ("step", "estimate"): _PLANNING_HINT,
+    ("deploy", "estimate"): _PLANNING_HINT,
+}
+"""Schema attributes (block, attribute) the model leaves out, each with the reason."""
+
+NOT_MODELLED: dict[str, str] = {
+    "policy": "policies check the model; they are not part of it",
+    "rule": "rules check the model; they are not part of it",
+}
+"""Block types that are no object of the model (nor are their attributes), each with the reason."""
+
+
+def _ptype(t: schema.Ty) -> PType:
+    """The policy type of values of schema type ``t``, as the model holds them."""
+    if t.kind == "list":
+        assert t.item is not None
+        return list_of(_ptype(t.item))
+    if t.kind == "enum":
+        return enum(*t.members)
+    if t.kind == "ref":
+        # A reference to a block of the model is that object; to a policy or module, its name.
+        return obj(t.ref) if t.ref in COMPUTED else STRING
+    if t.kind == "oneof":
+        # Lowering turns the single value of `run = "make"` into a one-item list: the list option wins.
+        lists = [o for o in t.options if o.kind == "list"]
+        if lists:
+            return _ptype(lists[0])
+        found = _ptype(t.options[0])
+        for option in t.options[1:]:
+            both = unify(found, _ptype(option))
+            assert both is not None, t
+            found = both
+        return found
+    return {"string": STRING, "int": NUMBER, "number": NUMBER, "bool": BOOL, "duration": DURATION,
+            "percent": PERCENT, "clock": CLOCK, "map": MAP}[t.kind]
+
+
+def _model_attr(block: schema.Block, a: schema.Attr) -> tuple[PType, str]:
+    """The type and doc of schema attribute ``a`` of ``block`` in the model."""
+    pt = _ptype(a.type)
+    default = a.value_default
+    in_every_variant = not block.variants or any(x is a for x in block.attrs) or all(
+        any(x.name == a.name for x in attrs) for attrs in block.variants.values())
+    if isinstance(a.default, schema.Computed):
+        optional = a.default.may_be_none
+        doc = f"{a.doc} (default: {a.default.doc})"
+    elif default is not None:
+        optional = False  # lowering fills it in, in every variant
+        doc = f"{a.doc} (default `{source_text(default)}`{', ' + a.default_note if a.default_note else ''})"
+    else:
+        optional = not (a.required and in_every_variant)
+        doc = a.doc
+    # A list or a map is empty, never none.
+    return (pt.opt() if optional and pt.kind not in ("list", "map") else pt), doc
+
+
+def _objects() -> dict[str, dict[str, tuple[PType, str]]]:
+    out: dict[str, dict[str, tuple[PType, str]]] = {}
+    for kind, computed in COMPUTED.items():
+        # The order the docs list them in: the block's labels, its schema attributes, the computed rest.
+        attrs = {k: v for k, v in computed.items() if k in ("name", "type")}
+        block = schema.BLOCKS.get(kind)
+        if block is not None:
+            for a in block.every_attr():
+                if (kind, a.name) not in HIDDEN:
+                    attrs[a.name] = _model_attr(block, a)
+        attrs.update(computed)
+        out[kind] = attrs
+    return out
+
+
+OBJECTS: dict[str, dict[str, tuple[PType, str]]] = _objects()
 """Every object kind of the policy model: attribute → (type, doc)."""
 
 ROOTS: dict[str, tuple[PType, str]] = {

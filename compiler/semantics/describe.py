@@ -84,7 +84,7 @@ def describe(v: Any) -> str:
 
 
 def define_hint(kind: str | None) -> str:
-    if kind in {"gate", "window", "deploy", "policy"}:
+    if kind in schema.EXPORTED:
         return f"define it with a `{kind} NAME {{ … }}` block, or import a module that exports it"
     if kind in {"stage", "wave"}:
         return f"`after` names another {kind} of the same pipeline"

@@ -471,13 +471,8 @@ def _templates(value: Any) -> Iterable[Template]:
 
 def module_member(module: ir.Module, name: str, kind: str | None) -> Any:
     """What ``module.name`` means: an exported block (the wanted kind first) or a ``let`` value."""
-    tables: list[tuple[str, tuple[Any, ...]]] = [
-        ("gate", module.gates), ("window", module.windows), ("deploy", module.deploys),
-        ("policy", module.policies),
-    ]
-    tables.sort(key=lambda kv: kv[0] != kind)
-    for k, objs in tables:
-        for obj in objs:
+    for k in sorted(schema.EXPORTED, key=lambda k: k != kind):
+        for obj in module.exported(k):
             if obj.name == name:
                 return Symbol(k, name, obj.span, obj)
     if name in module.lets:
@@ -490,6 +485,6 @@ def module_member(module: ir.Module, name: str, kind: str | None) -> Any:
 def module_names(module: ir.Module) -> list[str]:
     """Every name a module exports."""
     names: set[str] = set(module.lets)
-    for table in (module.gates, module.windows, module.deploys, module.policies):
-        names.update(o.name for o in table)
+    for kind in schema.EXPORTED:
+        names.update(o.name for o in module.exported(kind))
     return sorted(names)

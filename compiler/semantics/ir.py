@@ -4,6 +4,10 @@ Values are *effective*: defaults applied, references resolved to the objects
 they name, ``let`` values and imports substituted. Every entity keeps the
 span of its block and ``attr_spans`` for its attributes, so later layers
 can point at exactly what they talk about. The IR is immutable.
+
+A field for an attribute the schema gives a default has no default here: it
+is keyword-only and lowering always passes the effective value, so each
+default is written once, in :mod:`wavec.semantics.schema`.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ class Source:
     type: str
     span: Span
     repo: str | None = None
-    branch: str = "main"
+    branch: str = field(kw_only=True)
     connection: str | None = None
     bucket: str | None = None
     key: str | None = None
@@ -51,7 +55,7 @@ class Environment:
     create: Template | None = None
     destroy: Template | None = None
     region: str | None = None
-    timeout: Duration = Duration(3600)
+    timeout: Duration = field(kw_only=True)
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
@@ -62,16 +66,16 @@ class Step:
     name: str
     stage: str
     span: Span
-    kind: str = "run"
+    kind: str = field(kw_only=True)
     run: tuple[Template, ...] = ()
-    after: tuple[str, ...] = ()
+    after: tuple[str, ...] = field(kw_only=True)
     image: str | None = None
     project: str | None = None
-    env: tuple[tuple[str, Template], ...] = ()
-    outputs: tuple[str, ...] = ()
-    timeout: Duration = Duration(3600)
-    retries: int = 0
-    estimate: Duration | None = None  # None: not written; `wavec plan` uses its documented default
+    env: tuple[tuple[str, Template], ...] = field(kw_only=True)
+    outputs: tuple[str, ...] = field(kw_only=True)
+    timeout: Duration = field(kw_only=True)
+    retries: int = field(kw_only=True)
+    estimate: Duration = field(kw_only=True)  # written or not: `"estimate" in attr_spans` tells
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
@@ -97,8 +101,8 @@ class CloudFormation:
     span: Span
     stack: Template
     template: Template
-    capabilities: tuple[str, ...] = ()
-    parameters: tuple[tuple[str, Template], ...] = ()
+    capabilities: tuple[str, ...] = field(kw_only=True)
+    parameters: tuple[tuple[str, Template], ...] = field(kw_only=True)
     role: Template | None = None
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
     kind: str = "cloudformation"
@@ -122,7 +126,7 @@ class Ecs:
     span: Span
     cluster: Template
     service: Template
-    image_definitions: str = "imagedefinitions.json"
+    image_definitions: str = field(kw_only=True)
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
     kind: str = "ecs"
 
@@ -149,7 +153,7 @@ class DeployProfile:
     span: Span
     providers: tuple[Provider, ...] = ()
     role: Template | None = None
-    estimate: Duration | None = None  # None: not written; `wavec plan` uses its documented default
+    estimate: Duration = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
@@ -178,13 +182,13 @@ class Gate:
 
     name: str
     span: Span
-    alarms: tuple[Template, ...] = ()
-    blockers: tuple[Template, ...] = ()
+    alarms: tuple[Template, ...] = field(kw_only=True)
+    blockers: tuple[Template, ...] = field(kw_only=True)
     check: Template | None = None
     prometheus: Prometheus | None = None
-    on_breach: str = "rollback"
-    interval: Duration = Duration(60)
-    approval: bool = False
+    on_breach: str = field(kw_only=True)
+    interval: Duration = field(kw_only=True)
+    approval: bool = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
@@ -198,7 +202,7 @@ class Window:
     days: tuple[str, ...] = ()
     hours: tuple[Clock, Clock] | None = None
     cron: str | None = None
-    timezone: str = "UTC"
+    timezone: str = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
@@ -226,12 +230,12 @@ class Wave:
     regions: tuple[str, ...]
     targets: tuple[Target, ...]
     parallel: int
-    accounts: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = field(kw_only=True)
     deploy: DeployProfile | None = None
-    bake: Duration = Duration(0)
-    gates: tuple[Gate, ...] = ()
-    windows: tuple[Window, ...] = ()
-    exposure: Percent = Percent(100.0)
+    bake: Duration = field(kw_only=True)
+    gates: tuple[Gate, ...] = field(kw_only=True)
+    windows: tuple[Window, ...] = field(kw_only=True)
+    exposure: Percent = field(kw_only=True)
     after: tuple[str, ...] = ()
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
@@ -248,7 +252,7 @@ class Rule:
     for_: tree.Expr | None
     assert_: tree.Expr | None
     where: tree.Expr | None = None
-    severity: str = "error"
+    severity: str = field(kw_only=True)
     help: str | None = None
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
@@ -279,11 +283,11 @@ class Pipeline:
     deploys: tuple[DeployProfile, ...] = ()
     gates: tuple[Gate, ...] = ()
     windows: tuple[Window, ...] = ()
-    policies: tuple[Policy, ...] = ()
+    policies: tuple[Policy, ...] = field(kw_only=True)
     role: Template | None = None
     region: str | None = None
     artifacts: Template | None = None
-    execution_mode: str = "superseded"
+    execution_mode: str = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
     # Name → object, filled on first use: targets look waves up once per node, which must stay O(1).
@@ -330,3 +334,9 @@ class Module:
     lets: Mapping[str, object] = field(default_factory=dict)
     imports: Mapping[str, Module] = field(default_factory=dict)
     allows: tuple[Allow, ...] = ()
+
+    def exported(self, kind: str) -> tuple[Gate | Window | DeployProfile | Policy, ...]:
+        """The blocks of one exported kind (see :data:`~wavec.semantics.schema.EXPORTED`) the module defines."""
+        tables: dict[str, tuple[Gate | Window | DeployProfile | Policy, ...]] = {
+            "gate": self.gates, "window": self.windows, "deploy": self.deploys, "policy": self.policies}
+        return tables[kind]

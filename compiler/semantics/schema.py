@@ -6,7 +6,11 @@ read this table; nothing else in the compiler lists attribute names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from ..lang.values import Clock, Duration, EnumMember, Percent, Template, source_text
 
 # ----------------------------------------------------------------------- types
 
@@ -86,6 +90,32 @@ SEVERITIES = ("error", "warning", "info")
 SOURCE_TYPES = ("github", "gitlab", "bitbucket", "codecommit", "s3")
 DEPLOY_PROVIDERS = ("cloudformation", "codedeploy", "ecs", "local")
 
+# -------------------------------------------------------------------- defaults
+
+Default = Template | Duration | Percent | Clock | EnumMember | bool | int | tuple[()] | Mapping[str, Template]
+"""A typed default: the value an attribute has when it is not written, exactly as evaluating the written
+value would produce it (a string is a :class:`Template`, an enum member an :class:`EnumMember`, a list a
+tuple, a map a mapping), so lowering treats a missing attribute as if its default had been written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A default that lowering works out from the rest of the pipeline instead of a fixed value.
+
+    ``doc`` is how the docs state it (``the previous stage``). ``may_be_none`` says whether it can come
+    out empty (there may be no unnamed deploy profile to fall back on); the policy model then types the
+    attribute ``… or none``.
+    """
+
+    doc: str
+    may_be_none: bool = False
+
+
+NO_ITEMS: tuple[()] = ()
+"""The default of a list attribute that starts empty."""
+NO_ENTRIES: Mapping[str, Template] = MappingProxyType({})
+"""The default of a map attribute that starts empty (read-only: one object is shared by every block)."""
+
 # ---------------------------------------------------------------------- tables
 
 
@@ -93,15 +123,34 @@ DEPLOY_PROVIDERS = ("cloudformation", "codedeploy", "ecs", "local")
 class Attr:
     """One attribute: its type, whether it is required, its default and its documentation.
 
-    ``required_unless`` names attributes any of which makes this one optional.
+    ``default`` is a typed value lowering uses when the attribute is not written, or a :class:`Computed`
+    default lowering works out itself; ``default_note`` is prose the docs show after a typed default
+    (``[] (runs in parallel)``). ``required_unless`` names attributes any of which makes this one optional.
     """
 
     name: str
     type: Ty
     doc: str
-    default: str | None = None
+    default: Default | Computed | None = None
+    default_note: str = ""
     required: bool = False
     required_unless: tuple[str, ...] = ()
+
+    @property
+    def value_default(self) -> Default | None:
+        """The typed default, or ``None`` when there is none or lowering computes it."""
+        return None if isinstance(self.default, Computed) else self.default
+
+    @property
+    def default_text(self) -> str:
+        """The default as the docs show it: the value as it is written (``1h``), or how it is computed;
+        ``""`` when there is none."""
+        if isinstance(self.default, Computed):
+            return self.default.doc
+        if self.default is None:
+            return ""
+        text = source_text(self.default)
+        return f"{text} ({self.default_note})" if self.default_note else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +194,13 @@ class Block:
         """Attributes valid in this block (and in that variant)."""
         return self.attrs + self.variants.get(variant or "", ())
 
+    def every_attr(self) -> tuple[Attr, ...]:
+        """The attributes of every variant, each name once (the first variant that has it gives it)."""
+        seen: dict[str, Attr] = {}
+        for a in self.attrs + tuple(a for attrs in self.variants.values() for a in attrs):
+            seen.setdefault(a.name, a)
+        return tuple(seen.values())
+
     def child(self, type_: str) -> Child | None:
         """The nested block type of that name."""
         for c in self.children:
@@ -167,13 +223,14 @@ BLOCKS: dict[str, Block] = {
                 Attr("role", STRING, "IAM role ARN of the pipeline; required by the CodePipeline target; "
                      "its account is the pipeline's account"),
                 Attr("region", STRING, "the region the pipeline itself lives in",
-                     default="the first region of the first wave"),
+                     default=Computed("the first region of the first wave", may_be_none=True)),
                 Attr("artifacts", STRING, "S3 bucket for artifacts; may use `${region}`, then one bucket per "
                      "region used"),
-                Attr("execution_mode", enum(*EXECUTION_MODES), "how executions queue", default="superseded"),
+                Attr("execution_mode", enum(*EXECUTION_MODES), "how executions queue",
+                     default=EnumMember("superseded")),
                 Attr("policies", list_of(oneof(ref("policy"), ref("module"))),
                      "policies enforced on this pipeline, in addition to configured ones; a module means "
-                     "every policy in it", default="[]"),
+                     "every policy in it", default=NO_ITEMS),
             ),
             children=(
                 Child("source", 1, 1),
@@ -191,12 +248,12 @@ BLOCKS: dict[str, Block] = {
             variants={
                 "github": (
                     Attr("repo", STRING, "`owner/name` of the repository", required=True),
-                    Attr("branch", STRING, "branch to build", default='"main"'),
+                    Attr("branch", STRING, "branch to build", default=Template.plain("main")),
                     Attr("connection", STRING, "CodeConnections connection ARN", required=True),
                 ),
                 "codecommit": (
                     Attr("repo", STRING, "repository name", required=True),
-                    Attr("branch", STRING, "branch to build", default='"main"'),
+                    Attr("branch", STRING, "branch to build", default=Template.plain("main")),
                 ),
                 "s3": (
                     Attr("bucket", STRING, "source bucket", required=True),
@@ -209,7 +266,7 @@ BLOCKS: dict[str, Block] = {
             "A pre-production stage: steps, optionally inside a sandbox environment.",
             labels=("NAME",),
             attrs=(Attr("after", list_of(ref("stage")), "stages this one runs after",
-                        default="the previous stage"),),
+                        default=Computed("the previous stage")),),
             children=(Child("environment", 0, 1), Child("step", 1)),
         ),
         Block(
@@ -220,7 +277,8 @@ BLOCKS: dict[str, Block] = {
                 Attr("create", STRING, "command that creates the environment"),
                 Attr("destroy", STRING, "command that destroys it, run whether the steps pass or fail"),
                 Attr("region", STRING, "region of the sandbox; " + _REGION_DOC),
-                Attr("timeout", DURATION, "time limit of create and destroy", default="1h"),
+                Attr("timeout", DURATION, "time limit of create and destroy",
+                     default=Duration(3600)),
             ),
         ),
         Block(
@@ -230,17 +288,17 @@ BLOCKS: dict[str, Block] = {
             attrs=(
                 Attr("run", oneof(STRING, list_of(STRING)), "shell commands", required_unless=("project",)),
                 Attr("kind", enum(*STEP_KINDS), "what the step does; policies can require kinds",
-                     default="run"),
+                     default=EnumMember("run")),
                 Attr("after", list_of(ref("step")), "steps of the same stage this one runs after",
-                     default="[] (runs in parallel)"),
+                     default=NO_ITEMS, default_note="runs in parallel"),
                 Attr("image", STRING, "build image"),
                 Attr("project", STRING, "an existing CodeBuild project: compile to a CodeBuild action"),
-                Attr("env", MAP, "environment variables", default="{}"),
-                Attr("outputs", list_of(STRING), "file globs this step produces", default="[]"),
-                Attr("timeout", DURATION, "time limit", default="1h"),
-                Attr("retries", INT, "how often a failed step is retried", default="0"),
+                Attr("env", MAP, "environment variables", default=NO_ENTRIES),
+                Attr("outputs", list_of(STRING), "file globs this step produces", default=NO_ITEMS),
+                Attr("timeout", DURATION, "time limit", default=Duration(3600)),
+                Attr("retries", INT, "how often a failed step is retried", default=0),
                 Attr("estimate", DURATION, "how long the step usually takes, for `wavec plan`'s timeline",
-                     default="10m"),
+                     default=Duration(600)),
             ),
         ),
         Block(
@@ -251,7 +309,7 @@ BLOCKS: dict[str, Block] = {
             attrs=(
                 Attr("role", STRING, _ROLE_DOC),
                 Attr("estimate", DURATION, "how long deploying one target usually takes, for `wavec plan`'s "
-                     "timeline", default="15m"),
+                     "timeline", default=Duration(900)),
             ),
             children=tuple(Child(p, 0, 1) for p in DEPLOY_PROVIDERS),
         ),
@@ -261,8 +319,8 @@ BLOCKS: dict[str, Block] = {
             attrs=(
                 Attr("stack", STRING, "stack name", required=True),
                 Attr("template", STRING, "template as `artifact::path`", required=True),
-                Attr("capabilities", list_of(STRING), "IAM capabilities", default="[]"),
-                Attr("parameters", MAP, "parameter overrides", default="{}"),
+                Attr("capabilities", list_of(STRING), "IAM capabilities", default=NO_ITEMS),
+                Attr("parameters", MAP, "parameter overrides", default=NO_ENTRIES),
                 Attr("role", STRING, "CloudFormation service role ARN"),
             ),
         ),
@@ -281,7 +339,7 @@ BLOCKS: dict[str, Block] = {
                 Attr("cluster", STRING, "ECS cluster", required=True),
                 Attr("service", STRING, "ECS service", required=True),
                 Attr("image_definitions", STRING, "image definitions file",
-                     default='"imagedefinitions.json"'),
+                     default=Template.plain("imagedefinitions.json")),
             ),
         ),
         Block(
@@ -298,13 +356,15 @@ BLOCKS: dict[str, Block] = {
             labels=("NAME",),
             attrs=(
                 Attr("alarms", list_of(STRING), "CloudWatch alarm names, may use `${region}`; any in ALARM "
-                     "is a breach", default="[]"),
+                     "is a breach", default=NO_ITEMS),
                 Attr("blockers", list_of(STRING), "alarm names that must not be in ALARM for the wave to "
-                     "start", default="[]"),
+                     "start", default=NO_ITEMS),
                 Attr("check", STRING, "a command; a non-zero exit is a breach"),
-                Attr("on_breach", enum(*ON_BREACH), "what a breach does", default="rollback"),
-                Attr("interval", DURATION, "how often the gate is evaluated during the bake", default="1m"),
-                Attr("approval", BOOL, "a manual approval before the wave", default="false"),
+                Attr("on_breach", enum(*ON_BREACH), "what a breach does",
+                     default=EnumMember("rollback")),
+                Attr("interval", DURATION, "how often the gate is evaluated during the bake",
+                     default=Duration(60)),
+                Attr("approval", BOOL, "a manual approval before the wave", default=False),
             ),
             children=(Child("prometheus", 0, 1),),
         ),
@@ -329,7 +389,7 @@ BLOCKS: dict[str, Block] = {
                      "minutes hours day-of-month month day-of-week [year]` (seconds `*`); the window is open "
                      "during every minute it matches"),
                 Attr("timezone", STRING, "IANA time zone, validated against the tz database",
-                     default='"UTC"'),
+                     default=Template.plain("UTC")),
             ),
         ),
         Block(
@@ -339,16 +399,20 @@ BLOCKS: dict[str, Block] = {
             attrs=(
                 Attr("regions", list_of(STRING), "regions; " + _REGION_DOC, required=True),
                 Attr("accounts", list_of(STRING), "12-digit account ids; targets are regions × accounts",
-                     default="[] (the pipeline's account)"),
-                Attr("deploy", ref("deploy"), "deploy profile", default="the unnamed deploy profile"),
+                     default=NO_ITEMS, default_note="the pipeline's account"),
+                Attr("deploy", ref("deploy"), "deploy profile",
+                     default=Computed("the unnamed deploy profile", may_be_none=True)),
                 Attr("bake", DURATION, "time the wave is watched after its last target deployed",
-                     default="0s"),
-                Attr("gates", list_of(ref("gate")), "gates watched during the bake", default="[]"),
-                Attr("windows", list_of(ref("window")), "windows the wave must start in", default="[]"),
-                Attr("parallel", INT, "how many targets deploy at once", default="all of the wave"),
+                     default=Duration(0)),
+                Attr("gates", list_of(ref("gate")), "gates watched during the bake", default=NO_ITEMS),
+                Attr("windows", list_of(ref("window")), "windows the wave must start in",
+                     default=NO_ITEMS),
+                Attr("parallel", INT, "how many targets deploy at once",
+                     default=Computed("all of the wave")),
                 Attr("exposure", PERCENT, "share of each target's traffic this wave reaches",
-                     default="100%"),
-                Attr("after", list_of(ref("wave")), "waves this one runs after", default="the previous wave"),
+                     default=Percent(100.0)),
+                Attr("after", list_of(ref("wave")), "waves this one runs after",
+                     default=Computed("the previous wave")),
             ),
         ),
         Block(
@@ -368,7 +432,8 @@ BLOCKS: dict[str, Block] = {
                      "or any expression", required=True),
                 Attr("where", EXPR, "filter; `this` is the item"),
                 Attr("assert", EXPR, "must be true for each item", required=True),
-                Attr("severity", enum(*SEVERITIES), "severity of a finding", default="error"),
+                Attr("severity", enum(*SEVERITIES), "severity of a finding",
+                     default=EnumMember("error")),
                 Attr("help", STRING, "shown under the diagnostic and by `wavec explain`"),
                 Attr("detail", EXPR, "a policy expression evaluated for a failing item, shown as the note "
                      "under the caret (a string, or a value written out)"),
@@ -385,13 +450,7 @@ TOP_LEVEL: tuple[str, ...] = ("pipeline", "policy", "gate", "window", "deploy")
 """Block types allowed at the top level of a file."""
 
 EXPORTED: tuple[str, ...] = ("gate", "window", "deploy", "policy")
-"""Top-level block kinds a module exports (with its ``let`` names)."""
-
-BUILTIN_FUNCTIONS: tuple[str, ...] = (
-    "len", "any", "all", "count", "sum", "min", "max", "first", "last", "prev", "next",
-    "contains", "matches", "startswith", "distinct",
-)
-"""Builtins callable in policy expressions."""
+"""Top-level block kinds a module exports (with its ``let`` names), in the order ``module.name`` looks."""
 
 COMPILE_TIME_VARS: tuple[str, ...] = ("pipeline", "stage", "step", "wave", "region", "account")
 RUNTIME_VARS: tuple[str, ...] = ("execution", "commit")

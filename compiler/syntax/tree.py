@@ -278,8 +278,3 @@ class Module:
 
     items: tuple[Item, ...]
     span: Span
-
-
-def label_text(label: Ident | StringLit) -> str:
-    """The text of a block label whether it was written as a name or a string."""
-    return label.value

@@ -15,7 +15,8 @@ from functools import cache
 
 from hypothesis import strategies as st
 
-from wavec.semantics.schema import BLOCKS, BUILTIN_FUNCTIONS, COMPILE_TIME_VARS, RUNTIME_VARS, TOP_LEVEL, Block, Ty
+from wavec.policy.builtins import BUILTINS
+from wavec.semantics.schema import BLOCKS, COMPILE_TIME_VARS, RUNTIME_VARS, TOP_LEVEL, Block, Ty
 
 RESERVED = frozenset({"import", "as", "let", "allow", "true", "false", "none", "and", "or", "not", "in"})
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-southeast-2",
@@ -144,7 +145,7 @@ def expressions(depth: int = 0) -> st.SearchStrategy[str]:
             st.builds(lambda a, i: f"{a}[{i}]", inner, inner),
             st.builds(lambda a, i, j: f"{a}[{i}:{j}]", inner, st.sampled_from(("", "1", "0")),
                       st.sampled_from(("", "2", "-1"))),
-            st.builds(lambda f, args: f"{f}({', '.join(args)})", st.sampled_from(BUILTIN_FUNCTIONS) | names,
+            st.builds(lambda f, args: f"{f}({', '.join(args)})", st.sampled_from(tuple(BUILTINS)) | names,
                       st.lists(inner, max_size=3)),
             st.builds(lambda p, body: f"{p} => {body}", names, inner),
             st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),

@@ -14,7 +14,7 @@ from typing import Any
 from ...diagnostics import Label, Sink
 from ...diagnostics.codes import builtin as codes
 from ...lang.suggest import did_you_mean
-from ...lang.values import Duration, EnumMember, Percent
+from ...lang.values import EnumMember, Percent
 from ...limits import MAX_STAGES, MAX_TARGETS, MAX_WAVES
 from ...syntax import tree as t
 from .. import ir, schema
@@ -155,8 +155,8 @@ class Lowerer(BlockLowering):
             sb = read_block(block, schema.BLOCKS["source"], self.sink)
             if sb is not None:
                 source = ir.Source(
-                    sb.name, block.header, repo=self._str(sb, "repo"), branch=self._str(sb, "branch", "main")
-                    or "main", connection=self._str(sb, "connection"), bucket=self._str(sb, "bucket"),
+                    sb.name, block.header, repo=self._str(sb, "repo"), branch=self._text(sb, "branch"),
+                    connection=self._str(sb, "connection"), bucket=self._str(sb, "bucket"),
                     key=self._str(sb, "key"), attr_spans=sb.attr_spans)
         for kind, limit in (("wave", MAX_WAVES), ("stage", MAX_STAGES)):
             if len(bodies[kind]) > limit:
@@ -170,8 +170,7 @@ class Lowerer(BlockLowering):
         default_deploy = next((d for d in deploys if d.name == ""), None)
         waves = tuple(self._wave(b, i, bodies["wave"], default_deploy) for i, b in enumerate(bodies["wave"]))
         policies: list[ir.Policy] = []
-        pv = self._get(body, "policies")
-        for item in pv if pv not in (None, ERR) else ():
+        for item in self._value(body, "policies"):
             found = item.module.policies if isinstance(item, ModuleValue) else (item.obj,)
             for p in found:
                 if p is not None and p not in policies:
@@ -186,7 +185,7 @@ class Lowerer(BlockLowering):
             body.name, body.block.header, self.path, source=source, stages=stages, waves=waves,
             deploys=deploys, gates=gates, windows=windows, policies=tuple(policies), role=role, region=region,
             artifacts=self._tpl(body, "artifacts", ARTIFACT_VARS),
-            execution_mode=self._enum(body, "execution_mode", "superseded"),
+            execution_mode=self._enum(body, "execution_mode"),
             allows=body.allows, attr_spans=body.attr_spans,
         )
         scope.pipeline = {}
@@ -195,7 +194,10 @@ class Lowerer(BlockLowering):
     def _after(self, body: Body, kind: str, previous: str | None) -> tuple[str, ...]:
         v = self._get(body, "after")
         if v is None:
-            return (previous,) if previous is not None else ()
+            if previous is not None:
+                return (previous,)  # a stage or wave follows the one before it (a computed default)
+            # A step's default is the schema's (no step); the first stage or wave follows nothing.
+            return tuple(s.name for s in self._default(body, "after") or ())
         if v is ERR:
             return ()
         return tuple(s.name for s in v)
@@ -229,7 +231,7 @@ class Lowerer(BlockLowering):
                 self._region(region, self._span(eb, "region"))
             env = ir.Environment(
                 block.span, create=self._tpl(eb, "create", ENV_VARS), destroy=self._tpl(eb, "destroy", ENV_VARS),
-                region=region, timeout=self._duration(eb, "timeout", Duration(3600), positive=True),
+                region=region, timeout=self._duration(eb, "timeout", positive=True),
                 attr_spans=eb.attr_spans)
         previous = siblings[index - 1].name if index > 0 else None
         return ir.Stage(body.name, index, body.block.header, steps, after=self._after(body, "stage", previous),
@@ -241,15 +243,14 @@ class Lowerer(BlockLowering):
                              self._span(body, "project"), label="choose one",
                              help="a step runs either shell commands (`run`) or a CodeBuild project "
                                   "(`project`)")
-        env_v = self._get(body, "env", STEP_VARS)
         return ir.Step(
-            body.name, stage, body.block.header, kind=self._enum(body, "kind", "run"),
+            body.name, stage, body.block.header, kind=self._enum(body, "kind"),
             run=self._tpls(body, "run", STEP_VARS), after=self._after(body, "step", None),
             image=self._str(body, "image"), project=self._str(body, "project"),
-            env=tuple(env_v.items()) if env_v not in (None, ERR) else (),
+            env=tuple(self._value(body, "env", STEP_VARS).items()),
             outputs=self._plain_list(body, "outputs"),
-            timeout=self._duration(body, "timeout", Duration(3600), positive=True),
-            retries=self._int(body, "retries", 0, 0), estimate=self._estimate(body), allows=body.allows,
+            timeout=self._duration(body, "timeout", positive=True),
+            retries=self._int(body, "retries", 0), estimate=self._duration(body, "estimate"), allows=body.allows,
             attr_spans=body.attr_spans,
         )
 
@@ -295,23 +296,21 @@ class Lowerer(BlockLowering):
             self.sink.report(codes.NO_DEPLOY_PROFILE, f"wave `{body.name}` has no deploy profile", body.block.header,
                              label="nothing says how to deploy it",
                              help="add an unnamed `deploy { … }` block to the pipeline, or set `deploy = NAME`")
-        gates = self._get(body, "gates")
-        windows = self._get(body, "windows")
-        exposure = self._get(body, "exposure")
-        if isinstance(exposure, Percent) and not 0 < exposure.value <= 100:
+        exposure: Percent = self._value(body, "exposure")
+        if not 0 < exposure.value <= 100:
             self.sink.report(codes.VALUE_OUT_OF_RANGE,
                              f"`exposure` must be more than 0% and at most 100%, found {exposure}",
                              self._span(body, "exposure"), label="out of range")
-            exposure = None
-        parallel = self._int(body, "parallel", len(targets) or 1, 1)
+            exposure = self._default(body, "exposure")
+        parallel = self._int(body, "parallel", 1, computed=len(targets) or 1)
         previous = siblings[index - 1].name if index > 0 else None
         return ir.Wave(
             body.name, index, body.block.header, regions=tuple(regions), targets=targets,
             parallel=max(1, parallel), accounts=tuple(accounts), deploy=deploy,
-            bake=self._duration(body, "bake", Duration(0)),
-            gates=tuple(s.obj for s in gates if s.obj is not None) if gates not in (None, ERR) else (),
-            windows=tuple(s.obj for s in windows if s.obj is not None) if windows not in (None, ERR) else (),
-            exposure=exposure if isinstance(exposure, Percent) else Percent(100.0),
+            bake=self._duration(body, "bake"),
+            gates=tuple(s.obj for s in self._value(body, "gates") if s.obj is not None),
+            windows=tuple(s.obj for s in self._value(body, "windows") if s.obj is not None),
+            exposure=exposure,
             after=self._after(body, "wave", previous), allows=body.allows, attr_spans=body.attr_spans,
         )
 

@@ -47,29 +47,48 @@ class BlockLowering:
         where = where or f"in `{body.spec.type}.{name}`"
         return self.ev.value(attr.value, spec.type, vars_allowed=vars_allowed, where=where)
 
+    def _default(self, body: Body, name: str) -> Any:
+        """The schema's typed default of attribute ``name`` (``None``: none, or one lowering computes)."""
+        spec = body.spec.attr(name, body.variant)
+        if spec is None:
+            # Only `source` gets here: an `s3` source has no `branch`, yet the IR (and so the policy model)
+            # gives every source one, the default the other variants share.
+            spec = next(a for a in body.spec.every_attr() if a.name == name)
+        return spec.value_default
+
+    def _value(self, body: Body, name: str, vars_allowed: tuple[str, ...] = ()) -> Any:
+        """The value of attribute ``name``, or its schema default when it is absent or was reported: a
+        missing attribute lowers exactly as if its default had been written."""
+        v = self._get(body, name, vars_allowed)
+        return self._default(body, name) if v is None or v is ERR else v
+
     def _span(self, body: Body, name: str) -> Span:
         attr = body.attrs.get(name)
         return attr.value.span if attr is not None else body.block.header
 
-    def _str(self, body: Body, name: str, default: str | None = None) -> str | None:
-        v = self._get(body, name)
-        return default if v is None or v is ERR else str(v.text)
+    def _str(self, body: Body, name: str) -> str | None:
+        v = self._value(body, name)
+        return None if v is None else str(v.text)
+
+    def _text(self, body: Body, name: str) -> str:
+        """A string attribute with a default; an empty string also means the default."""
+        return self._str(body, name) or str(self._default(body, name).text)
 
     def _tpl(self, body: Body, name: str, vars_allowed: tuple[str, ...]) -> Template | None:
         v = self._get(body, name, vars_allowed)
         return None if v is None or v is ERR else v
 
     def _tpls(self, body: Body, name: str, vars_allowed: tuple[str, ...]) -> tuple[Template, ...]:
-        v = self._get(body, name, vars_allowed)
-        if v is None or v is ERR:
-            return ()
+        v = self._value(body, name, vars_allowed)
+        if v is None:
+            return ()  # `run` has no default: a step may use `project` instead
         return (v,) if isinstance(v, Template) else tuple(v)
 
     def _plain_list(self, body: Body, name: str) -> tuple[str, ...]:
-        v = self._get(body, name)
-        return () if v is None or v is ERR else tuple(x.text for x in v)
+        return tuple(x.text for x in self._value(body, name))
 
-    def _duration(self, body: Body, name: str, default: Duration, positive: bool = False) -> Duration:
+    def _duration(self, body: Body, name: str, positive: bool = False) -> Duration:
+        default: Duration = self._default(body, name)
         v = self._get(body, name)
         if v is None or v is ERR:
             return default
@@ -80,7 +99,9 @@ class BlockLowering:
             return default
         return v  # type: ignore[no-any-return]
 
-    def _int(self, body: Body, name: str, default: int, minimum: int) -> int:
+    def _int(self, body: Body, name: str, minimum: int, computed: int | None = None) -> int:
+        """An int attribute; ``computed`` is the default when the schema says lowering computes it."""
+        default: int = self._default(body, name) if computed is None else computed
         v = self._get(body, name)
         if v is None or v is ERR:
             return default
@@ -91,9 +112,8 @@ class BlockLowering:
             return default
         return int(v)
 
-    def _enum(self, body: Body, name: str, default: str) -> str:
-        v = self._get(body, name)
-        return default if v is None or v is ERR else str(v.name)
+    def _enum(self, body: Body, name: str) -> str:
+        return str(self._value(body, name).name)
 
     def _region(self, region: str, span: Span) -> bool:
         if region in aws_regions():
@@ -131,9 +151,9 @@ class BlockLowering:
             blockers=self._tpls(body, "blockers", TARGET_VARS),
             check=self._tpl(body, "check", TARGET_VARS),
             prometheus=prom,
-            on_breach=self._enum(body, "on_breach", "rollback"),
-            interval=self._duration(body, "interval", Duration(60), positive=True),
-            approval=bool(self._get(body, "approval") is True),
+            on_breach=self._enum(body, "on_breach"),
+            interval=self._duration(body, "interval", positive=True),
+            approval=self._value(body, "approval") is True,
             allows=body.allows,
             attr_spans=body.attr_spans,
         )
@@ -162,14 +182,14 @@ class BlockLowering:
                              help="a window is either `cron = \"…\"` or `days` with `hours`")
         if cron is not None:
             cron = self._cron(cron, self._span(body, "cron"))
-        tz = self._str(body, "timezone", "UTC") or "UTC"
+        tz = self._text(body, "timezone")
         if "timezone" in body.attrs and not is_timezone(tz):
             self.sink.report(
                 codes.UNKNOWN_TIME_ZONE, f'unknown time zone "{tz}"', self._span(body, "timezone"),
                 label="not in the tz database",
                 help=did_you_mean(tz, timezones(), quote='"') or 'use an IANA name such as "Europe/Berlin"',
             )
-            tz = "UTC"
+            tz = self._default(body, "timezone").text
         return ir.Window(body.name, body.block.header, days=days, hours=hours, cron=cron, timezone=tz,
                          allows=body.allows, attr_spans=body.attr_spans)
 
@@ -215,13 +235,9 @@ class BlockLowering:
                 help="add one of `cloudformation { … }`, `codedeploy { … }`, `ecs { … }`, `local { … }`",
             )
         return ir.DeployProfile(body.name, body.block.header, providers=tuple(providers),
-                                role=self._tpl(body, "role", TARGET_VARS), estimate=self._estimate(body),
-                                allows=body.allows, attr_spans=body.attr_spans)
-
-    def _estimate(self, body: Body) -> Duration | None:
-        """The optional ``estimate`` (a duration of zero or more), ``None`` when not written."""
-        value = self._duration(body, "estimate", Duration(-1))
-        return None if value.seconds < 0 else value
+                                role=self._tpl(body, "role", TARGET_VARS),
+                                estimate=self._duration(body, "estimate"), allows=body.allows,
+                                attr_spans=body.attr_spans)
 
     def _provider(self, kind: str, pb: Body) -> ir.Provider | None:
         spans = pb.attr_spans
@@ -229,10 +245,9 @@ class BlockLowering:
             stack, template = self._tpl(pb, "stack", TARGET_VARS), self._tpl(pb, "template", TARGET_VARS)
             if stack is None or template is None:
                 return None
-            params = self._get(pb, "parameters", TARGET_VARS)
             return ir.CloudFormation(
                 pb.block.span, stack, template, capabilities=self._plain_list(pb, "capabilities"),
-                parameters=tuple(params.items()) if params not in (None, ERR) else (),
+                parameters=tuple(self._value(pb, "parameters", TARGET_VARS).items()),
                 role=self._tpl(pb, "role", TARGET_VARS), attr_spans=spans)
         if kind == "codedeploy":
             app, group = self._tpl(pb, "application", TARGET_VARS), self._tpl(pb, "group", TARGET_VARS)
@@ -242,9 +257,8 @@ class BlockLowering:
             cluster, service = self._tpl(pb, "cluster", TARGET_VARS), self._tpl(pb, "service", TARGET_VARS)
             if cluster is None or service is None:
                 return None
-            return ir.Ecs(pb.block.span, cluster, service,
-                          image_definitions=self._str(pb, "image_definitions", "imagedefinitions.json")
-                          or "imagedefinitions.json", attr_spans=spans)
+            return ir.Ecs(pb.block.span, cluster, service, image_definitions=self._text(pb, "image_definitions"),
+                          attr_spans=spans)
         run, rollback = self._tpl(pb, "run", TARGET_VARS), self._tpl(pb, "rollback", TARGET_VARS)
         return None if run is None or rollback is None else ir.LocalDeploy(pb.block.span, run, rollback,
                                                                            attr_spans=spans)
@@ -268,7 +282,7 @@ class BlockLowering:
 
             rules.append(ir.Rule(
                 code, rb.labels[1], body.name, block.header, for_=expr("for"), assert_=expr("assert"),
-                where=expr("where"), severity=self._enum(rb, "severity", "error"), help=self._str(rb, "help"),
+                where=expr("where"), severity=self._enum(rb, "severity"), help=self._str(rb, "help"),
                 allows=rb.allows, attr_spans=rb.attr_spans, detail=expr("detail"),
             ))
         return ir.Policy(body.name, body.block.header, self.path, rules=tuple(rules),
