@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..lang.values import Clock, Duration, Percent, Template
 from ..source import Span
+from .schema import Day, DeployProvider, ExecutionMode, OnBreach, RuleSeverity, StepKind
 
 if TYPE_CHECKING:
     from ..syntax import tree
@@ -62,7 +63,7 @@ class Step:
     name: str
     stage: str
     span: Span
-    kind: str = "run"
+    kind: StepKind = "run"
     run: tuple[Template, ...] = ()
     after: tuple[str, ...] = ()
     image: str | None = None
@@ -101,7 +102,7 @@ class CloudFormation:
     parameters: tuple[tuple[str, Template], ...] = ()
     role: Template | None = None
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "cloudformation"
+    kind: Literal["cloudformation"] = "cloudformation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class CodeDeploy:
     application: Template
     group: Template
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "codedeploy"
+    kind: Literal["codedeploy"] = "codedeploy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ class Ecs:
     service: Template
     image_definitions: str = "imagedefinitions.json"
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "ecs"
+    kind: Literal["ecs"] = "ecs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ class LocalDeploy:
     run: Template
     rollback: Template
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "local"
+    kind: Literal["local"] = "local"
 
 
 Provider = CloudFormation | CodeDeploy | Ecs | LocalDeploy
@@ -153,7 +154,7 @@ class DeployProfile:
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
-    def provider(self, kind: str) -> Provider | None:
+    def provider(self, kind: DeployProvider) -> Provider | None:
         """The provider block of that kind, if present."""
         for p in self.providers:
             if p.kind == kind:
@@ -182,7 +183,7 @@ class Gate:
     blockers: tuple[Template, ...] = ()
     check: Template | None = None
     prometheus: Prometheus | None = None
-    on_breach: str = "rollback"
+    on_breach: OnBreach = "rollback"
     interval: Duration = Duration(60)
     approval: bool = False
     allows: tuple[Allow, ...] = ()
@@ -195,7 +196,7 @@ class Window:
 
     name: str
     span: Span
-    days: tuple[str, ...] = ()
+    days: tuple[Day, ...] = ()
     hours: tuple[Clock, Clock] | None = None
     cron: str | None = None
     timezone: str = "UTC"
@@ -248,7 +249,7 @@ class Rule:
     for_: tree.Expr | None
     assert_: tree.Expr | None
     where: tree.Expr | None = None
-    severity: str = "error"
+    severity: RuleSeverity = "error"
     help: str | None = None
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
@@ -283,7 +284,7 @@ class Pipeline:
     role: Template | None = None
     region: str | None = None
     artifacts: Template | None = None
-    execution_mode: str = "superseded"
+    execution_mode: ExecutionMode = "superseded"
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
     # Name → object, filled on first use: targets look waves up once per node, which must stay O(1).

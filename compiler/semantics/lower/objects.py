@@ -7,7 +7,7 @@ of its own beyond the evaluator and the sink.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ...diagnostics import Sink
 from ...lang.suggest import did_you_mean
@@ -25,6 +25,8 @@ ARTIFACT_VARS = ("pipeline", "region")
 ENV_VARS = ("pipeline", "stage", "execution", "commit")
 STEP_VARS = ("pipeline", "stage", "step", "execution", "commit")
 TARGET_VARS = ("pipeline", "wave", "region", "account", "execution", "commit")
+
+E = TypeVar("E", bound=str)
 
 
 class BlockLowering:
@@ -88,9 +90,11 @@ class BlockLowering:
             return default
         return int(v)
 
-    def _enum(self, body: Body, name: str, default: str) -> str:
+    def _enum(self, body: Body, name: str, default: E) -> E:
+        """The member an enum attribute names, else ``default``; ``E`` is the IR field's ``Literal`` type
+        (the schema lets only its members through, so the cast holds)."""
         v = self._get(body, name)
-        return default if v is None or v is ERR else str(v.name)
+        return default if v is None or v is ERR else cast(E, str(v.name))
 
     def _region(self, region: str, span: Span) -> bool:
         if region in aws_regions():
@@ -218,7 +222,7 @@ class BlockLowering:
         value = self._duration(body, "estimate", Duration(-1))
         return None if value.seconds < 0 else value
 
-    def _provider(self, kind: str, pb: Body) -> ir.Provider | None:
+    def _provider(self, kind: schema.DeployProvider, pb: Body) -> ir.Provider | None:
         spans = pb.attr_spans
         if kind == "cloudformation":
             stack, template = self._tpl(pb, "stack", TARGET_VARS), self._tpl(pb, "template", TARGET_VARS)
