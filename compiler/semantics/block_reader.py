@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import assert_never
 
 from ..diagnostics import Label, Sink
 from ..diagnostics.codes import builtin as codes
@@ -73,36 +74,39 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
     allows: list[ir.Allow] = []
     counts: dict[str, int] = {}
     for item in block.body:
-        if isinstance(item, t.Attribute):
-            _attribute(body, item, sink)
-        elif isinstance(item, t.Block):
-            name = item.type.value
-            child = spec.child(name)
-            if child is None:
-                _unknown_block(spec, variant, item, sink)
-                continue
-            counts[name] = counts.get(name, 0) + 1
-            if child.max is not None and counts[name] > child.max:
-                first = body.children[name][0]
-                sink.report(
-                    codes.WRONG_NESTED_BLOCK_COUNT, f"{_a(spec.type)} `{spec.type}` block can hold only "
-                    f"{_count(child.max, name)}", item.header, label=f"another `{name}`",
-                    extra=(Label(first.header, "the first one"),),
-                    help=f"keep one `{name}` block" if child.max == 1 else None,
-                )
-                continue
-            body.children.setdefault(name, []).append(item)
-        elif isinstance(item, t.Allow):
-            reason = item.reason.value.strip()
-            if not reason:
-                sink.report(codes.ALLOW_WITHOUT_REASON, f"`allow {item.code.value}` needs a reason", item.reason.span,
-                            label="empty reason",
-                            help='say why the rule does not apply here: allow CODE "why this is fine"')
-            allows.append(ir.Allow(item.code.value, reason, item.span))
-        else:
-            what = "import" if isinstance(item, t.Import) else "let"
-            sink.report(codes.STATEMENT_OUT_OF_PLACE, f"`{what}` is only allowed at the top level of a file", item.span,
-                        label="inside a block", help=f"move the `{what}` to the top of the file")
+        match item:
+            case t.Attribute():
+                _attribute(body, item, sink)
+            case t.Block():
+                name = item.type.value
+                child = spec.child(name)
+                if child is None:
+                    _unknown_block(spec, variant, item, sink)
+                    continue
+                counts[name] = counts.get(name, 0) + 1
+                if child.max is not None and counts[name] > child.max:
+                    first = body.children[name][0]
+                    sink.report(
+                        codes.WRONG_NESTED_BLOCK_COUNT, f"{_a(spec.type)} `{spec.type}` block can hold only "
+                        f"{_count(child.max, name)}", item.header, label=f"another `{name}`",
+                        extra=(Label(first.header, "the first one"),),
+                        help=f"keep one `{name}` block" if child.max == 1 else None,
+                    )
+                    continue
+                body.children.setdefault(name, []).append(item)
+            case t.Allow():
+                reason = item.reason.value.strip()
+                if not reason:
+                    sink.report(codes.ALLOW_WITHOUT_REASON, f"`allow {item.code.value}` needs a reason",
+                                item.reason.span, label="empty reason",
+                                help='say why the rule does not apply here: allow CODE "why this is fine"')
+                allows.append(ir.Allow(item.code.value, reason, item.span))
+            case t.Import() | t.Let():
+                what = "import" if isinstance(item, t.Import) else "let"
+                sink.report(codes.STATEMENT_OUT_OF_PLACE, f"`{what}` is only allowed at the top level of a file",
+                            item.span, label="inside a block", help=f"move the `{what}` to the top of the file")
+            case _:
+                assert_never(item)
     body.allows = tuple(allows)
     for child in spec.children:
         if counts.get(child.type, 0) < child.min:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, assert_never
 
 from ..diagnostics import Label, Sink
 from ..diagnostics.codes import builtin as codes
@@ -60,36 +60,45 @@ class Evaluator:
 
     def eval(self, expr: t.Expr, ty: schema.Ty | None = None) -> Any:
         """The compile-time value of ``expr``; ``ty`` lets bare enum members resolve."""
-        if isinstance(expr, t.StringLit):
-            return self._string(expr)
-        if isinstance(expr, t.NumberLit):
-            return expr.value
-        if isinstance(expr, t.DurationLit):
-            return Duration(expr.seconds)
-        if isinstance(expr, t.PercentLit):
-            return Percent(expr.value)
-        if isinstance(expr, t.ClockLit):
-            return Clock(expr.minutes)
-        if isinstance(expr, t.BoolLit):
-            return expr.value
-        if isinstance(expr, t.NoneLit):
-            return None
-        if isinstance(expr, t.NameRef):
-            return self._name(expr, ty)
-        if isinstance(expr, t.ListExpr):
-            item = ty.item if ty is not None and ty.kind == "list" else _list_item(ty)
-            values = [self.eval(i, item) for i in expr.items]
-            return ERR if any(v is ERR for v in values) else tuple(values)
-        if isinstance(expr, t.MapExpr):
-            return self._map(expr)
-        if isinstance(expr, t.GetAttr):
-            return self._getattr(expr, ty)
-        if isinstance(expr, t.Binary) and expr.op in {"+", "-", "*", "/"}:
-            return self._arith(expr, ty)
-        if isinstance(expr, t.Unary) and expr.op == "-":
-            return self._negate(expr)
-        if isinstance(expr, t.Index | t.Slice):
-            return self._subscript(expr, ty)
+        # Cases in order of how often the kinds occur in attribute values (a match tries them in turn).
+        match expr:
+            case t.NameRef():
+                return self._name(expr, ty)
+            case t.StringLit():
+                return self._string(expr)
+            case t.GetAttr():
+                return self._getattr(expr, ty)
+            case t.ListExpr():
+                item = ty.item if ty is not None and ty.kind == "list" else _list_item(ty)
+                values = [self.eval(i, item) for i in expr.items]
+                return ERR if any(v is ERR for v in values) else tuple(values)
+            case t.DurationLit():
+                return Duration(expr.seconds)
+            case t.NumberLit():
+                return expr.value
+            case t.MapExpr():
+                return self._map(expr)
+            case t.PercentLit():
+                return Percent(expr.value)
+            case t.Binary() if expr.op in {"+", "-", "*", "/"}:
+                return self._arith(expr, ty)
+            case t.BoolLit():
+                return expr.value
+            case t.NoneLit():
+                return None
+            case t.ClockLit():
+                return Clock(expr.minutes)
+            case t.Unary() if expr.op == "-":
+                return self._negate(expr)
+            case t.Index() | t.Slice():
+                return self._subscript(expr, ty)
+            case t.Lambda() | t.Call() | t.Binary() | t.Unary():
+                return self._policy_only(expr)
+            case _:
+                assert_never(expr)
+
+    def _policy_only(self, expr: t.Lambda | t.Call | t.Binary | t.Unary) -> Any:
+        """Report an expression only a policy rule can evaluate: a lambda, a call, a comparison, `not`."""
         what = {
             t.Lambda: "a lambda", t.Call: "a function call", t.Binary: "a comparison or logical operator",
             t.Unary: "`not`",

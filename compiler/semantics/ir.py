@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..lang.values import Clock, Duration, Percent, Template
 from ..source import Span
+from .schema import Day, DeployProvider, ExecutionMode, OnBreach, RuleSeverity, StepKind
 
 if TYPE_CHECKING:
     from ..syntax import tree
@@ -66,7 +67,7 @@ class Step:
     name: str
     stage: str
     span: Span
-    kind: str = field(kw_only=True)
+    kind: StepKind = field(kw_only=True)
     run: tuple[Template, ...] = ()
     after: tuple[str, ...] = field(kw_only=True)
     image: str | None = None
@@ -105,7 +106,7 @@ class CloudFormation:
     parameters: tuple[tuple[str, Template], ...] = field(kw_only=True)
     role: Template | None = None
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "cloudformation"
+    kind: Literal["cloudformation"] = "cloudformation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ class CodeDeploy:
     application: Template
     group: Template
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "codedeploy"
+    kind: Literal["codedeploy"] = "codedeploy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,7 @@ class Ecs:
     service: Template
     image_definitions: str = field(kw_only=True)
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "ecs"
+    kind: Literal["ecs"] = "ecs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ class LocalDeploy:
     run: Template
     rollback: Template
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
-    kind: str = "local"
+    kind: Literal["local"] = "local"
 
 
 Provider = CloudFormation | CodeDeploy | Ecs | LocalDeploy
@@ -157,7 +158,7 @@ class DeployProfile:
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
-    def provider(self, kind: str) -> Provider | None:
+    def provider(self, kind: DeployProvider) -> Provider | None:
         """The provider block of that kind, if present."""
         for p in self.providers:
             if p.kind == kind:
@@ -186,7 +187,7 @@ class Gate:
     blockers: tuple[Template, ...] = field(kw_only=True)
     check: Template | None = None
     prometheus: Prometheus | None = None
-    on_breach: str = field(kw_only=True)
+    on_breach: OnBreach = field(kw_only=True)
     interval: Duration = field(kw_only=True)
     approval: bool = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
@@ -199,7 +200,7 @@ class Window:
 
     name: str
     span: Span
-    days: tuple[str, ...] = ()
+    days: tuple[Day, ...] = ()
     hours: tuple[Clock, Clock] | None = None
     cron: str | None = None
     timezone: str = field(kw_only=True)
@@ -252,7 +253,7 @@ class Rule:
     for_: tree.Expr | None
     assert_: tree.Expr | None
     where: tree.Expr | None = None
-    severity: str = field(kw_only=True)
+    severity: RuleSeverity = field(kw_only=True)
     help: str | None = None
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
@@ -287,7 +288,7 @@ class Pipeline:
     role: Template | None = None
     region: str | None = None
     artifacts: Template | None = None
-    execution_mode: str = field(kw_only=True)
+    execution_mode: ExecutionMode = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
     # Name → object, filled on first use: targets look waves up once per node, which must stay O(1).

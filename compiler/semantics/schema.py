@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal, get_args
 
 from ..lang.values import Clock, Duration, EnumMember, Percent, Template, source_text
 
@@ -82,13 +83,23 @@ def oneof(*options: Ty) -> Ty:
     return Ty("oneof", options=options)
 
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STEP_KINDS = ("build", "test", "scan", "policy", "run")
-ON_BREACH = ("rollback", "rollback_all", "halt")
-EXECUTION_MODES = ("queued", "superseded", "parallel")
-SEVERITIES = ("error", "warning", "info")
-SOURCE_TYPES = ("github", "gitlab", "bitbucket", "codecommit", "s3")
-DEPLOY_PROVIDERS = ("cloudformation", "codedeploy", "ecs", "local")
+# The members of the schema's enums (and the kinds of provider block), as types the IR's fields carry;
+# the tuples the schema table reads are derived from them, so each list is written once.
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+StepKind = Literal["build", "test", "scan", "policy", "run"]
+OnBreach = Literal["rollback", "rollback_all", "halt"]
+ExecutionMode = Literal["queued", "superseded", "parallel"]
+RuleSeverity = Literal["error", "warning", "info"]
+SourceType = Literal["github", "gitlab", "bitbucket", "codecommit", "s3"]
+DeployProvider = Literal["cloudformation", "codedeploy", "ecs", "local"]
+
+DAYS: tuple[Day, ...] = get_args(Day)
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
+ON_BREACH: tuple[OnBreach, ...] = get_args(OnBreach)
+EXECUTION_MODES: tuple[ExecutionMode, ...] = get_args(ExecutionMode)
+SEVERITIES: tuple[RuleSeverity, ...] = get_args(RuleSeverity)
+SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
+DEPLOY_PROVIDERS: tuple[DeployProvider, ...] = get_args(DeployProvider)
 
 # -------------------------------------------------------------------- defaults
 

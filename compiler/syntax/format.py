@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
+from typing import assert_never
 
 from ..diagnostics import Diagnostic, Severity, Sink
 from ..source import SourceFile, Span
@@ -159,13 +160,15 @@ class _Printer:
 
     def _span_of(self, x: t.Item | t.Expr | t.MapEntry) -> tuple[int, int]:
         """Offsets of an element of a region, with the parentheses of its value."""
-        if isinstance(x, t.MapEntry):
-            return x.key_span.start, self._extent(x.value)[1]
-        if isinstance(x, (t.Attribute, t.Let)):
-            return x.span.start, max(x.span.end, self._extent(x.value)[1])
-        if isinstance(x, (t.Block, t.Import, t.Allow)):
-            return x.span.start, x.span.end
-        return self._extent(x)
+        match x:
+            case t.MapEntry():
+                return x.key_span.start, self._extent(x.value)[1]
+            case t.Attribute() | t.Let():
+                return x.span.start, max(x.span.end, self._extent(x.value)[1])
+            case t.Block() | t.Import() | t.Allow():
+                return x.span.start, x.span.end
+            case _:  # the expressions: `_extent` takes a `t.Expr`, so mypy proves no other kind is left
+                return self._extent(x)
 
     # ------------------------------------------------------------ regions
 
@@ -275,18 +278,23 @@ class _Printer:
 
     def _item(self, item: t.Item, depth: int, pad: int, hpad: int) -> list[str]:
         ind = INDENT * depth
-        if isinstance(item, t.Block):
-            return self._block(item, depth, hpad)
-        if isinstance(item, t.Import):
-            alias = f" as {item.alias.value}" if item.alias is not None else ""
-            return [*self._hoisted(item.span.start, item.span.end, depth),
-                    f"{ind}import {item.path.span.text}{alias}"]
-        if isinstance(item, t.Allow):
-            allow = f"{ind}allow {item.code.value} {item.reason.span.text}"
-            return [*self._hoisted(item.span.start, item.span.end, depth), allow]
-        head = f"{ind}{'let ' if isinstance(item, t.Let) else ''}{item.name.value.ljust(pad)} = "
-        value = self._value(item.value, depth, len(head), 0)
-        return [*self._hoisted(item.span.start, self._extent(item.value)[0], depth), head + value[0], *value[1:]]
+        match item:
+            case t.Block():
+                return self._block(item, depth, hpad)
+            case t.Import():
+                alias = f" as {item.alias.value}" if item.alias is not None else ""
+                return [*self._hoisted(item.span.start, item.span.end, depth),
+                        f"{ind}import {item.path.span.text}{alias}"]
+            case t.Allow():
+                allow = f"{ind}allow {item.code.value} {item.reason.span.text}"
+                return [*self._hoisted(item.span.start, item.span.end, depth), allow]
+            case t.Attribute() | t.Let():
+                head = f"{ind}{'let ' if isinstance(item, t.Let) else ''}{item.name.value.ljust(pad)} = "
+                value = self._value(item.value, depth, len(head), 0)
+                return [*self._hoisted(item.span.start, self._extent(item.value)[0], depth), head + value[0],
+                        *value[1:]]
+            case _:
+                assert_never(item)
 
     def _block(self, block: t.Block, depth: int, hpad: int) -> list[str]:
         ind = INDENT * depth
@@ -464,13 +472,17 @@ def _name(item: t.Item) -> str:
 
 
 def _align_kind(item: t.Item) -> str:
-    if isinstance(item, t.Attribute):
-        return "attribute"
-    if isinstance(item, t.Let):
-        return "let"
-    if isinstance(item, t.Block):
-        return "block:" + item.type.value
-    return ""
+    match item:
+        case t.Attribute():
+            return "attribute"
+        case t.Let():
+            return "let"
+        case t.Block():
+            return "block:" + item.type.value
+        case t.Import() | t.Allow():
+            return ""
+        case _:
+            assert_never(item)
 
 
 __all__ = ["WIDTH", "FormatError", "FormatResult", "format_text", "strip_spans"]

@@ -9,7 +9,7 @@ the waves.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, assert_never
 
 from ...diagnostics import Label, Sink
 from ...diagnostics.codes import builtin as codes
@@ -43,22 +43,27 @@ class Lowerer(BlockLowering):
         blocks: dict[str, list[t.Block]] = {k: [] for k in schema.TOP_LEVEL}
         allows: list[ir.Allow] = []
         for item in self.tree.items:
-            if isinstance(item, t.Let):
-                self._define_let(item)
-            elif isinstance(item, t.Block):
-                if item.type.value in blocks:
-                    blocks[item.type.value].append(item)
-                else:
-                    self._unknown_top(item)
-            elif isinstance(item, t.Attribute):
-                self.sink.report(
-                    codes.UNKNOWN_ATTRIBUTE, f"attribute `{item.name.value}` outside any block", item.name.span,
-                    label="at the top level",
-                    help="attributes belong inside a block; for a named value write "
-                         f"`let {item.name.value} = …`",
-                )
-            elif isinstance(item, t.Allow):
-                allows.append(ir.Allow(item.code.value, item.reason.value, item.span))
+            match item:
+                case t.Let():
+                    self._define_let(item)
+                case t.Block():
+                    if item.type.value in blocks:
+                        blocks[item.type.value].append(item)
+                    else:
+                        self._unknown_top(item)
+                case t.Attribute():
+                    self.sink.report(
+                        codes.UNKNOWN_ATTRIBUTE, f"attribute `{item.name.value}` outside any block", item.name.span,
+                        label="at the top level",
+                        help="attributes belong inside a block; for a named value write "
+                             f"`let {item.name.value} = …`",
+                    )
+                case t.Allow():
+                    allows.append(ir.Allow(item.code.value, item.reason.value, item.span))
+                case t.Import():
+                    pass  # the loader binds imports before lowering
+                case _:
+                    assert_never(item)
         bodies: dict[str, list[Body]] = {}
         for kind, items in blocks.items():
             bodies[kind] = self._declare(kind, items, self.scope.top, top_level=True)

@@ -7,7 +7,7 @@ of its own beyond the evaluator and the sink.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from ...diagnostics import Sink
 from ...diagnostics.codes import builtin as codes
@@ -26,6 +26,8 @@ ARTIFACT_VARS = ("pipeline", "region")
 ENV_VARS = ("pipeline", "stage", "execution", "commit")
 STEP_VARS = ("pipeline", "stage", "step", "execution", "commit")
 TARGET_VARS = ("pipeline", "wave", "region", "account", "execution", "commit")
+
+E = TypeVar("E", bound=str)
 
 
 class BlockLowering:
@@ -112,7 +114,9 @@ class BlockLowering:
             return default
         return int(v)
 
-    def _enum(self, body: Body, name: str) -> str:
+    def _enum(self, body: Body, name: str) -> Any:
+        # The member an enum attribute names (its schema default when absent). Any, not str: the IR field's
+        # `Literal` type is the contract, and the schema lets only its members through.
         return str(self._value(body, name).name)
 
     def _region(self, region: str, span: Span) -> bool:
@@ -239,7 +243,7 @@ class BlockLowering:
                                 estimate=self._duration(body, "estimate"), allows=body.allows,
                                 attr_spans=body.attr_spans)
 
-    def _provider(self, kind: str, pb: Body) -> ir.Provider | None:
+    def _provider(self, kind: schema.DeployProvider, pb: Body) -> ir.Provider | None:
         spans = pb.attr_spans
         if kind == "cloudformation":
             stack, template = self._tpl(pb, "stack", TARGET_VARS), self._tpl(pb, "template", TARGET_VARS)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...dag.build import wave_batches
 from ...diagnostics.codes import codepipeline as codes
-from ...semantics import ir
+from ...semantics import ir, schema
 from .context import (
     JSON,
     MAX_ACTIONS,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .context import StageNames
 
 MAX_WAIT_MINUTES = 86400  # the service's largest rule/action timeout (RuleTimeout, 60 days)
-_WEEK = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_WEEK: tuple[schema.Day, ...] = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _END_OF_DAY = 23 * 60 + 59  # `23:59` is how a window says "until midnight" (there is no 24:00)
 
 
