@@ -16,9 +16,11 @@ UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def format_duration(seconds: int) -> str:
-    """Canonical text of a duration: ``5400`` → ``1h30m``."""
+    """Canonical text of a duration: ``5400`` → ``1h30m``, ``-60`` → ``-1m``."""
     if seconds == 0:
         return "0s"
+    if seconds < 0:  # `30m - 1h`, `-1h`: values of the operators, refused later where an attribute needs >= 0
+        return "-" + format_duration(-seconds)
     out = []
     for unit, size in UNIT_SECONDS.items():
         if seconds >= size:
