@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics.codes import policy as codes
+from ..lang import operators
 from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
@@ -133,15 +134,11 @@ def _aggregate(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
             zero: Any = Duration(0) if kind == "duration" else Percent(0.0) if kind == "percent" else 0
 
             def total(env: Env) -> Any:
-                acc = zero
+                acc: Any = None
                 for v in values(env):
-                    if isinstance(v, Duration):
-                        acc = Duration((acc.seconds if isinstance(acc, Duration) else acc) + v.seconds)
-                    elif isinstance(v, Percent):
-                        acc = Percent((acc.value if isinstance(acc, Percent) else acc) + v.value)
-                    elif v is not None:
-                        acc = acc + v
-                return acc
+                    if v is not None:
+                        acc = v if acc is None else _plus(acc, v, call)
+                return zero if acc is None else acc
 
             return item.plain(), total
         pick = min if name == "min" else max
@@ -153,6 +150,18 @@ def _aggregate(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
         return item.opt(), extreme
 
     return comp
+
+
+def _plus(a: Any, b: Any, call: t.Call) -> Any:
+    """``a + b`` by the operator table: `sum` adds as `+` does (units, bounds) and fails the item as it does."""
+    rule = operators.binary("+", operators.kind_of(a), operators.kind_of(b))
+    if rule is None:
+        raise PolicyRuntimeError(f"`{call.span.text}`: " + operators.refusal(
+            "+", operators.kind_words(a), operators.kind_words(b)), call.span)
+    try:
+        return rule.compute(a, b)
+    except operators.OperatorError as exc:
+        raise PolicyRuntimeError(operators.failure(call.span.text, exc.reason), call.span) from None
 
 
 # ---------------------------------------------------------------- positions

@@ -22,7 +22,7 @@ from ..syntax import tree as t
 from . import types as ty
 from .builtins import BUILTINS
 from .model import Obj
-from .ops import binary
+from .ops import binary, negation
 from .runtime import Env, Fn, LambdaFn, PolicyRuntimeError, Typed
 from .types import PType
 
@@ -306,13 +306,7 @@ class Compiler:
             if ot.kind != "bool" and not ot.loose:
                 return self.error(codes.POLICY_TYPE_ERROR, f"`not` needs a bool, found {ty.words(ot)}", e.operand.span)
             return ty.BOOL, lambda env: not fn(env)
-        if ot.kind == "number" or ot.loose:
-            return ty.NUMBER, lambda env: -fn(env)
-        if ot.kind == "duration":
-            return ty.DURATION, lambda env: Duration(-fn(env).seconds)
-        if ot.kind == "percent":
-            return ty.PERCENT, lambda env: Percent(-fn(env).value)
-        return self.error(codes.POLICY_TYPE_ERROR, f"cannot negate {ty.words(ot)}", e.operand.span)
+        return negation(self, e, ot, fn)
 
     def _Binary(self, e: t.Binary, scope: Mapping[str, PType]) -> Typed:
         lt, lf = self.expr(e.left, scope)

@@ -1,11 +1,11 @@
-"""Binary operators of policy expressions: their typing rules (units!) and compiled closures.
+"""Operators of policy expressions: their typing rules (units!) and compiled closures.
 
 * ``and or``: bools, short-circuit.
 * ``== !=``: values of one type; anything may be compared with ``none``.
 * ``< <= > >=``: numbers, strings, durations, percents, clocks — each only with its own kind.
 * ``in``/``not in``: an item in a list, a substring in a string, a key in a map.
-* ``+ - * /``: numbers; durations and percents with their own kind (``+ -``) or a number (``* /``);
-  ``duration / duration`` is a number; ``+`` joins strings and lists, ``-`` removes list items.
+* ``+ - * /`` and unary ``-``: the table of :mod:`wavec.lang.operators`, which attribute evaluation
+  shares — the result type comes from it, and so does the function the closure runs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics.codes import policy as codes
-from ..lang.values import Duration, Percent
+from ..lang import operators
 from ..syntax import tree as t
 from . import types as ty
 from .runtime import PolicyRuntimeError
@@ -116,64 +116,54 @@ def _membership(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) 
 def _arith(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
     op = e.op
     if lt.loose or rt.loose:
-        return ty.ANY, lambda env: _generic(op, lf(env), rf(env), e)
-    kinds = (lt.kind, rt.kind)
-    result: PType | None = None
-    if kinds == ("number", "number"):
-        result = ty.NUMBER
-    elif op in ("+", "-") and lt.kind == rt.kind and lt.kind in ("duration", "percent"):
-        result = lt.plain()
-    elif op == "*" and set(kinds) in ({"duration", "number"}, {"percent", "number"}):
-        result = lt.plain() if lt.kind != "number" else rt.plain()
-    elif op == "/" and lt.kind in ("duration", "percent") and rt.kind == "number":
-        result = lt.plain()
-    elif op == "/" and lt.kind == rt.kind and lt.kind in ("duration", "percent"):
-        result = ty.NUMBER
-    elif op == "+" and lt.kind in ("string", "enum") and rt.kind in ("string", "enum"):
-        result = ty.STRING
-    elif op in ("+", "-") and kinds == ("list", "list"):
-        result = ty.unify(lt, rt)
-    if result is None:
-        verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[op]
-        return c.error(codes.POLICY_TYPE_ERROR,
-                       f"cannot {verb} {ty.words(lt)} and {ty.words(rt)}", e.span, "incompatible",
-                       _unit_help(lt, rt) or ("turn the value into text first: `text(x)`"
-                                              if "string" in kinds else None))
-    return result, lambda env: _generic(op, lf(env), rf(env), e)
+        # An operand of unknown type: the same table decides once the values are known.
+        return ty.ANY, lambda env: _dynamic(op, lf(env), rf(env), e)
+    rule = operators.binary(op, lt.kind, rt.kind)
+    if rule is None:
+        return c.error(codes.POLICY_TYPE_ERROR, operators.refusal(op, ty.words(lt), ty.words(rt)), e.span,
+                       "incompatible", operators.refusal_help(op, lt.kind, rt.kind))
+    result = ty.unify(lt, rt) if rule.result == "list" else PType(rule.result)
+    if result is None:  # two lists whose items do not mix: list<string> + list<number>
+        return c.error(codes.POLICY_TYPE_ERROR, operators.refusal(op, ty.words(lt), ty.words(rt)), e.span,
+                       "incompatible", "the items of both lists must have one type")
+    compute = rule.compute
+    return result.plain(), lambda env: _run(compute, e, lf(env), rf(env))
 
 
-def _num(v: Any) -> float | int:
-    if isinstance(v, Duration):
-        return v.seconds
-    if isinstance(v, Percent):
-        return v.value
-    assert isinstance(v, int | float)
-    return v
+def negation(c: Compiler, e: t.Unary, ot: PType, fn: Fn) -> Typed:
+    """Type-check ``-operand`` and compile it, by the table of :mod:`wavec.lang.operators`."""
+    if ot.loose:
+        return ty.ANY, lambda env: _dynamic("-", fn(env), None, e)
+    rule = operators.negation(ot.kind)
+    if rule is None:
+        return c.error(codes.POLICY_TYPE_ERROR, operators.negation_refusal(ty.words(ot)), e.operand.span,
+                       "not a number", operators.NEGATION_HELP)
+    compute = rule.compute
+    return PType(rule.result), lambda env: _run(compute, e, fn(env))
 
 
-def _generic(op: str, a: Any, b: Any, e: t.Binary) -> Any:
-    """Apply an arithmetic operator to values whose types were checked (or are unknown)."""
-    if a is None or b is None:
+def _run(compute: Callable[..., Any], e: t.Binary | t.Unary, *operands: Any) -> Any:
+    """Apply an operator whose operand types were checked; ``none`` and a division by zero fail the item."""
+    if any(v is None for v in operands):
         raise PolicyRuntimeError(f"`{e.span.text}` has a none operand", e.span)
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        if op == "+":
-            return a + b
-        drop = set(b)
-        return tuple(x for x in a if x not in drop)
-    if isinstance(a, str) and isinstance(b, str) and op == "+":
-        return a + b
-    unit = a if isinstance(a, Duration | Percent) else b if isinstance(b, Duration | Percent) else None
-    x, y = _num(a), _num(b)
-    if op == "/":
-        if y == 0:
-            raise PolicyRuntimeError(f"`{e.span.text}` divides by zero", e.span)
-        if type(a) is type(b) and unit is not None:
-            return x / y
-        value: float | int = x / y
-    else:
-        value = x + y if op == "+" else x - y if op == "-" else x * y
-    if isinstance(unit, Duration):
-        return Duration(round(value))
-    if isinstance(unit, Percent):
-        return Percent(float(value))
-    return value
+    try:
+        return compute(*operands)
+    except operators.OperatorError as exc:
+        raise PolicyRuntimeError(operators.failure(e.span.text, exc.reason), e.span) from None
+
+
+def _dynamic(op: str, a: Any, b: Any, e: t.Binary | t.Unary) -> Any:
+    """Apply an operator to values of unknown type (``b`` unused for unary ``-``): the table, at run time."""
+    if a is None or (b is None and isinstance(e, t.Binary)):
+        raise PolicyRuntimeError(f"`{e.span.text}` has a none operand", e.span)
+    if isinstance(e, t.Unary):
+        unary = operators.negation(operators.kind_of(a))
+        if unary is None:
+            raise PolicyRuntimeError(f"`{e.span.text}`: {operators.negation_refusal(operators.kind_words(a))}", e.span)
+        return _run(unary.compute, e, a)
+    rule = operators.binary(op, operators.kind_of(a), operators.kind_of(b))
+    if rule is None:
+        message = operators.refusal(op, operators.kind_words(a), operators.kind_words(b))
+        raise PolicyRuntimeError(f"`{e.span.text}`: {message}", e.span)
+    return _run(rule.compute, e, a, b)
+

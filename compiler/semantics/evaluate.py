@@ -1,19 +1,20 @@
 """Compile-time evaluation of attribute expressions, name resolution and type checks.
 
 Outside policies an expression is evaluated once: literals, names (``let``,
-blocks, imported modules), lists, maps, ``+``/``-`` on lists, strings and
-durations, ``*`` of a duration by a number. Everything else (lambdas,
-comparisons, calls) belongs to policy rules and is reported here.
+blocks, imported modules), lists, maps, indexing, and the arithmetic operators
+of :mod:`wavec.lang.operators` — the table policy rules use too. Everything
+else (lambdas, comparisons, calls) belongs to policy rules and is reported here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, assert_never
 
 from ..diagnostics import Label, Sink
 from ..diagnostics.codes import builtin as codes
+from ..lang import operators
 from ..lang.suggest import did_you_mean
 from ..lang.values import Clock, Duration, EnumMember, Percent, Template, Var
 from ..limits import MAX_DEPTH
@@ -21,7 +22,6 @@ from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
 from .describe import KIND_WORDS, define_hint, describe, members, type_help, type_words
-from .operators import apply
 from .symbols import ERR, ModuleValue, Scope, Symbol
 
 __all__ = ["ERR", "Evaluator", "ModuleValue", "Scope", "Symbol", "module_member", "module_names"]
@@ -106,7 +106,7 @@ class Evaluator:
         self.sink.report(
             codes.POLICY_ONLY_EXPRESSION, f"{what} can only be used in a policy rule", expr.span,
             label="evaluated at compile time here",
-            help="attribute values are literals, names, lists, maps and `+`/`-`/`*`; lambdas, "
+            help="attribute values are literals, names, lists, maps and `+ - * /`; lambdas, "
                  "comparisons and builtin calls belong in `rule` blocks (`for`, `where`, `assert`)",
         )
         return ERR
@@ -287,16 +287,24 @@ class Evaluator:
         if right is ERR:
             return ERR
         op = expr.op
-        result = apply(op, left, right)
-        if result is not ERR:
-            return result
-        self.sink.report(
-            codes.TYPE_MISMATCH, f"cannot apply `{op}` to {describe(left)} and {describe(right)}", expr.span,
-            label="incompatible operands",
-            help="`+` joins lists or strings and adds durations; `-` removes list items or subtracts "
-                 "durations; `*` scales a duration by a number",
-        )
-        return ERR
+        lk, rk = operators.kind_of(left), operators.kind_of(right)
+        rule = operators.binary(op, lk, rk)
+        if rule is None:
+            self.sink.report(
+                codes.TYPE_MISMATCH, operators.refusal(op, describe(left), describe(right)), expr.span,
+                label="incompatible operands", help=operators.refusal_help(op, lk, rk),
+            )
+            return ERR
+        return self._compute(expr, rule.compute, left, right)
+
+    def _compute(self, expr: t.Expr, compute: Callable[..., Any], *operands: Any) -> Any:
+        """Run an operator of the table; a division by zero or an overflow is a diagnostic."""
+        try:
+            return compute(*operands)
+        except operators.OperatorError as exc:
+            # The reason alone: the caret shows the expression, and the message must not change with spacing.
+            self.sink.report(codes.VALUE_OUT_OF_RANGE, exc.reason, expr.span, label="no such value")
+            return ERR
 
     def _hyphenated(self, expr: t.Binary) -> bool:
         """``us-east-1`` written without quotes: a subtraction whose leftmost name is unknown."""
@@ -312,12 +320,12 @@ class Evaluator:
         v = self.eval(expr.operand)
         if v is ERR:
             return ERR
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            return -v
-        if isinstance(v, Duration):
-            return Duration(-v.seconds)
-        self.sink.report(codes.TYPE_MISMATCH, f"cannot negate {describe(v)}", expr.span, label="not a number")
-        return ERR
+        rule = operators.negation(operators.kind_of(v))
+        if rule is None:
+            self.sink.report(codes.TYPE_MISMATCH, operators.negation_refusal(describe(v)), expr.span,
+                             label="not a number", help=operators.NEGATION_HELP)
+            return ERR
+        return self._compute(expr, rule.compute, v)
 
     def _subscript(self, expr: t.Index | t.Slice, ty: schema.Ty | None) -> Any:
         base = self.eval(expr.obj)

@@ -37,6 +37,11 @@ class Symbol:
     span: Span
     obj: Any = None
 
+    @property
+    def identity(self) -> tuple[str, str]:
+        """What list difference (:func:`wavec.lang.operators.item_key`) compares a symbol by."""
+        return (self.kind, self.name)
+
 
 @dataclass(frozen=True, slots=True)
 class ModuleValue:
@@ -44,6 +49,11 @@ class ModuleValue:
 
     name: str
     module: ir.Module
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """What list difference (:func:`wavec.lang.operators.item_key`) compares a module by."""
+        return ("module", self.name)
 
 
 @dataclass
