@@ -11,19 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..diagnostics.codes import policy as codes
 from ..lang import operators
 from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
-from .runtime import Env, Fn, LambdaFn, PolicyRuntimeError, Typed
-
-if TYPE_CHECKING:
-    from .compile import Compiler
 from .model import Obj
 from .regex import MAX_SUBJECT, RegexError, compile_pattern
+from .runtime import Compiling, Env, Fn, LambdaFn, PolicyRuntimeError, Typed
 from .types import PType
 
 Scope = Mapping[str, PType]
@@ -37,10 +34,10 @@ class Builtin:
     arity: tuple[int, int]
     usage: str
     doc: str
-    compile: Callable[[Compiler, t.Call, Scope], Typed]
+    compile: Callable[[Compiling, t.Call, Scope], Typed]
 
 
-def _list(c: Compiler, call: t.Call, scope: Scope, what: str = "list") -> tuple[PType, Fn, PType] | None:
+def _list(c: Compiling, call: t.Call, scope: Scope, what: str = "list") -> tuple[PType, Fn, PType] | None:
     """The first argument, which must be a list: (type, fn, item type); ``None`` after an error."""
     at, fn = c.expr(call.args[0], scope)
     if at.loose:
@@ -53,7 +50,7 @@ def _list(c: Compiler, call: t.Call, scope: Scope, what: str = "list") -> tuple[
     return at, fn, at.item
 
 
-def _lambda(c: Compiler, call: t.Call, arg: t.Expr, item: PType, scope: Scope, want: tuple[str, ...]
+def _lambda(c: Compiling, call: t.Call, arg: t.Expr, item: PType, scope: Scope, want: tuple[str, ...]
             ) -> tuple[PType, LambdaFn] | None:
     compiled = c.lam(arg, item, scope)
     if compiled is None:
@@ -79,8 +76,8 @@ def _seq(v: Any, call: t.Call, env: Env) -> Any:
 # ---------------------------------------------------------------- quantifiers
 
 
-def _quantifier(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
-    def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _quantifier(name: str) -> Callable[[Compiling, t.Call, Scope], Typed]:
+    def comp(c: Compiling, call: t.Call, scope: Scope) -> Typed:
         got = _list(c, call, scope)
         if got is None:
             return ty.ERROR, lambda env: None
@@ -106,10 +103,10 @@ def _quantifier(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
     return comp
 
 
-def _aggregate(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
+def _aggregate(name: str) -> Callable[[Compiling, t.Call, Scope], Typed]:
     allowed = ("number", "duration", "percent") if name == "sum" else ty.ORDERED
 
-    def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+    def comp(c: Compiling, call: t.Call, scope: Scope) -> Typed:
         got = _list(c, call, scope)
         if got is None:
             return ty.ERROR, lambda env: None
@@ -167,8 +164,8 @@ def _plus(a: Any, b: Any, call: t.Call) -> Any:
 # ---------------------------------------------------------------- positions
 
 
-def _end(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
-    def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _end(name: str) -> Callable[[Compiling, t.Call, Scope], Typed]:
+    def comp(c: Compiling, call: t.Call, scope: Scope) -> Typed:
         got = _list(c, call, scope)
         if got is None:
             return ty.ERROR, lambda env: None
@@ -184,8 +181,8 @@ def _end(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
     return comp
 
 
-def _neighbour(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
-    def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _neighbour(name: str) -> Callable[[Compiling, t.Call, Scope], Typed]:
+    def comp(c: Compiling, call: t.Call, scope: Scope) -> Typed:
         at, fn = c.expr(call.args[0], scope)
         if not at.loose and not (at.kind == "object" and set(at.objs) <= {"wave", "stage"}):
             return c.error(codes.POLICY_TYPE_ERROR,
@@ -206,7 +203,7 @@ def _neighbour(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
 # ---------------------------------------------------------------- strings and lists
 
 
-def _contains(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _contains(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     ct, cf = c.expr(call.args[0], scope)
     it, iff = c.expr(call.args[1], scope)
     if ct.kind == "list" and ct.item is not None and ty.unify(ct.item, it) is None:
@@ -229,7 +226,7 @@ def _contains(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     return ty.BOOL, run
 
 
-def _strings(c: Compiler, call: t.Call, scope: Scope) -> list[Fn] | None:
+def _strings(c: Compiling, call: t.Call, scope: Scope) -> list[Fn] | None:
     fns: list[Fn] = []
     for arg in call.args:
         at, fn = c.expr(arg, scope)
@@ -242,8 +239,8 @@ def _strings(c: Compiler, call: t.Call, scope: Scope) -> list[Fn] | None:
     return fns
 
 
-def _affix(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
-    def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _affix(name: str) -> Callable[[Compiling, t.Call, Scope], Typed]:
+    def comp(c: Compiling, call: t.Call, scope: Scope) -> Typed:
         fns = _strings(c, call, scope)
         if fns is None:
             return ty.ERROR, lambda env: None
@@ -260,7 +257,7 @@ def _affix(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
     return comp
 
 
-def _matches(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _matches(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     fns = _strings(c, call, scope)
     if fns is None:
         return ty.ERROR, lambda env: None
@@ -302,7 +299,7 @@ def _matches(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     return ty.BOOL, dynamic
 
 
-def _distinct(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _distinct(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     got = _list(c, call, scope)
     if got is None:
         return ty.ERROR, lambda env: None
@@ -322,7 +319,7 @@ def _distinct(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     return at.plain(), run
 
 
-def _flatten(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _flatten(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     got = _list(c, call, scope, "list of lists")
     if got is None:
         return ty.ERROR, lambda env: None
@@ -341,7 +338,7 @@ def _flatten(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     return (item if not item.loose else ty.list_of(ty.ANY)), run
 
 
-def _map(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _map(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     got = _list(c, call, scope)
     if got is None:
         return ty.ERROR, lambda env: None
@@ -353,7 +350,7 @@ def _map(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     return ty.list_of(rt.plain()), lambda env: tuple(fn(env, x) for x in _seq(lf(env), call, env))
 
 
-def _filter(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _filter(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     got = _list(c, call, scope)
     if got is None:
         return ty.ERROR, lambda env: None
@@ -369,7 +366,7 @@ def _comma(env: Env) -> str:
     return ", "
 
 
-def _join(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _join(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     got = _list(c, call, scope)
     if got is None:
         return ty.ERROR, lambda env: None
@@ -404,12 +401,12 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def _text(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _text(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     _, fn = c.expr(call.args[0], scope)
     return ty.STRING, lambda env: text(fn(env))
 
 
-def _len(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _len(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     at, fn = c.expr(call.args[0], scope)
     if at.kind not in ("list", "string", "map") and not at.loose:
         return c.error(codes.POLICY_TYPE_ERROR,
@@ -425,8 +422,8 @@ def _len(c: Compiler, call: t.Call, scope: Scope) -> Typed:
     return ty.NUMBER, run
 
 
-def _mapping(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
-    def comp(c: Compiler, call: t.Call, scope: Scope) -> Typed:
+def _mapping(name: str) -> Callable[[Compiling, t.Call, Scope], Typed]:
+    def comp(c: Compiling, call: t.Call, scope: Scope) -> Typed:
         at, fn = c.expr(call.args[0], scope)
         if at.kind != "map" and not at.loose:
             return c.error(codes.POLICY_TYPE_ERROR,
@@ -442,7 +439,7 @@ def _mapping(name: str) -> Callable[[Compiler, t.Call, Scope], Typed]:
     return comp
 
 
-_SPECS: tuple[tuple[str, tuple[int, int], str, str, Callable[[Compiler, t.Call, Scope], Typed]], ...] = (
+_SPECS: tuple[tuple[str, tuple[int, int], str, str, Callable[[Compiling, t.Call, Scope], Typed]], ...] = (
     ("len", (1, 1), "len(list | string | map)", "number of items or characters", _len),
     ("any", (1, 2), "any(list, x => bool)", "whether one item satisfies the lambda (or is true)",
      _quantifier("any")),

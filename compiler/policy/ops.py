@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..diagnostics.codes import policy as codes
 from ..lang import operators
 from ..syntax import tree as t
 from . import types as ty
-from .runtime import PolicyRuntimeError
+from .runtime import Compiling, Env, Fn, PolicyRuntimeError, Typed
 from .types import PType
-
-if TYPE_CHECKING:
-    from .compile import Compiler
-    from .runtime import Env, Fn, Typed
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -43,7 +39,7 @@ def _unit_help(a: PType, b: PType) -> str | None:
     return None
 
 
-def binary(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
+def binary(c: Compiling, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
     """Type-check ``left op right`` and compile it."""
     op = e.op
     if op in ("and", "or"):
@@ -82,7 +78,7 @@ def binary(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Ty
     return _arith(c, e, lt, lf, rt, rf)
 
 
-def _membership(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
+def _membership(c: Compiling, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
     negate = e.op in ("not in", "not_in")
     if rt.kind == "list":
         assert rt.item is not None
@@ -113,7 +109,7 @@ def _membership(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) 
     return ty.BOOL, member
 
 
-def _arith(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
+def _arith(c: Compiling, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Typed:
     op = e.op
     if lt.loose or rt.loose:
         # An operand of unknown type: the same table decides once the values are known.
@@ -130,7 +126,7 @@ def _arith(c: Compiler, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> Ty
     return result.plain(), lambda env: _run(compute, e, lf(env), rf(env))
 
 
-def negation(c: Compiler, e: t.Unary, ot: PType, fn: Fn) -> Typed:
+def negation(c: Compiling, e: t.Unary, ot: PType, fn: Fn) -> Typed:
     """Type-check ``-operand`` and compile it, by the table of :mod:`wavec.lang.operators`."""
     if ot.loose:
         return ty.ANY, lambda env: _dynamic("-", fn(env), None, e)

@@ -7,9 +7,11 @@ The bottom of the policy package: :mod:`~wavec.policy.compile`, :mod:`~wavec.pol
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
+from ..diagnostics.codes import Code
 from ..source import Span
+from ..syntax import tree as t
 from .types import PType
 
 Fn = Callable[["Env"], Any]
@@ -48,3 +50,25 @@ class Env:
             raise BudgetExceeded
 
 
+
+
+class Compiling(Protocol):
+    """What operators and builtins need of the compiler that calls them (:class:`~wavec.policy.compile.Compiler`).
+
+    A protocol, so :mod:`.ops` and :mod:`.builtins` depend on this module only and the compiler on them — no
+    cycle, not even one of types.
+    """
+
+    consts: dict[str, tuple[PType, Any]]
+
+    def error(self, code: Code, message: str, span: Span, label: str = "", help: str | None = None) -> Typed:
+        """Report a compile-time error; the expression gets the ``error`` type."""
+        ...
+
+    def expr(self, e: t.Expr, scope: Mapping[str, PType]) -> Typed:
+        """Type-check and compile an expression."""
+        ...
+
+    def lam(self, e: t.Expr, param: PType, scope: Mapping[str, PType]) -> tuple[PType, LambdaFn] | None:
+        """Compile a one-parameter lambda, or ``None`` when ``e`` is not one."""
+        ...
