@@ -1,12 +1,21 @@
-"""Shared fixtures: paths of the repository, a runner for the CLI in-process and as a subprocess."""
+"""Shared fixtures: paths of the repository, and the command line run in this process or as a subprocess.
+
+Most tests only need a command's exit code and output: :func:`cli` runs ``wavec.cli.main`` in this process
+(no interpreter start, no re-import). :func:`cli_process` runs ``python -m wavec`` as a user would; use it
+only where the process boundary is what the test is about (start-up, signals, the runner's children).
+"""
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -17,23 +26,53 @@ def root() -> Path:
     return ROOT
 
 
-def run_wavec(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-              input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m wavec ARGS` as a user would, capturing its output."""
+def cli(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,
+        input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `wavec ARGS` in this process, as :func:`cli_process` would in a child: the working folder is
+    CWD (default: the repository), the environment is ENV when given (replacing this one, like
+    ``subprocess.run(env=...)``), stdin is INPUT (empty when not given), and stdout/stderr are captured.
+    An argparse exit (``--help``, a bad option) gives its exit code; any other exception propagates, so a
+    crash fails the test with its traceback. The working folder, environment and streams are restored."""
+    from wavec.cli.app import main
+
+    stdin = io.TextIOWrapper(io.BytesIO((input or "").encode("utf-8")), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    saved_cwd, saved_env = os.getcwd(), dict(os.environ)
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    try:
+        os.chdir(cwd if cwd is not None else ROOT)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: --help, --version, a usage error
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=err)
+                code = 1
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["wavec", *args], code, out.getvalue(), err.getvalue())
+
+
+def cli_process(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,
+                input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m wavec ARGS` in a child process as a user would, capturing its output."""
     return subprocess.run([sys.executable, "-m", "wavec", *args], cwd=cwd or ROOT, env=env, input=input,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=timeout)
 
 
 # --- hypothesis profiles (fuzz suite, tests/fuzz) -------------------------------------------------
 # "ci" (the default) keeps the whole fuzz suite well under 30 s; run the long budget on demand with
 # `HYPOTHESIS_PROFILE=long pytest tests/fuzz`. Deadlines are off: a first check pays for Lark's cache.
-import os as _os  # noqa: E402
-
-from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
-from hypothesis import settings as _settings  # noqa: E402
-
-_settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True,
-                           suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large])
-_settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True,
-                           suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large])
-_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

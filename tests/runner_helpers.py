@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -12,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT
+from conftest import ROOT, cli, cli_process
 
 # Every command appends one line to $RUNLOG; a file in $FAULTS makes the matching command fail.
 FLEET = """
@@ -102,24 +100,10 @@ class Fleet:
     def invoke(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 60,
                inprocess: bool = True) -> Run:
         """Run `wavec ARGV` in the fleet folder."""
-        if not inprocess:
-            proc = subprocess.run([sys.executable, "-m", "wavec", *argv], cwd=self.dir, env=env or self.env(),
-                                  capture_output=True, text=True, timeout=timeout)
-            return Run(proc, self.log(), self.events())
-        from wavec.cli.app import main
-
-        out, err = io.StringIO(), io.StringIO()
-        saved_env, saved_cwd = dict(os.environ), os.getcwd()
-        os.environ.update(env or self.env())
-        os.chdir(self.dir)
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = main(argv)
-        finally:
-            os.chdir(saved_cwd)
-            os.environ.clear()
-            os.environ.update(saved_env)
-        proc = subprocess.CompletedProcess(["wavec", *argv], code, out.getvalue(), err.getvalue())
+        if inprocess:
+            proc = cli(*argv, cwd=self.dir, env=env or self.env())
+        else:
+            proc = cli_process(*argv, cwd=self.dir, env=env or self.env(), timeout=timeout)
         return Run(proc, self.log(), self.events())
 
     def log(self) -> list[str]:

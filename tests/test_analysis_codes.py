@@ -13,7 +13,7 @@ from wavec.diagnostics import Severity, Sink
 from wavec.diagnostics.codes import registry
 from wavec.diagnostics.render import render_text
 
-from conftest import ROOT, run_wavec
+from conftest import ROOT, cli
 from expectations import lines_and_codes
 
 CODES_DIR = ROOT / "tests" / "fixtures" / "plan" / "codes"
@@ -52,7 +52,7 @@ def test_code_fixture(code: str) -> None:
 
 
 def test_findings_go_to_stderr_and_do_not_fail_the_plan() -> None:
-    proc = run_wavec("plan", str(CODES_DIR / "wv252.wave"), "--start", "2024-03-08T15:00")
+    proc = cli("plan", str(CODES_DIR / "wv252.wave"), "--start", "2024-03-08T15:00")
     assert proc.returncode == 0, proc.stderr
     assert "warning[WV252]" in proc.stderr
     assert "Time to full deployment: never" in proc.stdout
@@ -63,5 +63,5 @@ def test_configuration_can_ignore_a_finding(tmp_path: Path) -> None:
     (tmp_path / "wave.toml").write_text('ignore = ["WV255"]\n', encoding="utf-8")
     target = tmp_path / "canary.wave"
     target.write_text((CODES_DIR / "wv255.wave").read_text(encoding="utf-8"), encoding="utf-8")
-    proc = run_wavec("plan", "canary.wave", "--start", "2024-03-08T15:00", cwd=tmp_path)
+    proc = cli("plan", "canary.wave", "--start", "2024-03-08T15:00", cwd=tmp_path)
     assert proc.returncode == 0 and "WV255" not in proc.stderr + proc.stdout

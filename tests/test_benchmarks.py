@@ -11,7 +11,7 @@ import pytest
 from wavec import check
 from wavec.config import Config
 
-from conftest import ROOT, run_wavec
+from conftest import ROOT, cli
 
 if str(ROOT) not in sys.path:  # `benchmarks` is a top-level package of the checkout, not of the wheel
     sys.path.insert(0, str(ROOT))
@@ -33,7 +33,7 @@ def test_generated_project_checks_cleanly(tmp_path: Path, shape: str) -> None:
 
 def test_generated_project_checks_cleanly_from_the_command_line(tmp_path: Path) -> None:
     project = write_project(tmp_path, 25, "org")
-    proc = run_wavec("check", project.entry.name, cwd=project.entry.parent)
+    proc = cli("check", project.entry.name, cwd=project.entry.parent)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "All checks passed (1 file)." in proc.stdout
 

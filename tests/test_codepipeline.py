@@ -16,7 +16,7 @@ from wavec.api import build
 from wavec.config import Config
 from wavec.targets.codepipeline.service_model import input_shape, model_problems
 
-from conftest import EXAMPLES, ROOT, run_wavec
+from conftest import EXAMPLES, ROOT, cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codepipeline"
 HANDS_OFF = ROOT / "stdlib" / "policies" / "hands_off.wave"
@@ -125,13 +125,13 @@ def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
 
 
 def test_cli_build_formats() -> None:
-    proc = run_wavec("build", "examples/minimal.wave", "--target", "codepipeline")
+    proc = cli("build", "examples/minimal.wave", "--target", "codepipeline")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["pipeline"]["name"] == "hello"
-    proc = run_wavec("build", "examples/minimal.wave", "--target", "codepipeline", "--format", "cloudformation")
+    proc = cli("build", "examples/minimal.wave", "--target", "codepipeline", "--format", "cloudformation")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["AWSTemplateFormatVersion"] == "2010-09-09"
-    proc = run_wavec("build", "examples/minimal.wave", "--target", "codepipeline", "--format", "yaml")
+    proc = cli("build", "examples/minimal.wave", "--target", "codepipeline", "--format", "yaml")
     assert proc.returncode == 2 and "no format 'yaml'" in proc.stderr
 
 

@@ -19,7 +19,7 @@ from wavec.diagnostics.codes import registry
 from wavec.diagnostics.codes.codepipeline import CODES
 from wavec.diagnostics.render import render_text
 
-from conftest import ROOT, run_wavec
+from conftest import ROOT, cli
 from expectations import lines_and_codes
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codepipeline"
@@ -76,7 +76,7 @@ def test_too_many_actions_is_wv907(tmp_path: Path) -> None:
 
 def test_cli_build_with_target_error_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    proc = run_wavec("build", "tests/fixtures/codepipeline/WV900_no_role.wave", "--target", "codepipeline",
+    proc = cli("build", "tests/fixtures/codepipeline/WV900_no_role.wave", "--target", "codepipeline",
                      "-o", str(out))
     assert proc.returncode == 1
     assert "error[WV900]" in proc.stderr and "Traceback" not in proc.stderr
@@ -84,6 +84,6 @@ def test_cli_build_with_target_error_exits_1_and_writes_nothing(tmp_path: Path) 
 
 
 def test_explain_knows_the_target_codes() -> None:
-    proc = run_wavec("explain", "WV917")
+    proc = cli("explain", "WV917")
     assert proc.returncode == 0, proc.stderr
     assert "blockers checked by a Commands rule" in proc.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_wavec
+from conftest import cli
 
 DUP = """pipeline p {
   role = "arn:aws:iam::111122223333:role/p"
@@ -28,7 +28,7 @@ def _project(tmp_path: Path, config_name: str, config: str) -> Path:
 def test_pyproject_table_found_from_a_subfolder(tmp_path: Path) -> None:
     sub = _project(tmp_path, "pyproject.toml", '[project]\nname = "x"\n\n[tool.wavec]\nignore = ["WV126"]\n'
                    'exclude = ["generated/**"]\n[tool.wavec.severity]\nWV104 = "warning"\n')
-    proc = run_wavec("check", "--format", "json", str(tmp_path), cwd=sub)
+    proc = cli("check", "--format", "json", str(tmp_path), cwd=sub)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert '"code": "WV104"' in proc.stdout and '"severity": "warning"' in proc.stdout
     assert "WV126" not in proc.stdout and "broken.wave" not in proc.stdout
@@ -36,19 +36,19 @@ def test_pyproject_table_found_from_a_subfolder(tmp_path: Path) -> None:
 
 def test_wave_toml_and_strict(tmp_path: Path) -> None:
     sub = _project(tmp_path, "wave.toml", 'severity = { WV104 = "warning", WV126 = "info" }\n')
-    assert run_wavec("check", "pipelines", cwd=tmp_path).returncode == 0
-    assert run_wavec("check", "--strict", "pipelines", cwd=tmp_path).returncode == 1
+    assert cli("check", "pipelines", cwd=tmp_path).returncode == 0
+    assert cli("check", "--strict", "pipelines", cwd=tmp_path).returncode == 1
     # Without exclude, the broken file in generated/ is found and fails the run.
-    assert run_wavec("check", ".", cwd=sub.parent.parent).returncode == 1
+    assert cli("check", ".", cwd=sub.parent.parent).returncode == 1
 
 
 def test_broken_configuration_is_a_usage_error(tmp_path: Path) -> None:
     _project(tmp_path, "wave.toml", 'ignroe = ["WV126"]\n')
-    proc = run_wavec("check", "pipelines", cwd=tmp_path)
+    proc = cli("check", "pipelines", cwd=tmp_path)
     assert proc.returncode == 2
     assert "unknown configuration key 'ignroe'" in proc.stderr and "Traceback" not in proc.stderr
     (tmp_path / "wave.toml").write_text("severity = { WV104 = \"fatal\" }\n", encoding="utf-8")
-    proc = run_wavec("check", "pipelines", cwd=tmp_path)
+    proc = cli("check", "pipelines", cwd=tmp_path)
     assert proc.returncode == 2 and "must be error, warning or info" in proc.stderr
     (tmp_path / "wave.toml").write_text("ignore = [\n", encoding="utf-8")
-    assert run_wavec("check", "pipelines", cwd=tmp_path).returncode == 2
+    assert cli("check", "pipelines", cwd=tmp_path).returncode == 2

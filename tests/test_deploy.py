@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from wavec.cli.app import main
 from wavec.targets.codepipeline.deploy import normalize
 
-from conftest import ROOT, run_wavec
+from conftest import ROOT, cli
 
 ACCOUNT = "111122223333"
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -75,11 +74,10 @@ def aws_env(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
     return env
 
 
-def wavec(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+def wavec(*args: str) -> tuple[int, str, str]:
     """Run the CLI in this process (faster than a subprocess; boto3 still talks HTTP to moto)."""
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    proc = cli(*args)
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def _client(service: str, url: str, region: str = "eu-west-1") -> object:
@@ -95,29 +93,29 @@ def _create_role(url: str, name: str) -> None:
 
 
 def test_dry_run_changes_nothing_then_create_then_update(aws_env: dict[str, str], moto_url: str,
-                                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+                                                         tmp_path: Path) -> None:
     _create_role(moto_url, "hello-pipeline")
     cp = _client("codepipeline", moto_url)
 
-    code, out, err = wavec(capsys, "deploy", "examples/minimal.wave", "--dry-run", "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", "examples/minimal.wave", "--dry-run", "--endpoint-url", moto_url)
     assert code == 0, err
     assert "pipeline hello does not exist in eu-west-1" in out
     assert '+  "pipelineType": "V2",' in out and "dry run: nothing changed" in out
     assert cp.list_pipelines()["pipelines"] == []  # type: ignore[attr-defined]
 
-    code, out, err = wavec(capsys, "deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
     assert code == 0, err
     assert "created pipeline hello in eu-west-1 (version 1)" in out
     live = cp.get_pipeline(name="hello")["pipeline"]  # type: ignore[attr-defined]
-    code, out, err = wavec(capsys, "build", "examples/minimal.wave", "--target", "codepipeline")
+    code, out, err = wavec("build", "examples/minimal.wave", "--target", "codepipeline")
     assert normalize({k: v for k, v in live.items() if k != "version"}) == json.loads(out)["pipeline"]
 
-    code, out, err = wavec(capsys, "deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
     assert code == 0 and "is up to date (version 1)" in out
 
     changed = tmp_path / "minimal.wave"
     changed.write_text((ROOT / "examples" / "minimal.wave").read_text().replace('"pytest -q"', '"pytest -q -x"'))
-    code, out, err = wavec(capsys, "deploy", str(changed), "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", str(changed), "--endpoint-url", moto_url)
     assert code == 0, err
     assert '-            "pytest -q"' in out and '+            "pytest -q -x"' in out
     assert "updated pipeline hello in eu-west-1 (version 2)" in out
@@ -127,11 +125,10 @@ def test_dry_run_changes_nothing_then_create_then_update(aws_env: dict[str, str]
 
 
 def test_deploy_honours_aws_endpoint_url_and_region(aws_env: dict[str, str], moto_url: str,
-                                                    monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     _create_role(moto_url, "payments-pipeline")
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    code, out, err = wavec(capsys, "deploy", "examples/team-policy.wave", "--region", "eu-central-1")
+    code, out, err = wavec("deploy", "examples/team-policy.wave", "--region", "eu-central-1")
     assert code == 0, err
     assert "created pipeline payments in eu-central-1" in out
     assert "warning[WV931]" in err  # the target's warnings are shown before deploying
@@ -139,9 +136,8 @@ def test_deploy_honours_aws_endpoint_url_and_region(aws_env: dict[str, str], mot
     assert [p["name"] for p in cp.list_pipelines()["pipelines"]] == ["payments"]  # type: ignore[attr-defined]
 
 
-def test_missing_role_is_one_message_and_exit_3(aws_env: dict[str, str], moto_url: str,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = wavec(capsys, "deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+def test_missing_role_is_one_message_and_exit_3(aws_env: dict[str, str], moto_url: str) -> None:
+    code, _out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
     assert code == 3
     assert "wavec deploy: error: CodePipeline cannot use the pipeline role of hello" in err
     assert "codepipeline.amazonaws.com" in err
@@ -149,30 +145,29 @@ def test_missing_role_is_one_message_and_exit_3(aws_env: dict[str, str], moto_ur
 
 def test_unreachable_endpoint_exits_3_without_traceback(aws_env: dict[str, str]) -> None:
     env = {**aws_env, "AWS_MAX_ATTEMPTS": "2"}  # the user's retry setting is honoured; keeps the test short
-    proc = run_wavec("deploy", "examples/minimal.wave", "--endpoint-url", f"http://127.0.0.1:{_free_port()}",
+    proc = cli("deploy", "examples/minimal.wave", "--endpoint-url", f"http://127.0.0.1:{_free_port()}",
                      env=env)
     assert proc.returncode == 3
     assert "wavec deploy: error: cannot reach http://127.0.0.1:" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
-def test_no_credentials_exits_3(aws_env: dict[str, str], moto_url: str, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_credentials_exits_3(aws_env: dict[str, str], moto_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    code, _out, err = wavec(capsys, "deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+    code, _out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
     assert code == 3
     assert "no AWS credentials found" in err
 
 
-def test_unknown_profile_exits_3(aws_env: dict[str, str], moto_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = wavec(capsys, "deploy", "examples/minimal.wave", "--profile", "nope", "--endpoint-url", moto_url)
+def test_unknown_profile_exits_3(aws_env: dict[str, str], moto_url: str) -> None:
+    code, _out, err = wavec("deploy", "examples/minimal.wave", "--profile", "nope", "--endpoint-url", moto_url)
     assert code == 3
     assert "profile (nope) could not be found" in err
 
 
-def test_file_errors_exit_1_before_any_aws_call(aws_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = wavec(capsys, "deploy", "tests/fixtures/codepipeline/WV900_no_role.wave", "--endpoint-url",
+def test_file_errors_exit_1_before_any_aws_call(aws_env: dict[str, str]) -> None:
+    code, _out, err = wavec("deploy", "tests/fixtures/codepipeline/WV900_no_role.wave", "--endpoint-url",
                            "http://127.0.0.1:9")
     assert code == 1
     assert "error[WV900]" in err and "cannot reach" not in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wavec import check
 from wavec.config import Config
 
-from conftest import EXAMPLES, run_wavec
+from conftest import EXAMPLES, cli
 
 
 def test_examples_check_cleanly_with_their_policies() -> None:
@@ -19,13 +19,13 @@ def test_examples_check_cleanly_with_their_policies() -> None:
 
 
 def test_cli_check_examples_exits_zero() -> None:
-    proc = run_wavec("check", "examples/")
+    proc = cli("check", "examples/")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("All checks passed")
 
 
 def test_cli_missing_file_is_a_usage_error() -> None:
-    proc = run_wavec("check", "does/not/exist.wave")
+    proc = cli("check", "does/not/exist.wave")
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -33,5 +33,5 @@ def test_cli_missing_file_is_a_usage_error() -> None:
 
 def test_standard_library_and_rehearsal_are_in_canonical_layout() -> None:
     # What we ship is what `wavec fmt` writes (the spec's examples are kept as the spec wrote them).
-    proc = run_wavec("fmt", "--check", "stdlib", "examples/rehearsal")
+    proc = cli("fmt", "--check", "stdlib", "examples/rehearsal")
     assert proc.returncode == 0, proc.stdout + proc.stderr

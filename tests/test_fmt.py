@@ -13,7 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from wavec.syntax.format import format_text
 
-from conftest import EXAMPLES, ROOT, run_wavec
+from conftest import EXAMPLES, ROOT, cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fmt"
 
@@ -222,30 +222,30 @@ def _messy(tmp_path: Path) -> Path:
 
 def test_cli_rewrites_in_place_and_reports(tmp_path: Path) -> None:
     path = _messy(tmp_path)
-    proc = run_wavec("fmt", str(path))
+    proc = cli("fmt", str(path))
     assert proc.returncode == 0, proc.stderr
     assert f"reformatted {path.as_posix()}" in proc.stderr
     assert path.read_text(encoding="utf-8") == fmt((FIXTURES / "messy.wave").read_text(encoding="utf-8"))
-    again = run_wavec("fmt", str(path))
+    again = cli("fmt", str(path))
     assert again.returncode == 0 and "1 file left unchanged" in again.stderr
 
 
 def test_cli_check_names_the_file_and_writes_nothing(tmp_path: Path) -> None:
     path = _messy(tmp_path)
     before = path.read_bytes()
-    proc = run_wavec("fmt", "--check", str(tmp_path))
+    proc = cli("fmt", "--check", str(tmp_path))
     assert proc.returncode == 1
     assert f"would reformat {path.as_posix()}" in proc.stderr
     assert path.read_bytes() == before
     formatted = tmp_path / "ok.wave"
     formatted.write_text(fmt(before.decode()), encoding="utf-8")
-    assert run_wavec("fmt", "--check", str(formatted)).returncode == 0
+    assert cli("fmt", "--check", str(formatted)).returncode == 0
 
 
 def test_cli_diff_is_a_unified_diff_that_patch_applies(tmp_path: Path) -> None:
     path = _messy(tmp_path)
     before = path.read_bytes()
-    proc = run_wavec("fmt", "--diff", path.name, cwd=tmp_path)
+    proc = cli("fmt", "--diff", path.name, cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stdout.startswith("--- a/messy.wave\n+++ b/messy.wave\n@@ ")
     assert path.read_bytes() == before
@@ -258,7 +258,7 @@ def test_cli_syntax_error_is_reported_and_the_file_untouched(tmp_path: Path) -> 
     bad = tmp_path / "bad.wave"
     bad.write_text("wave w {\n  bake: 1h\n}\n", encoding="utf-8")
     good = _messy(tmp_path)
-    proc = run_wavec("fmt", str(tmp_path))
+    proc = cli("fmt", str(tmp_path))
     assert proc.returncode == 1
     assert "error[WV005]" in proc.stderr and "bad.wave:2:" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -269,19 +269,19 @@ def test_cli_syntax_error_is_reported_and_the_file_untouched(tmp_path: Path) -> 
 def test_cli_not_utf8_is_reported(tmp_path: Path) -> None:
     bad = tmp_path / "latin1.wave"
     bad.write_bytes("# café\nlet a = 1\n".encode("latin-1"))
-    proc = run_wavec("fmt", str(bad))
+    proc = cli("fmt", str(bad))
     assert proc.returncode == 1 and "WV014" in proc.stderr
     assert bad.read_bytes() == "# café\nlet a = 1\n".encode("latin-1")
 
 
 def test_cli_stdin_to_stdout() -> None:
-    proc = run_wavec("fmt", "-", input='let   a=[1,2]   # c\n')
+    proc = cli("fmt", "-", input='let   a=[1,2]   # c\n')
     assert proc.returncode == 0 and proc.stdout == "let a = [1, 2]  # c\n"
-    assert run_wavec("fmt", "--check", "-", input="let a = 1\n").returncode == 0
+    assert cli("fmt", "--check", "-", input="let a = 1\n").returncode == 0
 
 
 def test_cli_missing_path_is_a_usage_error() -> None:
-    proc = run_wavec("fmt", "nope.wave")
+    proc = cli("fmt", "nope.wave")
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
 

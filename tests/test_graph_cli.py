@@ -9,7 +9,7 @@ import networkx as nx
 from wavec import check
 from wavec.dag.build import build
 
-from conftest import ROOT, run_wavec
+from conftest import ROOT, cli
 
 FIXTURE = "tests/fixtures/plan/rollout.wave"
 
@@ -19,7 +19,7 @@ def dag() -> nx.DiGraph[str]:
 
 
 def test_json_is_node_link_data_of_the_dag() -> None:
-    proc = run_wavec("graph", FIXTURE, "--format", "json")
+    proc = cli("graph", FIXTURE, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert set(data) == {"directed", "multigraph", "graph", "nodes", "edges"}
@@ -35,7 +35,7 @@ def test_json_is_node_link_data_of_the_dag() -> None:
 
 
 def test_dot_lists_every_node_and_edge() -> None:
-    proc = run_wavec("graph", FIXTURE)  # dot is the default
+    proc = cli("graph", FIXTURE)  # dot is the default
     assert proc.returncode == 0
     out = proc.stdout
     assert out.startswith('digraph "shop" {') and out.rstrip().endswith("}")
@@ -47,7 +47,7 @@ def test_dot_lists_every_node_and_edge() -> None:
 
 
 def test_mermaid_flowchart() -> None:
-    proc = run_wavec("graph", FIXTURE, "--format", "mermaid")
+    proc = cli("graph", FIXTURE, "--format", "mermaid")
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert lines[0] == "flowchart LR"
@@ -58,5 +58,5 @@ def test_mermaid_flowchart() -> None:
 
 
 def test_graph_of_a_file_with_errors_exits_1(tmp_path: object) -> None:
-    proc = run_wavec("graph", "tests/fixtures/plan/does-not-exist.wave")
+    proc = cli("graph", "tests/fixtures/plan/does-not-exist.wave")
     assert proc.returncode == 2 and "no such file" in proc.stderr

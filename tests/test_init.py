@@ -14,13 +14,13 @@ from wavec.cli.init import starter
 from wavec.semantics.loader import std_modules
 from wavec.targets import TARGETS
 
-from conftest import run_wavec
+from conftest import cli
 
 HANDS_OFF = "std/policies/hands_off"
 
 
 def _init(tmp_path: Path, *args: str) -> Path:
-    proc = run_wavec("init", *args, cwd=tmp_path)
+    proc = cli("init", *args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (line,) = [x for x in proc.stdout.splitlines() if x.startswith("wrote ")]
     return tmp_path / line.removeprefix("wrote ")
@@ -40,7 +40,7 @@ def test_starter_passes_check_with_hands_off(tmp_path: Path, regions: list[str])
     text = path.read_text(encoding="utf-8")
     assert 'import "std/policies/hands_off"' in text and "policies  = [hands_off]" in text
     assert HANDS_OFF in std_modules()
-    proc = run_wavec("check", "--format", "json", "--strict", str(path))
+    proc = cli("check", "--format", "json", "--strict", str(path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert _codes(proc.stdout) == []
 
@@ -57,7 +57,7 @@ def test_the_codepipeline_target_is_implemented() -> None:
 def test_starter_compiles_to_every_target(tmp_path: Path, target: str) -> None:
     path = _init(tmp_path, "--name", "demo", "--regions", "eu-west-1", "us-east-1", "ap-southeast-2")
     out = tmp_path / f"demo.{target}.json"
-    proc = run_wavec("build", str(path), "--target", target, "-o", str(out))
+    proc = cli("build", str(path), "--target", target, "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "error" not in proc.stderr.split("warning")[0]
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -89,7 +89,7 @@ def test_default_name_comes_from_the_folder(tmp_path: Path) -> None:
 def test_refuses_to_overwrite(tmp_path: Path) -> None:
     path = _init(tmp_path, "--name", "demo")
     path.write_text("# mine\n", encoding="utf-8")
-    proc = run_wavec("init", "--name", "demo", cwd=tmp_path)
+    proc = cli("init", "--name", "demo", cwd=tmp_path)
     assert proc.returncode == 2
     assert "demo.wave already exists; not overwriting it" in proc.stderr
     assert path.read_text(encoding="utf-8") == "# mine\n"
@@ -102,7 +102,7 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
     (["--regions", "us-east-1,us-east-1"], "listed twice"),
 ])
 def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
-    proc = run_wavec("init", *args, cwd=tmp_path)
+    proc = cli("init", *args, cwd=tmp_path)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
     assert not list(tmp_path.glob("*.wave"))
@@ -110,5 +110,5 @@ def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message
 
 def test_dir_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("", encoding="utf-8")
-    proc = run_wavec("init", "f", cwd=tmp_path)
+    proc = cli("init", "f", cwd=tmp_path)
     assert proc.returncode == 2 and "is not a folder" in proc.stderr

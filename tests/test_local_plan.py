@@ -19,7 +19,7 @@ from wavec.lang.values import Template, Var
 from wavec.plan_format import load
 from wavec.targets.local import plan, shell_command
 
-from conftest import EXAMPLES, ROOT, run_wavec
+from conftest import EXAMPLES, ROOT, cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "runner"
 EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.wave"))
@@ -128,7 +128,7 @@ def test_plan_output_is_byte_identical_across_hash_seeds() -> None:
 def test_local_target_codes_point_where_the_fixture_expects(path: Path) -> None:
     expected = sorted((i + 1, m) for i, line in enumerate(path.read_text().splitlines())
                       for m in re.findall(r"# expect: (WV\d+)", line))
-    proc = run_wavec("build", str(path.relative_to(ROOT)), "--target", "local")
+    proc = cli("build", str(path.relative_to(ROOT)), "--target", "local")
     assert proc.returncode == 0, proc.stderr
     found = sorted((int(line), code) for code, line in
                    re.findall(r"warning\[(WV\d+)\].*\n\s*--> [^:]+:(\d+):", proc.stderr))

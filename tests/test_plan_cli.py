@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from conftest import ROOT, run_wavec
+from conftest import ROOT, cli
 
 FIXTURE = "tests/fixtures/plan/rollout.wave"
 START = ("--start", "2024-03-08T15:00:00Z")
 
 
 def test_text_table_snapshot(snapshot: SnapshotAssertion) -> None:
-    proc = run_wavec("plan", FIXTURE, *START)
+    proc = cli("plan", FIXTURE, *START)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert "Time to full deployment: 2d21h (finishes Mon 2024-03-11 12:00Z)" in proc.stdout
@@ -25,7 +25,7 @@ def test_text_table_snapshot(snapshot: SnapshotAssertion) -> None:
 
 
 def test_json_snapshot_and_spec_keys(snapshot: SnapshotAssertion) -> None:
-    proc = run_wavec("plan", FIXTURE, *START, "--format", "json")
+    proc = cli("plan", FIXTURE, *START, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     # the keys /work/shared/spec/cli.md promises
@@ -42,20 +42,20 @@ def test_json_snapshot_and_spec_keys(snapshot: SnapshotAssertion) -> None:
 
 
 def test_start_with_an_offset_is_the_same_instant() -> None:
-    a = run_wavec("plan", FIXTURE, "--start", "2024-03-08T16:00+01:00", "--format", "json")
-    b = run_wavec("plan", FIXTURE, *START, "--format", "json")
+    a = cli("plan", FIXTURE, "--start", "2024-03-08T16:00+01:00", "--format", "json")
+    b = cli("plan", FIXTURE, *START, "--format", "json")
     assert a.returncode == 0 and a.stdout == b.stdout
 
 
 def test_source_date_epoch_is_the_default_start() -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1709910000"}  # 2024-03-08T15:00:00Z
-    a = run_wavec("plan", FIXTURE, "--format", "json", env=env)
-    b = run_wavec("plan", FIXTURE, *START, "--format", "json")
+    a = cli("plan", FIXTURE, "--format", "json", env=env)
+    b = cli("plan", FIXTURE, *START, "--format", "json")
     assert a.stdout == b.stdout
 
 
 def test_weights_option() -> None:
-    proc = run_wavec("plan", FIXTURE, *START, "--format", "json", "--weights", "us-east-1=1")
+    proc = cli("plan", FIXTURE, *START, "--format", "json", "--weights", "us-east-1=1")
     doc = json.loads(proc.stdout)
     assert doc["weights"]["us-east-1"] == {"source": "--weights", "weight": 1.0}
     assert doc["waves"][0]["exposure"] == round(0.1 / 3, 6)
@@ -68,7 +68,7 @@ def test_weights_option() -> None:
     (("--pipeline", "nope"), "no pipeline named 'nope'"),
 ])
 def test_usage_errors_exit_2(args: tuple[str, ...], needle: str) -> None:
-    proc = run_wavec("plan", FIXTURE, *args)
+    proc = cli("plan", FIXTURE, *args)
     assert proc.returncode == 2
     assert needle in proc.stderr and "Traceback" not in proc.stderr
 
@@ -76,13 +76,13 @@ def test_usage_errors_exit_2(args: tuple[str, ...], needle: str) -> None:
 def test_file_with_errors_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.wave"
     bad.write_text('pipeline p { wave w { regions = ["mars-1"] } }\n', encoding="utf-8")
-    proc = run_wavec("plan", str(bad))
+    proc = cli("plan", str(bad))
     assert proc.returncode == 1 and "WV113" in proc.stderr and proc.stdout == ""
 
 
 def test_html_is_written(tmp_path: Path) -> None:
     out = tmp_path / "sub" / "plan.html"
-    proc = run_wavec("plan", FIXTURE, *START, "--html", str(out))
+    proc = cli("plan", FIXTURE, *START, "--html", str(out))
     assert proc.returncode == 0 and out.is_file()
     page = out.read_text(encoding="utf-8")
     assert "<svg" in page and "2d21h" in page and "<script" not in page

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_wavec
+from conftest import cli
 
 FIXTURE = "tests/fixtures/plan/rollout.wave"
 
@@ -25,7 +25,7 @@ def chromium() -> str | None:
 def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     Image = pytest.importorskip("PIL.Image", reason="Pillow (test extra) reads the screenshot")
     page = tmp_path / "plan.html"
-    proc = run_wavec("plan", FIXTURE, "--start", "2024-03-08T15:00", "--html", str(page))
+    proc = cli("plan", FIXTURE, "--start", "2024-03-08T15:00", "--html", str(page))
     assert proc.returncode == 0, proc.stderr
     shot = tmp_path / "shot.png"
     browser = chromium()

@@ -11,10 +11,9 @@ import jsonschema
 import pytest
 
 from wavec import check
-from wavec.cli.app import main
 from wavec.config import load_config
 
-from conftest import EXAMPLES, ROOT, run_wavec
+from conftest import EXAMPLES, ROOT, cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "policy"
 
@@ -24,9 +23,9 @@ def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(list(args))
-    return code, capsys.readouterr().out
+def wavec(*args: str) -> tuple[int, str]:
+    proc = cli(*args)
+    return proc.returncode, proc.stdout
 
 
 def line_of(path: Path, text: str) -> int:
@@ -36,8 +35,8 @@ def line_of(path: Path, text: str) -> int:
 # ------------------------------------------------------------------ examples
 
 
-def test_examples_pass_their_policies(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = cli(capsys, "check", "examples/")
+def test_examples_pass_their_policies() -> None:
+    code, out = wavec("check", "examples/")
     assert code == 0 and "All checks passed (4 files)." in out
 
 
@@ -82,14 +81,14 @@ def test_team_rules_fire_where_expected(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ suppressed findings
 
 
-def test_show_suppressed_prints_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = cli(capsys, "check", "examples/team-policy.wave")
+def test_show_suppressed_prints_the_reason() -> None:
+    code, out = wavec("check", "examples/team-policy.wave")
     assert code == 0 and "PAY002" not in out
-    code, out = cli(capsys, "check", "--show-suppressed", "examples/team-policy.wave")
+    code, out = wavec("check", "--show-suppressed", "examples/team-policy.wave")
     assert code == 0
     assert "1 suppressed finding:" in out and "warning[PAY002]: wave `world`" in out
     assert "= suppressed: four regions at once is accepted for the world wave" in out
-    code, out = cli(capsys, "check", "--show-suppressed", "--format", "json", "examples/team-policy.wave")
+    code, out = wavec("check", "--show-suppressed", "--format", "json", "examples/team-policy.wave")
     [item] = json.loads(out)
     assert item["suppressed"] is True and item["code"] == "PAY002" and item["rule"] == "payments_team"
 
@@ -160,7 +159,7 @@ def test_configured_policy_that_cannot_be_loaded(tmp_path: Path) -> None:
         ("WV310", 'policy module "./nope.wave" listed in wave.toml cannot be loaded'),
         ("WV310", 'policy module "std/policies/handsoff" listed in wave.toml cannot be loaded'),
     ]
-    proc = run_wavec("check", "svc.wave", cwd=tmp_path)
+    proc = cli("check", "svc.wave", cwd=tmp_path)
     assert proc.returncode == 1 and "error[WV310]" in proc.stdout and "Traceback" not in proc.stderr
 
 
@@ -171,10 +170,10 @@ def sarif_schema() -> dict[str, object]:
     return json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
-def test_sarif_with_policy_findings_and_suppressions_validates(capsys: pytest.CaptureFixture[str]) -> None:
+def test_sarif_with_policy_findings_and_suppressions_validates() -> None:
     files = ["tests/fixtures/policy/ho001_fail.wave", "tests/fixtures/policy/gov003_fail.wave",
              "tests/fixtures/policy/ho011_pass.wave", "tests/fixtures/policy/wv301.wave"]
-    code, out = cli(capsys, "check", "--format", "sarif", "--show-suppressed", *files)
+    code, out = wavec("check", "--format", "sarif", "--show-suppressed", *files)
     assert code == 1
     doc = json.loads(out)
     jsonschema.validate(doc, sarif_schema())
@@ -191,8 +190,8 @@ def test_sarif_with_policy_findings_and_suppressions_validates(capsys: pytest.Ca
     assert "suppressions" not in by_rule["HO001"]
 
 
-def test_github_annotations_carry_file_and_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = cli(capsys, "check", "--format", "github", "tests/fixtures/policy/ho001_fail.wave",
+def test_github_annotations_carry_file_and_line() -> None:
+    code, out = wavec("check", "--format", "github", "tests/fixtures/policy/ho001_fail.wave",
                     "tests/fixtures/policy/ho010_fail.wave")
     assert code == 1
     lines = out.splitlines()
@@ -204,8 +203,8 @@ def test_github_annotations_carry_file_and_line(capsys: pytest.CaptureFixture[st
 # ------------------------------------------------------------------ explain, rules, docs
 
 
-def test_explain_a_stdlib_rule(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = cli(capsys, "explain", "ho002")
+def test_explain_a_stdlib_rule() -> None:
+    code, out = wavec("explain", "ho002")
     assert code == 0
     assert out.startswith("HO002: a wave reaches at most three times the regions reached before it (error)")
     for part in ("policy `hands_off` in std/policies/hands_off.wave", "Why\n", "CODEPIPELINE_REGION_FANOUT_CHECK",
@@ -213,23 +212,23 @@ def test_explain_a_stdlib_rule(capsys: pytest.CaptureFixture[str]) -> None:
         assert part in out
 
 
-def test_explain_a_rule_of_your_own_and_unknown_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = cli(capsys, "explain", "PAY003", "examples/team-policy.wave")
+def test_explain_a_rule_of_your_own_and_unknown_codes() -> None:
+    code, out = wavec("explain", "PAY003", "examples/team-policy.wave")
     assert code == 0 and "every test step runs in a sandbox stage" in out
-    assert main(["explain", "HO0001"]) == 2
-    assert "did you mean `HO001`?" in capsys.readouterr().err
+    proc = cli("explain", "HO0001")
+    assert proc.returncode == 2 and "did you mean `HO001`?" in proc.stderr
 
 
-def test_rules_lists_builtin_codes_and_stdlib_rules(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = cli(capsys, "rules", "--format", "json", "examples/team-policy.wave")
+def test_rules_lists_builtin_codes_and_stdlib_rules() -> None:
+    code, out = wavec("rules", "--format", "json", "examples/team-policy.wave")
     assert code == 0
     codes = [item["code"] for item in json.loads(out)]
     assert {"WV001", "WV301", "HO001", "GOV007", "PAY001"} <= set(codes)
     assert len(codes) == len(set(codes))
 
 
-def test_docs_rules_md_is_fresh(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = cli(capsys, "rules", "--format", "markdown")
+def test_docs_rules_md_is_fresh() -> None:
+    code, out = wavec("rules", "--format", "markdown")
     assert code == 0
     assert out == (ROOT / "docs" / "rules.md").read_text(encoding="utf-8"), \
         "docs/rules.md is stale: run `wavec rules --format markdown > docs/rules.md`"

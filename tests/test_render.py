@@ -12,7 +12,7 @@ from wavec import check
 from wavec.config import Config
 from wavec.diagnostics.render import render_github, render_json, render_sarif, render_text, use_color
 
-from conftest import ROOT, run_wavec
+from conftest import ROOT, cli
 
 BAD = ROOT / "tests" / "fixtures" / "check" / "WV109_wrong_kind.wave"
 
@@ -68,17 +68,17 @@ def test_text_has_no_colour_unless_asked(diagnostics: list, monkeypatch: pytest.
 
 
 def test_cli_formats_and_exit_codes(tmp_path: Path) -> None:
-    proc = run_wavec("check", "--format", "json", str(BAD.relative_to(ROOT)))
+    proc = cli("check", "--format", "json", str(BAD.relative_to(ROOT)))
     assert proc.returncode == 1 and len(json.loads(proc.stdout)) == 2
     warn = tmp_path / "warn.wave"
     warn.write_text(BAD.read_text(encoding="utf-8").split("  gate health")[0] +
                     '  wave w { regions = ["us-east-1", "us-east-1"] }\n}\n', encoding="utf-8")
-    assert run_wavec("check", str(warn)).returncode == 0
-    strict = run_wavec("check", "--strict", str(warn))
+    assert cli("check", str(warn)).returncode == 0
+    strict = cli("check", "--strict", str(warn))
     assert strict.returncode == 1 and "warning[WV126]" in strict.stdout
-    assert run_wavec("check", "--format", "yaml", str(warn)).returncode == 2
+    assert cli("check", "--format", "yaml", str(warn)).returncode == 2
 
 
 def test_output_is_byte_identical_across_runs() -> None:
-    runs = {run_wavec("check", "--format", fmt, "tests/fixtures/check").stdout for fmt in ("sarif",) for _ in range(2)}
+    runs = {cli("check", "--format", fmt, "tests/fixtures/check").stdout for fmt in ("sarif",) for _ in range(2)}
     assert len(runs) == 1

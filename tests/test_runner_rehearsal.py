@@ -10,13 +10,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import EXAMPLES, run_wavec
+from conftest import EXAMPLES, cli
 
 SHOP = EXAMPLES / "rehearsal" / "shop.wave"
 
 
 def test_rehearsal_is_check_clean() -> None:
-    proc = run_wavec("check", str(SHOP))
+    proc = cli("check", str(SHOP))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -12,9 +12,7 @@ project); until then it is skipped with the reason.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import io
 import json
 import re
 from pathlib import Path
@@ -24,13 +22,14 @@ import pytest
 from hypothesis import given
 
 from wavec import check
-from wavec.cli.app import COMMANDS, main
+from wavec.cli.app import COMMANDS
 from wavec.config import Config
 from wavec.diagnostics import Severity
 from wavec.targets import TARGETS
 
 from .harness import check_source
 from .strategies import schema_files, valid_files
+from conftest import cli
 
 
 def _present(target: str) -> bool:
@@ -43,10 +42,7 @@ needs_fmt = pytest.mark.skipif(not HAS_FMT, reason="`wavec fmt` is not on this c
 
 
 def _cli(*args: str) -> int:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code
+    return cli(*args).returncode
 
 
 def _meaning(path: Path) -> list[tuple[str, str]]:
