@@ -110,6 +110,7 @@ def test_model_problems_reports_every_param_validator_error() -> None:
     assert '"bogus"' in problems and '"other"' in problems
 
 
+@pytest.mark.slow  # one fresh interpreter per hash seed
 def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
     outputs = []
     for seed in ("0", "1", "12345"):

@@ -27,6 +27,8 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.generate import write_project
 
+pytestmark = pytest.mark.slow  # one fresh interpreter per hash seed
+
 SEEDS = ("0", "1", "random")
 
 # Many findings at once: unknown attributes and blocks (did-you-mean over sets of names), wrong types,

@@ -285,6 +285,7 @@ def test_cli_missing_path_is_a_usage_error() -> None:
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
 
+@pytest.mark.slow  # pre-commit and git in a throw-away repository
 def test_pre_commit_hook_rewrites_and_fails_then_passes(tmp_path: Path) -> None:
     """The `wavec-fmt` hook as declared in .pre-commit-hooks.yaml, run by pre-commit in a git repository."""
     import yaml

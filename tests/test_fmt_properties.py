@@ -80,6 +80,7 @@ def mutated_example(draw: st.DrawFn) -> str:
     return _join(tokens, seps)
 
 
+@pytest.mark.slow  # a hypothesis search, seconds
 @SETTINGS
 @given(mutated_example())
 def test_laws_hold_on_mutated_examples(text: str) -> None:
@@ -166,6 +167,7 @@ def generated_file(draw: st.DrawFn) -> str:
     return _join(tokens, seps)
 
 
+@pytest.mark.slow  # a hypothesis search, seconds
 @SETTINGS
 @given(generated_file())
 def test_laws_hold_on_generated_files(text: str) -> None:

@@ -111,6 +111,7 @@ def test_hostile_value_reaches_the_script_as_one_word_of_data(parts: tuple[str |
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # one fresh interpreter per hash seed
 def test_plan_output_is_byte_identical_across_hash_seeds() -> None:
     outputs = set()
     for seed in ("0", "1", "12345"):

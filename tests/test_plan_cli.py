@@ -113,6 +113,7 @@ sys.stdout.write("\\x00".join(out))
 """
 
 
+@pytest.mark.slow  # one fresh interpreter per hash seed
 def test_output_is_identical_across_hash_seeds() -> None:
     import subprocess
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from runner_helpers import Fleet, fleet
 
 DEPLOYS = ["deploy one us-east-1", "deploy two eu-west-1", "deploy two eu-central-1", "deploy three ap-southeast-2"]
@@ -42,6 +43,7 @@ def run_id(f: Fleet) -> str:
     return path.stem
 
 
+@pytest.mark.slow  # bakes at speed 100 in real time until the kill
 def test_kill_9_during_a_bake_then_resume_deploys_each_target_once(tmp_path: Path) -> None:
     f = Fleet(tmp_path, fleet())
     proc = start(f, "--speed", "100")

@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import EXAMPLES, cli
 
 SHOP = EXAMPLES / "rehearsal" / "shop.wave"
@@ -20,6 +22,7 @@ def test_rehearsal_is_check_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow  # a real rollout of the rehearsal services, seconds
 def test_fault_in_one_region_is_rolled_back_and_no_service_is_left_running(tmp_path: Path) -> None:
     env = {**os.environ, "WAVE_FAULT_REGION": "eu-west-1"}
     proc = subprocess.run([sys.executable, "-m", "wavec", "run", str(SHOP), "--speed", "6000"], cwd=tmp_path,

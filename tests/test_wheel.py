@@ -19,6 +19,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment
+
 WAVE = """import "std/windows"
 
 pipeline hello {
