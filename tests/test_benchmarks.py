@@ -55,6 +55,7 @@ def test_importtime_parser_reads_nesting() -> None:
         ("lark.utils", 2, 120), ("lark", 1, 420), ("wavec.api", 0, 470)]
 
 
+@pytest.mark.slow  # cfn-lint
 def test_hand_written_template_is_a_codepipeline_v2_pipeline_that_passes_cfn_lint() -> None:
     from cfnlint.api import lint
 

@@ -40,6 +40,7 @@ def test_output_passes_botocore_model_and_matches_snapshot(
     assert req == snapshot
 
 
+@pytest.mark.slow  # cfn-lint, about a second per template
 @pytest.mark.parametrize("path", INPUTS, ids=_id)
 def test_cloudformation_output_passes_cfn_lint(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
@@ -70,6 +71,7 @@ def test_every_example_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
         assert model_problems(json.loads(result.output)) == []
 
 
+@pytest.mark.slow  # cfn-lint
 def test_cfn_lint_really_checks() -> None:
     template = request(EXAMPLES / "minimal.wave", "cloudformation")
     (resource,) = template["Resources"].values()

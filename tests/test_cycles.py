@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import networkx as nx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ def graphs(draw: st.DrawFn) -> tuple[list[str], dict[str, list[str]]]:
     return nodes, edges
 
 
+@pytest.mark.slow  # a hypothesis search (300 graphs)
 @settings(max_examples=300, deadline=None)
 @given(graphs())
 def test_components_and_cycles_match_networkx(graph: tuple[list[str], dict[str, list[str]]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,18 +64,21 @@ settings_ = settings(
 )
 
 
+@pytest.mark.slow  # a hypothesis search
 @settings_
 @given(text=mutated_example())
 def test_mutated_examples_give_only_diagnostics(text: str, tmp_path: Path) -> None:
     _check_text(text, tmp_path)
 
 
+@pytest.mark.slow  # a hypothesis search
 @settings_
 @given(tokens=st.lists(st.sampled_from(TOKENS), max_size=60), sep=st.sampled_from([" ", "\n", ""]))
 def test_token_soup_gives_only_diagnostics(tokens: list[str], sep: str, tmp_path: Path) -> None:
     _check_text(sep.join(tokens), tmp_path)
 
 
+@pytest.mark.slow  # a hypothesis search
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_gives_only_diagnostics(text: str, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted([*ROOT.joinpath("examples").glob("*.wave"), *ROOT.joinpath("stdlib").rglob("*.wave")])
 
 
+@pytest.mark.slow  # a hypothesis search
 @given(schema_files())
 def test_schema_driven_files_give_only_diagnostics_deterministically(project: Path, text: str) -> None:
     first = check_source(project, text)
@@ -29,6 +31,7 @@ def test_schema_driven_files_give_only_diagnostics_deterministically(project: Pa
     assert check_source(project, text).rendered == first.rendered
 
 
+@pytest.mark.slow  # a hypothesis search
 @given(valid_files())
 def test_valid_files_check_without_errors(project: Path, text: str) -> None:
     outcome = check_source(project, text)
@@ -37,12 +40,14 @@ def test_valid_files_check_without_errors(project: Path, text: str) -> None:
     assert errors == [], text
 
 
+@pytest.mark.slow  # a hypothesis search
 @given(token_soup())
 def test_token_soup_gives_only_diagnostics(project: Path, text: str) -> None:
     outcome = check_source(project, text)
     assert_well_formed(outcome)
 
 
+@pytest.mark.slow  # a hypothesis search
 @given(st.sampled_from(SEEDS).flatmap(lambda p: mutations(p.read_bytes())))
 def test_mutated_examples_give_only_diagnostics(project: Path, data: bytes) -> None:
     assert_well_formed(check_source(project, data))

@@ -78,6 +78,7 @@ def _fmt_round_trip(project: Path, text: str) -> None:
     assert path.read_text(encoding="utf-8") == formatted, "fmt is not idempotent"
 
 
+@pytest.mark.slow  # a hypothesis search
 @needs_fmt
 @given(valid_files())
 def test_fmt_round_trips_valid_files(project: Path, text: str) -> None:
@@ -91,6 +92,7 @@ def test_fmt_round_trip_keeps_a_hash_inside_a_string_as_text(project: Path) -> N
     _fmt_round_trip(project, 'window first {\n  allow HO000 "#"  # kept\n}\n')
 
 
+@pytest.mark.slow  # a hypothesis search
 @needs_fmt
 @given(schema_files())
 def test_fmt_round_trips_any_file(project: Path, text: str) -> None:
@@ -118,6 +120,7 @@ def _build_all(project: Path, text: str) -> dict[str, str | None]:
     return out
 
 
+@pytest.mark.slow  # a hypothesis search
 @pytest.mark.skipif(not PRESENT_TARGETS, reason="no compile target is on this checkout yet")
 @given(valid_files())
 def test_every_target_output_is_deterministic(project: Path, text: str) -> None:
@@ -161,6 +164,7 @@ def model_errors(value: Any, shape: Any, path: str = "") -> list[str]:
     return errors
 
 
+@pytest.mark.slow  # a hypothesis search
 @pytest.mark.skipif("codepipeline" not in PRESENT_TARGETS, reason="the codepipeline target is not on main yet")
 @given(valid_files())
 def test_codepipeline_output_passes_the_botocore_model(project: Path, text: str) -> None:
