@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -66,6 +69,42 @@ def cli_process(*args: str, cwd: Path | str | None = None, env: Mapping[str, str
     """Run `python -m wavec ARGS` in a child process as a user would, capturing its output."""
     return subprocess.run([sys.executable, "-m", "wavec", *args], cwd=cwd or ROOT, env=env, input=input,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (yet)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+MOTO_ACCOUNT = "111122223333"  # the account of the examples' role ARNs
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The URL of one moto server on 127.0.0.1 for the whole session, in account MOTO_ACCOUNT; boto3 talks real
+    HTTP to it. Tests that use it start with POST /moto-api/reset."""
+    port = free_port()
+    env = {**os.environ, "MOTO_ACCOUNT_ID": MOTO_ACCOUNT}
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 # --- hypothesis profiles (fuzz suite, tests/fuzz) -------------------------------------------------

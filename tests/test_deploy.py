@@ -1,4 +1,4 @@
-"""`wavec deploy` against moto's server on 127.0.0.1, started by these tests: boto3 talks real HTTP.
+"""`wavec deploy` against moto's server on 127.0.0.1 (conftest.moto_server): boto3 talks real HTTP.
 
 moto 5.2 needs the pipeline role to exist in its IAM with a trust policy for codepipeline.amazonaws.com;
 MOTO_ACCOUNT_ID makes its account the examples' (111122223333); POST /moto-api/reset clears it between tests.
@@ -8,59 +8,23 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from wavec.targets.codepipeline.deploy import normalize
 
-from conftest import ROOT, cli
+from conftest import ROOT, cli, free_port
 
-ACCOUNT = "111122223333"
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                  "Principal": {"Service": "codepipeline.amazonaws.com"}}]}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "MOTO_ACCOUNT_ID": ACCOUNT}
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture
-def aws_env(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def aws_env(moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Fake credentials, no real AWS configuration, and a fresh moto (for in-process and subprocess runs)."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=5)
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=5)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
@@ -92,30 +56,30 @@ def _create_role(url: str, name: str) -> None:
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))  # type: ignore[attr-defined]
 
 
-def test_dry_run_changes_nothing_then_create_then_update(aws_env: dict[str, str], moto_url: str,
+def test_dry_run_changes_nothing_then_create_then_update(aws_env: dict[str, str], moto_server: str,
                                                          tmp_path: Path) -> None:
-    _create_role(moto_url, "hello-pipeline")
-    cp = _client("codepipeline", moto_url)
+    _create_role(moto_server, "hello-pipeline")
+    cp = _client("codepipeline", moto_server)
 
-    code, out, err = wavec("deploy", "examples/minimal.wave", "--dry-run", "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", "examples/minimal.wave", "--dry-run", "--endpoint-url", moto_server)
     assert code == 0, err
     assert "pipeline hello does not exist in eu-west-1" in out
     assert '+  "pipelineType": "V2",' in out and "dry run: nothing changed" in out
     assert cp.list_pipelines()["pipelines"] == []  # type: ignore[attr-defined]
 
-    code, out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_server)
     assert code == 0, err
     assert "created pipeline hello in eu-west-1 (version 1)" in out
     live = cp.get_pipeline(name="hello")["pipeline"]  # type: ignore[attr-defined]
     code, out, err = wavec("build", "examples/minimal.wave", "--target", "codepipeline")
     assert normalize({k: v for k, v in live.items() if k != "version"}) == json.loads(out)["pipeline"]
 
-    code, out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_server)
     assert code == 0 and "is up to date (version 1)" in out
 
     changed = tmp_path / "minimal.wave"
     changed.write_text((ROOT / "examples" / "minimal.wave").read_text().replace('"pytest -q"', '"pytest -q -x"'))
-    code, out, err = wavec("deploy", str(changed), "--endpoint-url", moto_url)
+    code, out, err = wavec("deploy", str(changed), "--endpoint-url", moto_server)
     assert code == 0, err
     assert '-            "pytest -q"' in out and '+            "pytest -q -x"' in out
     assert "updated pipeline hello in eu-west-1 (version 2)" in out
@@ -124,20 +88,20 @@ def test_dry_run_changes_nothing_then_create_then_update(aws_env: dict[str, str]
     assert live["stages"][1]["actions"][0]["commands"] == ["pytest -q -x"]
 
 
-def test_deploy_honours_aws_endpoint_url_and_region(aws_env: dict[str, str], moto_url: str,
+def test_deploy_honours_aws_endpoint_url_and_region(aws_env: dict[str, str], moto_server: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    _create_role(moto_url, "payments-pipeline")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    _create_role(moto_server, "payments-pipeline")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     code, out, err = wavec("deploy", "examples/team-policy.wave", "--region", "eu-central-1")
     assert code == 0, err
     assert "created pipeline payments in eu-central-1" in out
     assert "warning[WV931]" in err  # the target's warnings are shown before deploying
-    cp = _client("codepipeline", moto_url, "eu-central-1")
+    cp = _client("codepipeline", moto_server, "eu-central-1")
     assert [p["name"] for p in cp.list_pipelines()["pipelines"]] == ["payments"]  # type: ignore[attr-defined]
 
 
-def test_missing_role_is_one_message_and_exit_3(aws_env: dict[str, str], moto_url: str) -> None:
-    code, _out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+def test_missing_role_is_one_message_and_exit_3(aws_env: dict[str, str], moto_server: str) -> None:
+    code, _out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_server)
     assert code == 3
     assert "wavec deploy: error: CodePipeline cannot use the pipeline role of hello" in err
     assert "codepipeline.amazonaws.com" in err
@@ -145,23 +109,23 @@ def test_missing_role_is_one_message_and_exit_3(aws_env: dict[str, str], moto_ur
 
 def test_unreachable_endpoint_exits_3_without_traceback(aws_env: dict[str, str]) -> None:
     env = {**aws_env, "AWS_MAX_ATTEMPTS": "2"}  # the user's retry setting is honoured; keeps the test short
-    proc = cli("deploy", "examples/minimal.wave", "--endpoint-url", f"http://127.0.0.1:{_free_port()}",
+    proc = cli("deploy", "examples/minimal.wave", "--endpoint-url", f"http://127.0.0.1:{free_port()}",
                      env=env)
     assert proc.returncode == 3
     assert "wavec deploy: error: cannot reach http://127.0.0.1:" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
-def test_no_credentials_exits_3(aws_env: dict[str, str], moto_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_credentials_exits_3(aws_env: dict[str, str], moto_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    code, _out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_url)
+    code, _out, err = wavec("deploy", "examples/minimal.wave", "--endpoint-url", moto_server)
     assert code == 3
     assert "no AWS credentials found" in err
 
 
-def test_unknown_profile_exits_3(aws_env: dict[str, str], moto_url: str) -> None:
-    code, _out, err = wavec("deploy", "examples/minimal.wave", "--profile", "nope", "--endpoint-url", moto_url)
+def test_unknown_profile_exits_3(aws_env: dict[str, str], moto_server: str) -> None:
+    code, _out, err = wavec("deploy", "examples/minimal.wave", "--profile", "nope", "--endpoint-url", moto_server)
     assert code == 3
     assert "profile (nope) could not be found" in err
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -15,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from runner_helpers import Fleet
+
+from conftest import free_port
 
 PIPELINE = """
 pipeline gated {{
@@ -35,13 +34,6 @@ pipeline gated {{
 }}
 """
 FAST = ("--speed", "6000")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 # --------------------------------------------------------------------------- Prometheus
@@ -120,31 +112,12 @@ def test_prometheus_gate_healthy_and_unreachable(tmp_path: Path, prom: Prometheu
 # --------------------------------------------------------------------------- CloudWatch (moto server)
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 @pytest.fixture
-def aws_env(moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     import urllib.request
 
-    urllib.request.urlopen(urllib.request.Request(f"{moto}/moto-api/reset", method="POST")).close()
-    env = {"AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")).close()
+    env = {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1"}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
