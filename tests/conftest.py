@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,13 +42,14 @@ def cli(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None
     stdin = io.TextIOWrapper(io.BytesIO((input or "").encode("utf-8")), encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     saved_cwd, saved_env = os.getcwd(), dict(os.environ)
-    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    saved_streams, saved_size = (sys.stdin, sys.stdout, sys.stderr), shutil.get_terminal_size
     try:
         os.chdir(cwd if cwd is not None else ROOT)
         if env is not None:
             os.environ.clear()
             os.environ.update(env)
         sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+        shutil.get_terminal_size = _piped_terminal_size  # argparse's help width, even under `pytest -s`
         try:
             code = main(list(args))
         except SystemExit as exc:  # argparse: --help, --version, a usage error
@@ -58,10 +60,23 @@ def cli(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None
                 code = 1
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved_streams
+        shutil.get_terminal_size = saved_size
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
     return subprocess.CompletedProcess(["wavec", *args], code, out.getvalue(), err.getvalue())
+
+
+def _piped_terminal_size(fallback: tuple[int, int] = (80, 24)) -> os.terminal_size:
+    """``shutil.get_terminal_size`` as a child process whose output is a pipe sees it: $COLUMNS and $LINES, or
+    the fallback (this process's own terminal does not count)."""
+    size = []
+    for name, default in zip(("COLUMNS", "LINES"), fallback, strict=True):
+        try:
+            size.append(int(os.environ[name]) or default)
+        except (KeyError, ValueError):
+            size.append(default)
+    return os.terminal_size(size)
 
 
 def cli_process(*args: str, cwd: Path | str | None = None, env: Mapping[str, str] | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -49,15 +50,19 @@ def test_exit_codes_and_streams_of_every_way_out() -> None:
     assert formatted.returncode == 0 and formatted.stdout == "let a = 1\n"
 
 
-def test_working_folder_environment_and_streams_are_restored(tmp_path: Path) -> None:
-    (tmp_path / "here.wave").write_text('pipeline p {\n  role = "${X}"\n}\n', encoding="utf-8")
-    before = os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)
+def test_working_folder_environment_streams_and_terminal_size_are_restored(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "examples" / "minimal.wave", tmp_path / "here.wave")
+
+    def state() -> tuple[object, ...]:
+        return os.getcwd(), dict(os.environ), sys.stdin, sys.stdout, sys.stderr, shutil.get_terminal_size
+
+    before = state()
     proc = cli("check", "here.wave", cwd=tmp_path, env={"ONLY": "this"})
-    assert proc.returncode in (0, 1) and "no such file" not in proc.stderr  # it ran in tmp_path
-    assert (os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)) == before
+    assert proc.returncode == 0 and "All checks passed (1 file)." in proc.stdout, proc.stderr  # ran in tmp_path
+    assert state() == before
     with pytest.raises(FileNotFoundError):
         cli("check", "x.wave", cwd=tmp_path / "missing")
-    assert (os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)) == before
+    assert state() == before
 
 
 def test_default_folder_is_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
