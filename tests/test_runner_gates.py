@@ -71,7 +71,8 @@ class Prometheus:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # serve_forever's default poll of 0.5 s is what shutdown() waits for
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
 
 
 @pytest.fixture
@@ -79,6 +80,7 @@ def prom() -> Iterator[Prometheus]:
     p = Prometheus()
     yield p
     p.server.shutdown()
+    p.server.server_close()
 
 
 def prom_gate(url: str) -> str:
