@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from runner_helpers import Fleet, fleet
 
 from conftest import ROOT
@@ -79,6 +80,7 @@ def test_failing_tests_destroy_the_sandbox_and_deploy_nothing(tmp_path: Path) ->
     assert not any(line.startswith("deploy") for line in run.log)
 
 
+@pytest.mark.slow  # waits out a real 1 s step timeout
 def test_step_retries_and_timeout(tmp_path: Path) -> None:
     text = fleet().replace(
         'step unit { kind = test  run = "echo test unit >> \\"$RUNLOG\\" && test ! -e \\"$FAULTS/tests\\"" }',
@@ -113,6 +115,7 @@ def test_closed_window_fails_at_once_with_no_wait(tmp_path: Path) -> None:
     assert run.kinds("rollback_plan")[-1]["nodes"] == []  # wave one baked: nothing to roll back
 
 
+@pytest.mark.slow  # 43 virtual hours take 1.5 s of real time
 def test_closed_window_is_waited_for_in_virtual_time(tmp_path: Path) -> None:
     f = Fleet(tmp_path, fleet(two="windows = [office]", extra=WINDOW))
     # Saturday noon UTC → Monday 09:00 Berlin (07:00 UTC): 43 hours, about 1.5 s at x100000.
