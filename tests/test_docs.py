@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from wavec import check
 from wavec.config import Config
+from wavec.diagnostics import Severity
 from wavec.docgen.language import refresh
 
 from conftest import ROOT
@@ -30,3 +33,27 @@ def test_let_may_hold_enum_members_checked_where_used(tmp_path: Path) -> None:
     assert [(d.code, d.primary.line if d.primary else 0) for d in result.diagnostics] == [("WV108", 2)]
     (module,) = result.modules
     assert module.windows[0].days == ("mon", "tue", "wed", "thu", "fri")
+
+
+def _wave_blocks() -> list[tuple[str, int, str]]:
+    import re
+
+    found = []
+    for md in sorted((ROOT / "docs").glob("*.md")):
+        if md.name == "rules.md":  # generated from the code registry; its examples show mistakes on purpose
+            continue
+        text = md.read_text(encoding="utf-8")
+        for m in re.finditer(r"^```wave\n(.*?)^```", text, re.S | re.M):
+            found.append((md.name, text[: m.start()].count("\n") + 1, m.group(1)))
+    return found
+
+
+@pytest.mark.parametrize(("doc", "line", "code"), _wave_blocks(), ids=lambda v: str(v)[:40])
+def test_every_wave_block_of_the_docs_checks_clean(doc: str, line: int, code: str, tmp_path: Path) -> None:
+    # What the docs show must be what the compiler accepts: no error of the language itself (a policy the
+    # example imports may still find something — that is what some examples show).
+    path = tmp_path / "example.wave"
+    path.write_text(code, encoding="utf-8")
+    errors = [d for d in check([path], Config()).diagnostics
+              if d.severity is Severity.ERROR and d.code.startswith("WV")]
+    assert not errors, f"docs/{doc}:{line}: " + "; ".join(f"{d.code} {d.message}" for d in errors)
