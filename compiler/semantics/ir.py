@@ -184,6 +184,8 @@ class Gate:
     prometheus: Prometheus | None = None
     on_breach: str = "rollback"
     interval: Duration = Duration(60)
+    # How an alarm of ``alarms`` in INSUFFICIENT_DATA counts during the bake: "ok" or "breach".
+    insufficient_data: str = "ok"
     approval: bool = False
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)

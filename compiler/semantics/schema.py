@@ -81,6 +81,7 @@ def oneof(*options: Ty) -> Ty:
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STEP_KINDS = ("build", "test", "scan", "policy", "run")
 ON_BREACH = ("rollback", "rollback_all", "halt")
+INSUFFICIENT_DATA = ("ok", "breach")
 EXECUTION_MODES = ("queued", "superseded", "parallel")
 SEVERITIES = ("error", "warning", "info")
 SOURCE_TYPES = ("github", "gitlab", "bitbucket", "codecommit", "s3")
@@ -304,6 +305,8 @@ BLOCKS: dict[str, Block] = {
                 Attr("check", STRING, "a command; a non-zero exit is a breach"),
                 Attr("on_breach", enum(*ON_BREACH), "what a breach does", default="rollback"),
                 Attr("interval", DURATION, "how often the gate is evaluated during the bake", default="1m"),
+                Attr("insufficient_data", enum(*INSUFFICIENT_DATA), "how an alarm of `alarms` in "
+                     "INSUFFICIENT_DATA counts during the bake: `ok` (healthy) or `breach`", default="ok"),
                 Attr("approval", BOOL, "a manual approval before the wave", default="false"),
             ),
             children=(Child("prometheus", 0, 1),),

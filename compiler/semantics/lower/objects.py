@@ -133,6 +133,7 @@ class BlockLowering:
             prometheus=prom,
             on_breach=self._enum(body, "on_breach", "rollback"),
             interval=self._duration(body, "interval", Duration(60), positive=True),
+            insufficient_data=self._enum(body, "insufficient_data", "ok"),
             approval=bool(self._get(body, "approval") is True),
             allows=body.allows,
             attr_spans=body.attr_spans,
