@@ -235,3 +235,47 @@ def test_oracles_reject_the_old_output() -> None:
         {**req, "pipeline": {**req["pipeline"], "stages": [
             {**s, "actions": [a for a in s["actions"] if not a["name"].startswith("check-")]}
             for s in req["pipeline"]["stages"]]}}, plan))
+
+
+def test_history_limit_is_wv913(tmp_path: Path) -> None:
+    # A Standard execution holds 25,000 events: a 2-day bake read every 10 s would fail half-way.
+    path = tmp_path / "long.wave"
+    path.write_text('''pipeline p {
+  role      = "arn:aws:iam::111122223333:role/p"
+  artifacts = "p-artifacts-${region}"
+  source s3 { bucket = "src"  key = "src.zip" }
+  deploy { cloudformation { stack = "app"  template = "source::template.yaml" } }
+  gate g { alarms = ["errors-${region}"]  interval = 10s }
+  wave w { regions = ["eu-west-1"]  gates = [g]  bake = 2d }
+}
+''', encoding="utf-8")
+    result = build(path, "codepipeline", config=Config())
+    assert [d.code for d in result.diagnostics] == ["WV913"]
+    assert "25000" in result.diagnostics[0].message and result.output is None
+
+
+def test_the_runner_honours_insufficient_data() -> None:
+    from wavec.runner.gates import cloudwatch_alarms
+
+    class Fake:
+        def describe_alarms(self, **kwargs: Any) -> dict[str, Any]:
+            assert kwargs["AlarmTypes"] == ["CompositeAlarm", "MetricAlarm"]
+            return {"MetricAlarms": [{"AlarmName": "a", "StateValue": "INSUFFICIENT_DATA"}],
+                    "CompositeAlarms": [{"AlarmName": "b", "StateValue": "OK"}]}
+
+    clients: dict[str, Any] = {"eu-west-1": Fake()}
+    assert cloudwatch_alarms("eu-west-1", ["a", "b"], clients).ok
+    verdict = cloudwatch_alarms("eu-west-1", ["a", "b"], clients, insufficient_breach=True)
+    assert not verdict.ok and "INSUFFICIENT_DATA" in verdict.detail
+
+
+def test_the_language_docs_example_of_insufficient_data_checks_clean(tmp_path: Path) -> None:
+    from wavec import check
+
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    (block,) = [b.split("```", 1)[0] for b in text.split("```wave\n")[1:] if "insufficient_data" in b.split("```")[0]]
+    path = tmp_path / "strict.wave"
+    path.write_text(block, encoding="utf-8")
+    result = check([path], Config())
+    assert result.diagnostics == []
+    assert result.modules[0].gates[0].insufficient_data == "breach"
