@@ -17,6 +17,7 @@ from ...diagnostics import Severity, Sink
 from ...diagnostics.codes import codepipeline as codes
 from ..base import BuildOptions
 from .cloudformation import template
+from .context import pipeline_region
 from .request import build_request
 from .service_model import model_problems
 
@@ -62,7 +63,7 @@ class CodePipelineTarget:
         if request is None:
             return None
         if (options.format or "json") == "cloudformation":
-            return dumps(template(request))
+            return dumps(template(request, pipeline_region(pipeline)))
         return dumps(request)
 
 
