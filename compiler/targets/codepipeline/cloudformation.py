@@ -47,3 +47,17 @@ def template(request: dict[str, Any]) -> dict[str, Any]:
         "Resources": {logical_id(name): {"Type": "AWS::CodePipeline::Pipeline", "Properties": props}},
         "Outputs": {"PipelineName": {"Description": "the pipeline's name", "Value": {"Ref": logical_id(name)}}},
     }
+
+
+def merge(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Add a part's ``Parameters``, ``Resources`` and ``Outputs`` to a template; a logical id is never reused."""
+    for section in ("Parameters", "Resources", "Outputs"):
+        entries = part.get(section) or {}
+        if not entries:
+            continue
+        into = document.setdefault(section, {})
+        clash = sorted(set(into) & set(entries))
+        if clash:
+            raise ValueError(f"logical ids used twice in the template: {', '.join(clash)}")
+        into.update(entries)
+    return document
