@@ -153,19 +153,15 @@ PROMETHEUS_NOT_EXPRESSIBLE = _c(
     "gate g { prometheus { url = \"…\"  query = \"…\"  max = 1 } }",
     "gate g { alarms = [\"errors-${region}\"] }   # a CloudWatch alarm on the same metric", W)
 ROLLBACK_ALL_NOT_EXPRESSIBLE = _c(
-    "WV931", "`rollback_all` not expressible",
-    "Reports a gate with `on_breach = rollback_all` on the CodePipeline target.",
-    "A CodePipeline rollback returns one stage to its last successful execution; earlier waves stay "
-    "deployed.",
-    "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all }",
-    "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback }", W)
-SANDBOX_NOT_DESTROYED = _c(
-    "WV932", "sandbox not destroyed on failure",
-    "Reports a stage `environment` with `destroy` on the CodePipeline target.",
-    "CodePipeline stops a stage at its first failed action, so `destroy` runs only when every step passed; "
-    "a failed run leaves the sandbox behind.",
-    "environment { create = \"up\"  destroy = \"down\" }",
-    "make `create` clean up what an earlier run left, or expire sandboxes", W)
+    "WV931", "`rollback_all` in PARALLEL mode",
+    "Reports a gate with `on_breach = rollback_all` in a pipeline whose `execution_mode` is `parallel`.",
+    "Elsewhere wavec's compensator rolls the earlier waves back (`RollbackStage`, docs/codepipeline.md), but "
+    "CodePipeline offers no stage rollback in PARALLEL mode, so earlier waves stay deployed.",
+    "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all } }",
+    "pipeline p { execution_mode = queued … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all } }",
+    W)
+# WV932 ("sandbox not destroyed on failure") is retired: the compensator runs `destroy` after a failed step.
+# Its number is not reused.
 RETRIES_NOT_EXPRESSIBLE = _c(
     "WV933", "step retries not expressible",
     "Reports a step with `retries` on the CodePipeline target.",

@@ -183,3 +183,30 @@ def add_bake_resources(document: dict[str, Any], request: dict[str, Any], region
         resources[f"BakeInvoke{_words(_role_name(role))}Account{_account_of(role)}"] = _invoke_policy(
             pipeline["name"], role, placements, condition, where)
     document["Conditions"] = {**document.get("Conditions", {}), **conditions}
+
+
+def merge(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Add a part's ``Parameters``, ``Resources`` and ``Outputs`` to a template; a logical id is never reused."""
+    for section in ("Parameters", "Resources", "Outputs"):
+        entries = part.get(section) or {}
+        if not entries:
+            continue
+        into = document.setdefault(section, {})
+        clash = sorted(set(into) & set(entries))
+        if clash:
+            raise ValueError(f"logical ids used twice in the template: {', '.join(clash)}")
+        into.update(entries)
+    return document
+
+
+def place_at_home(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """``part`` with every resource and output under the ``Home`` condition when ``document`` has placements.
+
+    What serves the pipeline itself (the compensator) belongs to the pipeline's own region and account, like
+    the pipeline: without the condition, the template deployed in another placement would create it there too.
+    """
+    if HOME in document.get("Conditions", {}):
+        for section in ("Resources", "Outputs"):
+            for entry in (part.get(section) or {}).values():
+                entry.setdefault("Condition", HOME)
+    return part

@@ -245,11 +245,13 @@ def _unexpressed_gates(ctx: Context, wave: ir.Wave) -> None:
                      f"gate `{gate.name}`: CodePipeline cannot evaluate a `prometheus` query; only "
                      "`wavec run` checks it", gate.prometheus.span.head(),
                      help="watch the same metric with a CloudWatch alarm in `alarms`")
-        if gate.on_breach == "rollback_all":
+        # `rollback_all` of the earlier waves is the compensator's (compensator.py), except in PARALLEL mode,
+        # which has no stage rollback at all (rule 11).
+        if gate.on_breach == "rollback_all" and ctx.pipeline.execution_mode == "parallel":
             ctx.warn(codes.ROLLBACK_ALL_NOT_EXPRESSIBLE,
-                     f"gate `{gate.name}`: CodePipeline rolls back only this wave's stage on a breach, "
-                     "not every wave deployed so far", gate.attr_spans.get("on_breach", gate.span.head()),
-                     help="use `on_breach = rollback`, and roll earlier waves back by hand if needed")
+                     f"gate `{gate.name}`: a pipeline in PARALLEL mode cannot roll stages back, so earlier "
+                     "waves are not rolled back", gate.attr_spans.get("on_breach", gate.span.head()),
+                     help="use `execution_mode = queued` or `superseded`")
 
 
 def _account(ctx: Context, target: ir.Target | None) -> str:
