@@ -12,6 +12,7 @@ from conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codepipeline"
 CW = {"category": "Rule", "owner": "AWS", "provider": "CloudWatchAlarm", "version": "1"}
+SFN = {"category": "Invoke", "owner": "AWS", "provider": "StepFunctions", "version": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,10 @@ def stage(p: dict[str, Any], name: str) -> dict[str, Any]:
 def action(s: dict[str, Any], name: str) -> dict[str, Any]:
     found: dict[str, Any] = next(a for a in s["actions"] if a["name"] == name)
     return found
+
+
+def deploys(s: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for a in s["actions"] if a["actionTypeId"]["category"] == "Deploy"]
 
 
 def test_pipeline_row(orders: dict[str, Any]) -> None:
@@ -87,13 +92,13 @@ def test_wave_row_one_stage_per_wave_parallel_batches(orders: dict[str, Any], ch
     assert [s["name"] for s in orders["stages"]] == [
         "Source", "build", "sandbox", "wave-canary", "wave-accounts", "wave-workers", "wave-web"]
     rest = stage(checkout, "wave-rest")  # 5 regions, parallel = 2
-    assert [(a["region"], a["runOrder"]) for a in rest["actions"]] == [
+    assert [(a["region"], a["runOrder"]) for a in deploys(rest)] == [
         ("eu-central-1", 1), ("ap-northeast-1", 1), ("ap-southeast-2", 2), ("sa-east-1", 2), ("ca-central-1", 3)]
 
 
 def test_accounts_times_regions_give_actions_with_roles(orders: dict[str, Any]) -> None:
     wave = stage(orders, "wave-accounts")
-    assert [(a["name"], a["region"], a["roleArn"], a["runOrder"]) for a in wave["actions"]] == [
+    assert [(a["name"], a["region"], a["roleArn"], a["runOrder"]) for a in deploys(wave)] == [
         ("deploy-eu-west-1-111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/orders-deployer", 1),
         ("deploy-eu-west-1-444455556666", "eu-west-1", "arn:aws:iam::444455556666:role/orders-deployer", 1),
         ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 2),
@@ -126,39 +131,50 @@ def test_codedeploy_and_ecs_rows(orders: dict[str, Any]) -> None:
                                     "FileName": "imagedefinitions.json"}
 
 
-def test_alarms_and_bake_row_wait_time_in_minutes_per_region(orders: dict[str, Any]) -> None:
-    wave = stage(orders, "wave-accounts")  # bake = 1h
-    (cond,) = wave["onSuccess"]["conditions"]
-    assert cond["result"] == "ROLLBACK"
-    assert [(r["name"], r["region"], r["ruleTypeId"], r["configuration"]) for r in cond["rules"]] == [
-        ("alarms-eu-west-1", "eu-west-1", CW, {"AlarmName": "orders-5xx-eu-west-1,orders-latency-eu-west-1",
-                                               "AlarmStates": "ALARM", "WaitTime": "60"}),
-        ("alarms-eu-central-1", "eu-central-1", CW, {
-            "AlarmName": "orders-5xx-eu-central-1,orders-latency-eu-central-1", "AlarmStates": "ALARM",
-            "WaitTime": "60"}),
+def test_bake_row_step_functions_action_per_target_after_the_deploys(orders: dict[str, Any]) -> None:
+    # Rules 63–65 of docs/codepipeline-semantics.md: the bake is a Step Functions execution the stage waits for;
+    # a CloudWatchAlarm rule's WaitTime is no bake (rules 35–37), so no rule of any condition carries one.
+    wave = stage(orders, "wave-accounts")  # bake = 1h, 2 regions × 2 accounts, parallel = 2
+    bakes = [a for a in wave["actions"] if a["actionTypeId"] == SFN]
+    assert [(a["name"], a["region"], a["runOrder"], a.get("roleArn")) for a in bakes] == [
+        ("bake-eu-west-1-111122223333", "eu-west-1", 3, None),
+        ("bake-eu-west-1-444455556666", "eu-west-1", 3, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("bake-eu-central-1-111122223333", "eu-central-1", 3, None),
+        ("bake-eu-central-1-444455556666", "eu-central-1", 3, "arn:aws:iam::444455556666:role/orders-deployer"),
     ]
+    assert max(a["runOrder"] for a in deploys(wave)) == 2  # the bake starts after the last deploy batch
+    config = bakes[1]["configuration"]
+    assert config["StateMachineArn"] == "arn:aws:states:eu-west-1:444455556666:stateMachine:wavec-bake-orders"
+    assert config["InputType"] == "Literal"
+    assert json.loads(config["Input"]) == {
+        "wave": "accounts", "target": "eu-west-1/444455556666", "bake": 3600,
+        "gates": [{"name": "health", "interval": 60, "alarms": ["orders-5xx-eu-west-1", "orders-latency-eu-west-1"],
+                   "insufficient_data": "ok"}]}
+    assert "onSuccess" not in wave
     canary = stage(orders, "wave-canary")  # bake = 30m
-    assert canary["onSuccess"]["conditions"][0]["rules"][0]["configuration"]["WaitTime"] == "30"
+    (bake,) = [a for a in canary["actions"] if a["actionTypeId"] == SFN]
+    assert json.loads(bake["configuration"]["Input"])["bake"] == 1800
 
 
 def test_on_breach_row(orders: dict[str, Any]) -> None:
+    # A breach fails the bake action, the stage fails, onFailure rolls it back (rule 65); halt: no onFailure.
     assert stage(orders, "wave-canary")["onFailure"] == {"result": "ROLLBACK"}
     workers = stage(orders, "wave-workers")  # on_breach = halt
-    assert workers["onSuccess"]["conditions"][0]["result"] == "FAIL"
-    assert "onFailure" not in workers  # a failed stage stops the pipeline: CodePipeline's default
+    assert "onFailure" not in workers and "onSuccess" not in workers
     assert "onSuccess" not in stage(orders, "wave-web") and "onFailure" not in stage(orders, "wave-web")
 
 
-def test_check_row_is_a_commands_rule(orders: dict[str, Any]) -> None:
-    rules = stage(orders, "wave-workers")["onSuccess"]["conditions"][0]["rules"]
-    check = next(r for r in rules if r["name"] == "check-careful-us-west-2")
-    assert check["ruleTypeId"] == {"category": "Rule", "owner": "AWS", "provider": "Commands", "version": "1"}
-    assert check["commands"] == ["./smoke.sh us-west-2"]
+def test_check_row_is_a_commands_action_looping_for_the_bake(orders: dict[str, Any]) -> None:
+    workers = stage(orders, "wave-workers")  # bake = 15m, interval = 1m (the default)
+    check = action(workers, "check-careful-us-west-2")
+    assert check["actionTypeId"] == {"category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1"}
+    assert check["runOrder"] == action(workers, "bake-us-west-2")["runOrder"] == 3
+    assert check["commands"] == ["for i in $(seq 1 15); do sleep 60 && sh -c './smoke.sh us-west-2' || exit 1; done"]
 
 
 def test_approval_row_manual_action_before_deploys(orders: dict[str, Any]) -> None:
     workers = stage(orders, "wave-workers")
-    approval, deploy = workers["actions"]
+    approval, deploy, *_bake = workers["actions"]
     assert approval["actionTypeId"] == {"category": "Approval", "owner": "AWS", "provider": "Manual",
                                         "version": "1"}
     assert (approval["runOrder"], deploy["runOrder"]) == (1, 2)

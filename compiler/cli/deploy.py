@@ -15,6 +15,7 @@ import sys
 from ..api import apply_config
 from ..config import Config
 from ..diagnostics import Diagnostic, Severity, Sink
+from ..targets.codepipeline import compensator
 from ..targets.codepipeline.context import Context
 from ..targets.codepipeline.deploy import AwsError, deploy
 from ..targets.codepipeline.target import request_for
@@ -55,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
 
 
     region = args.region or Context(pipeline, Sink()).region
+    if not compensator.plan(pipeline, request).empty:
+        # A CreatePipeline body cannot hold what runs beside the pipeline; say so rather than deploy half.
+        print(f"wavec deploy: note: pipeline {pipeline.name} needs its compensator (rollback_all, sandbox teardown), "
+              "which only `wavec build --format cloudformation` contains: deploy that template for it",
+              file=sys.stderr)
     try:
         deploy(request, region=region, endpoint_url=args.endpoint_url, profile=args.profile,
                dry_run=args.dry_run, say=print)

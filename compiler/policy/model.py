@@ -138,7 +138,8 @@ class Model:
                 "name": g.name, "alarms": _ts(g.alarms), "blockers": _ts(g.blockers), "check": _t(g.check),
                 "prometheus": None if prom is None else Obj("prometheus", g.name, prom.span, (), {
                     "url": prom.url, "query": prom.query.text, "max": prom.max, "min": prom.min}),
-                "on_breach": g.on_breach, "interval": g.interval, "approval": g.approval,
+                "on_breach": g.on_breach, "interval": g.interval, "insufficient_data": g.insufficient_data,
+                "approval": g.approval,
             })
         return found
 

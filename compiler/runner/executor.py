@@ -422,7 +422,8 @@ class Engine:
                 by_region: dict[str, list[str]] = {}
                 for alarm in gate["alarms"]:
                     by_region.setdefault(alarm["region"], []).append(expand_data(alarm["name"], self.runtime))
-                verdicts.extend(cloudwatch_alarms(region, names, self.aws_clients)
+                strict = gate.get("insufficient_data", "ok") == "breach"
+                verdicts.extend(cloudwatch_alarms(region, names, self.aws_clients, insufficient_breach=strict)
                                 for region, names in sorted(by_region.items()))
             else:
                 self.note(f"alarms:{gate['name']}", f"gate {gate['name']}: CloudWatch alarms are not watched "

@@ -67,9 +67,11 @@ def _samples(data: Mapping[str, Any]) -> list[tuple[str, float]]:
     raise ValueError(f"result type {kind!r} (expected vector or scalar)")
 
 
-def cloudwatch_alarms(region: str, names: list[str], clients: dict[str, Any]) -> Verdict:
+def cloudwatch_alarms(region: str, names: list[str], clients: dict[str, Any], *,
+                      insufficient_breach: bool = False) -> Verdict:
     """Breach when any of the named CloudWatch alarms in ``region`` is in state ``ALARM``.
 
+    With ``insufficient_breach`` (a gate's ``insufficient_data = breach``), ``INSUFFICIENT_DATA`` is a breach too.
     ``clients`` caches one boto3 client per region for the run (a bake asks every interval).
     """
     try:
@@ -78,12 +80,17 @@ def cloudwatch_alarms(region: str, names: list[str], clients: dict[str, Any]) ->
             import boto3
 
             client = clients[region] = boto3.client("cloudwatch", region_name=region)
-        found = client.describe_alarms(AlarmNames=names)["MetricAlarms"]
+        # Composite alarms are returned only when asked for; a gate may name either kind.
+        answer = client.describe_alarms(AlarmNames=names, AlarmTypes=["CompositeAlarm", "MetricAlarm"])
+        found = [*answer.get("MetricAlarms", []), *answer.get("CompositeAlarms", [])]
     except Exception as exc:  # botocore raises many types; any of them means "not evaluated"
         return Verdict(False, f"CloudWatch alarms in {region} could not be read: {exc}")
     firing = sorted(a["AlarmName"] for a in found if a.get("StateValue") == "ALARM")
     if firing:
         return Verdict(False, f"alarm {', '.join(firing)} in ALARM ({region})")
+    unknown = sorted(a["AlarmName"] for a in found if a.get("StateValue") == "INSUFFICIENT_DATA")
+    if unknown and insufficient_breach:
+        return Verdict(False, f"alarm {', '.join(unknown)} in INSUFFICIENT_DATA ({region})")
     missing = sorted(set(names) - {a["AlarmName"] for a in found})
     if missing:  # a gate watching an alarm that does not exist watches nothing
         return Verdict(False, f"alarm {', '.join(missing)} not found in {region}")

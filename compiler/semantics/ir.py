@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..lang.values import Clock, Duration, Percent, Template
 from ..source import Span
-from .schema import Day, DeployProvider, ExecutionMode, OnBreach, RuleSeverity, StepKind
+from .schema import Day, DeployProvider, ExecutionMode, InsufficientData, OnBreach, RuleSeverity, StepKind
 
 if TYPE_CHECKING:
     from ..syntax import tree
@@ -189,6 +189,8 @@ class Gate:
     prometheus: Prometheus | None = None
     on_breach: OnBreach = field(kw_only=True)
     interval: Duration = field(kw_only=True)
+    # How an alarm of ``alarms`` in INSUFFICIENT_DATA counts during the bake: "ok" or "breach".
+    insufficient_data: InsufficientData = field(kw_only=True)
     approval: bool = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)

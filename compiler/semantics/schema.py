@@ -88,6 +88,7 @@ def oneof(*options: Ty) -> Ty:
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 StepKind = Literal["build", "test", "scan", "policy", "run"]
 OnBreach = Literal["rollback", "rollback_all", "halt"]
+InsufficientData = Literal["ok", "breach"]
 ExecutionMode = Literal["queued", "superseded", "parallel"]
 RuleSeverity = Literal["error", "warning", "info"]
 SourceType = Literal["github", "gitlab", "bitbucket", "codecommit", "s3"]
@@ -96,6 +97,7 @@ DeployProvider = Literal["cloudformation", "codedeploy", "ecs", "local"]
 DAYS: tuple[Day, ...] = get_args(Day)
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 ON_BREACH: tuple[OnBreach, ...] = get_args(OnBreach)
+INSUFFICIENT_DATA: tuple[InsufficientData, ...] = get_args(InsufficientData)
 EXECUTION_MODES: tuple[ExecutionMode, ...] = get_args(ExecutionMode)
 SEVERITIES: tuple[RuleSeverity, ...] = get_args(RuleSeverity)
 SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
@@ -375,6 +377,9 @@ BLOCKS: dict[str, Block] = {
                      default=EnumMember("rollback")),
                 Attr("interval", DURATION, "how often the gate is evaluated during the bake",
                      default=Duration(60)),
+                Attr("insufficient_data", enum(*INSUFFICIENT_DATA), "how an alarm of `alarms` in "
+                     "INSUFFICIENT_DATA counts during the bake: `ok` (healthy) or `breach`",
+                     default=EnumMember("ok")),
                 Attr("approval", BOOL, "a manual approval before the wave", default=False),
             ),
             children=(Child("prometheus", 0, 1),),

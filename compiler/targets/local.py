@@ -311,7 +311,8 @@ class _PlanBuilder:
 
         return {
             "name": gate.name, "on_breach": gate.on_breach, "interval": gate.interval.seconds,
-            "approval": gate.approval, "checks": checks, "prometheus": queries,
+            "insufficient_data": gate.insufficient_data, "approval": gate.approval, "checks": checks,
+            "prometheus": queries,
             "alarms": alarms(gate.alarms), "blockers": alarms(gate.blockers),
         }
 

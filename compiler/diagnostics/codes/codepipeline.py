@@ -65,11 +65,14 @@ TOO_MANY_ACTIONS = _c(
     "wave all { regions = [ …60 regions… ] }", "split the wave in two")
 TOO_MANY_RULES = _c(
     "WV908", "too many rules in a stage condition",
-    "Reports a wave whose bake condition needs more than 5 rules (one CloudWatchAlarm rule per region, one "
-    "Commands rule per `check`).",
-    "A CodePipeline condition holds at most 5 rules, and a stage has one `onSuccess` condition.",
-    "wave rest { regions = [six regions]  gates = [health]  bake = 1h }",
-    "split the wave, or watch one composite alarm per region")
+    "Reports a wave whose entry condition needs more than 5 rules for its windows (one `DeploymentWindow` rule "
+    "per window), or whose windows leave no room for its blockers (4 windows at most beside them).",
+    "A CodePipeline condition holds at most 5 rules (rule 25 of docs/codepipeline-semantics.md), and a stage has "
+    "one entry condition. Blockers beyond the limit fold into one Commands rule (WV917); windows cannot.",
+    "wave w { regions = [\"eu-west-1\"]  windows = [mon, tue, wed, thu, fri, sat] }   # one window per day",
+    "window weekdays { days = [mon, tue, wed, thu, fri, sat]  hours = [09:00, 17:00] }\n"
+    "wave w { regions = [\"eu-west-1\"]  windows = [weekdays] }   # a wave starts inside all its windows: "
+    "write them as one")
 CROSS_ACCOUNT_WITHOUT_ROLE = _c(
     "WV909", "cross-account deploy without a role",
     "Reports a wave deploying to an account other than the pipeline's whose deploy profile has no `role`.",
@@ -93,14 +96,20 @@ UNKNOWN_ARTIFACT = _c(
     'template = "source::infra.yaml"')
 BAKE_OUT_OF_RANGE = _c(
     "WV913", "bake out of range",
-    "Reports a bake longer than CodePipeline's rule limit (86400 minutes).",
-    "The bake becomes the `WaitTime` of the CloudWatchAlarm rules, in minutes.",
-    "wave w { … bake = 70d }", "wave w { … bake = 2d }")
-BAKE_ROUNDED_UP = _c(
-    "WV914", "bake rounded up to whole minutes",
-    "Reports a bake that is not a whole number of minutes.",
-    "`WaitTime` counts minutes; the bake is rounded up.",
-    "wave w { … bake = 90s }", "wave w { … bake = 2m }", W)
+    "Reports a bake longer than 7 days, or one whose gates are read so often that its Step Functions execution "
+    "would write more than 25,000 history events (about 13 per reading of a gate).",
+    "The bake is a Step Functions execution run by a CodePipeline invoke action, which waits at most 7 days; a "
+    "Standard execution's history holds 25,000 events, past which it fails.",
+    "wave w { … bake = 10d }\ngate g { alarms = [\"errors\"]  interval = 10s }   # with bake = 1d",
+    "wave w { … bake = 2d }\ngate g { alarms = [\"errors\"]  interval = 1m }")
+CHECK_BAKE_TOO_LONG = _c(
+    "WV920", "`check` gate with a bake beyond 50 minutes",
+    "Reports a gate with `check` on a wave whose bake is longer than 50 minutes.",
+    "A `check` runs every `interval` during the bake in a CodePipeline Commands action, which is stopped after "
+    "55 minutes (5 are kept for the checks' own run time and the action's start-up); a Step Functions state "
+    "machine cannot run a command.",
+    "gate smoke { check = \"./smoke.sh\" }\nwave w { … bake = 2h  gates = [smoke] }",
+    "gate smoke { alarms = [\"smoke-${region}\"] }   # a canary alarm, watched for any bake")
 TIMEOUT_BEYOND_COMMANDS = _c(
     "WV915", "step timeout beyond the Commands action",
     "Reports a step whose `timeout` is longer than the 55 minutes a CodePipeline Commands action may run.",
@@ -144,19 +153,15 @@ PROMETHEUS_NOT_EXPRESSIBLE = _c(
     "gate g { prometheus { url = \"…\"  query = \"…\"  max = 1 } }",
     "gate g { alarms = [\"errors-${region}\"] }   # a CloudWatch alarm on the same metric", W)
 ROLLBACK_ALL_NOT_EXPRESSIBLE = _c(
-    "WV931", "`rollback_all` not expressible",
-    "Reports a gate with `on_breach = rollback_all` on the CodePipeline target.",
-    "A CodePipeline rollback returns one stage to its last successful execution; earlier waves stay "
-    "deployed.",
-    "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all }",
-    "gate g { alarms = [\"errors-${region}\"]  on_breach = rollback }", W)
-SANDBOX_NOT_DESTROYED = _c(
-    "WV932", "sandbox not destroyed on failure",
-    "Reports a stage `environment` with `destroy` on the CodePipeline target.",
-    "CodePipeline stops a stage at its first failed action, so `destroy` runs only when every step passed; "
-    "a failed run leaves the sandbox behind.",
-    "environment { create = \"up\"  destroy = \"down\" }",
-    "make `create` clean up what an earlier run left, or expire sandboxes", W)
+    "WV931", "`rollback_all` in PARALLEL mode",
+    "Reports a gate with `on_breach = rollback_all` in a pipeline whose `execution_mode` is `parallel`.",
+    "Elsewhere wavec's compensator rolls the earlier waves back (`RollbackStage`, docs/codepipeline.md), but "
+    "CodePipeline offers no stage rollback in PARALLEL mode, so earlier waves stay deployed.",
+    "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all } }",
+    "pipeline p { execution_mode = queued … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all } }",
+    W)
+# WV932 ("sandbox not destroyed on failure") is retired: the compensator runs `destroy` after a failed step.
+# Its number is not reused.
 RETRIES_NOT_EXPRESSIBLE = _c(
     "WV933", "step retries not expressible",
     "Reports a step with `retries` on the CodePipeline target.",
@@ -174,19 +179,6 @@ TIMEOUT_NOT_ENFORCEABLE = _c(
     "Commands action; a CodeBuild action uses its project's timeout).",
     "The step may run longer than its `timeout` says.",
     "step s { run = \"make\"  timeout = 10m }", "step s { run = \"timeout 600 make\" }", W)
-CHECK_EVALUATED_ONCE = _c(
-    "WV936", "`check` evaluated once",
-    "Reports a gate with `check` on the CodePipeline target: the Commands rule runs once when the wave's "
-    "actions are done, not every `interval` during the bake.",
-    "Only CloudWatch alarms are watched for the whole bake (`WaitTime`).",
-    "gate g { check = \"./smoke.sh\"  interval = 1m }",
-    "gate g { alarms = [\"smoke-${region}\"] }   # a canary alarm watched all bake long", W)
-BAKE_WITHOUT_ALARMS = _c(
-    "WV937", "bake without alarms",
-    "Reports a wave with a `bake` but no gate alarms on the CodePipeline target.",
-    "CodePipeline bakes by watching alarms (`WaitTime`); with none to watch the wave moves on at once.",
-    "wave w { regions = [\"us-east-1\"]  bake = 1h }",
-    "wave w { regions = [\"us-east-1\"]  bake = 1h  gates = [health] }", W)
 WINDOW_APPROXIMATED = _c(
     "WV938", "window approximated",
     "Reports a window that one CodePipeline cron expression cannot describe exactly (hours that are not whole "

@@ -157,6 +157,7 @@ class BlockLowering:
             prometheus=prom,
             on_breach=self._enum(body, "on_breach"),
             interval=self._duration(body, "interval", positive=True),
+            insufficient_data=self._enum(body, "insufficient_data"),
             approval=self._value(body, "approval") is True,
             allows=body.allows,
             attr_spans=body.attr_spans,

@@ -2,13 +2,18 @@
 
 CloudFormation spells the same structure in PascalCase, keeps ``Configuration``
 maps as they are, and writes ``artifactStores`` (a map keyed by region in the
-API) and ``tags`` as lists. The template passes ``cfn-lint`` (the tests prove it).
+API) and ``tags`` as lists. Beside the pipeline, the template holds what the
+pipeline needs to behave as the file says: the bake's state machines, roles and
+permissions (:func:`add_bake_resources`), each under the condition of the region
+and account it belongs to. The template passes ``cfn-lint`` (the tests prove it).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from .bake import Placement, definition_string, machine_name, placement_of
 
 # Keys whose values are free-form maps that CloudFormation takes verbatim.
 _VERBATIM = {"configuration"}
@@ -32,8 +37,12 @@ def logical_id(name: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words if w) + "Pipeline"
 
 
-def template(request: dict[str, Any]) -> dict[str, Any]:
-    """A template with the pipeline as its one resource."""
+def template(request: dict[str, Any], region: str | None = None) -> dict[str, Any]:
+    """A template with the pipeline and what it needs to behave: the bake's resources when a wave bakes.
+
+    ``region`` is the pipeline's own region (where its `Home` resources belong); without it, the template holds
+    the pipeline only.
+    """
     pipeline = dict(request["pipeline"])
     stores = pipeline.pop("artifactStores", {})
     props = _convert(pipeline)
@@ -41,9 +50,163 @@ def template(request: dict[str, Any]) -> dict[str, Any]:
                                for region, store in sorted(stores.items())]
     props["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in request.get("tags", [])]
     name = pipeline["name"]
-    return {
+    document: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"CodePipeline V2 pipeline {name}, compiled by wavec",
         "Resources": {logical_id(name): {"Type": "AWS::CodePipeline::Pipeline", "Properties": props}},
         "Outputs": {"PipelineName": {"Description": "the pipeline's name", "Value": {"Ref": logical_id(name)}}},
     }
+    if region is not None:
+        add_bake_resources(document, request, region)
+    return document
+
+
+# ------------------------------------------------------------------------------------------------------------ bake
+# The bake's resources (docs/codepipeline.md, "The bake"): in every placement — a region and an account — where a
+# bake action runs the bake state machine, that machine and its execution role; and the permission to start it
+# for the role each action runs with. A CloudFormation stack lives in one region and account, so every
+# resource carries the condition of its placement (and `Metadata.wavec.placement`): the same template deployed
+# in each placement (a StackSet, or one stack per placement) creates there exactly what belongs there; the
+# pipeline itself, and what serves it, belongs to the condition `Home` (its own region and account).
+
+HOME = "Home"
+
+
+def _words(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", text) if w)
+
+
+def placement_condition(region: str, account: str) -> dict[str, Any]:
+    """The condition that holds in exactly one region and account: where a stack creates a resource."""
+    return {"Fn::And": [{"Fn::Equals": [{"Ref": "AWS::Region"}, region]},
+                        {"Fn::Equals": [{"Ref": "AWS::AccountId"}, account]}]}
+
+
+def _placement_id(placement: Placement) -> str:
+    return f"{_words(placement.region)}Account{placement.account}"
+
+
+def _metadata(placement: Placement, part: str) -> dict[str, Any]:
+    return {"wavec": {"part": part, "placement": {"region": placement.region, "account": placement.account}}}
+
+
+def _bake_actions(request: dict[str, Any]) -> list[tuple[Placement, str | None]]:
+    """Every bake action of the request: where its machine is, and the role it runs with (``None``: the pipeline's)."""
+    found = []
+    for stage in request["pipeline"]["stages"]:
+        for action in stage["actions"]:
+            if action["actionTypeId"]["provider"] != "StepFunctions":
+                continue
+            placement = placement_of(action["configuration"]["StateMachineArn"])
+            if placement is not None:
+                found.append((placement, action.get("roleArn")))
+    return found
+
+
+def _account_of(role_arn: str) -> str:
+    return role_arn.split(":")[4]
+
+
+def _role_name(role_arn: str) -> str:
+    # arn:aws:iam::<account>:role[/path]/<name>: a policy attaches to the role by name.
+    return role_arn.rsplit("/", 1)[-1]
+
+
+def _machine_resources(placement: Placement, pipeline: str) -> dict[str, Any]:
+    pid = _placement_id(placement)
+    condition = f"In{pid}"
+    role = f"BakeRole{pid}"
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole",
+        # Only this account's state machines may use the role (the confused-deputy guard).
+        "Condition": {"StringEquals": {"aws:SourceAccount": placement.account}}}]}
+    # DescribeAlarms is the machine's only call. Its resource is `*`: CloudWatch returns composite alarms only
+    # to a `cloudwatch:DescribeAlarms` permission scoped to `*` (DescribeAlarms, CloudWatch API Reference), and
+    # a gate may name one; the action is read-only.
+    read = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}]}
+    return {
+        role: {"Type": "AWS::IAM::Role", "Condition": condition, "Metadata": _metadata(placement, "bake"),
+               "Properties": {"Description": f"runs the bake state machine of pipeline {pipeline} (wavec)",
+                              "AssumeRolePolicyDocument": trust,
+                              "Policies": [{"PolicyName": "read-alarms", "PolicyDocument": read}]}},
+        f"BakeStateMachine{pid}": {
+            "Type": "AWS::StepFunctions::StateMachine", "Condition": condition,
+            "Metadata": _metadata(placement, "bake"),
+            "Properties": {"StateMachineName": machine_name(pipeline), "StateMachineType": "STANDARD",
+                           "DefinitionString": definition_string(), "RoleArn": {"Fn::GetAtt": [role, "Arn"]}}},
+    }
+
+
+def _invoke_policy(pipeline: str, role_arn: str, placements: list[Placement], condition: str,
+                   where: Placement) -> dict[str, Any]:
+    """What a CodePipeline Step Functions action needs of the role it runs with: start and follow the bake."""
+    name = machine_name(pipeline)
+    machines = sorted({f"arn:aws:states:{p.region}:{p.account}:stateMachine:{name}" for p in placements})
+    executions = sorted({f"arn:aws:states:{p.region}:{p.account}:execution:{name}:*" for p in placements})
+    return {"Type": "AWS::IAM::ManagedPolicy", "Condition": condition, "Metadata": _metadata(where, "bake-invoke"),
+            "Properties": {
+                "Description": f"starts and follows the bake executions of pipeline {pipeline} (wavec)",
+                "Roles": [_role_name(role_arn)],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "states:StartExecution", "Resource": machines},
+                    {"Effect": "Allow", "Action": ["states:DescribeExecution", "states:StopExecution"],
+                     "Resource": executions}]}}}
+
+
+def add_bake_resources(document: dict[str, Any], request: dict[str, Any], region: str) -> None:
+    """Add the bake's state machines, roles and invoke permissions to ``document`` (nothing when no wave bakes)."""
+    actions = _bake_actions(request)
+    if not actions:
+        return
+    pipeline = request["pipeline"]
+    home = Placement(region, _account_of(pipeline["roleArn"]))
+    conditions: dict[str, Any] = {HOME: placement_condition(home.region, home.account)}
+    resources = document["Resources"]
+    for resource in resources.values():
+        resource.setdefault("Condition", HOME)  # the pipeline belongs to its own region and account only
+    for output in document.get("Outputs", {}).values():
+        output.setdefault("Condition", HOME)
+    for placement in sorted({p for p, _ in actions}):
+        conditions[f"In{_placement_id(placement)}"] = placement_condition(placement.region, placement.account)
+        resources.update(_machine_resources(placement, pipeline["name"]))
+    # One policy per role that runs bake actions, created in that role's account (the first placement there).
+    by_role: dict[str, list[Placement]] = {}
+    for placement, role in actions:
+        by_role.setdefault(role or pipeline["roleArn"], []).append(placement)
+    for role, placements in sorted(by_role.items()):
+        if role == pipeline["roleArn"]:
+            condition, where = HOME, home
+        else:
+            where = min(placements)
+            condition = f"In{_placement_id(where)}"
+        resources[f"BakeInvoke{_words(_role_name(role))}Account{_account_of(role)}"] = _invoke_policy(
+            pipeline["name"], role, placements, condition, where)
+    document["Conditions"] = {**document.get("Conditions", {}), **conditions}
+
+
+def merge(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Add a part's ``Parameters``, ``Resources`` and ``Outputs`` to a template; a logical id is never reused."""
+    for section in ("Parameters", "Resources", "Outputs"):
+        entries = part.get(section) or {}
+        if not entries:
+            continue
+        into = document.setdefault(section, {})
+        clash = sorted(set(into) & set(entries))
+        if clash:
+            raise ValueError(f"logical ids used twice in the template: {', '.join(clash)}")
+        into.update(entries)
+    return document
+
+
+def place_at_home(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """``part`` with every resource and output under the ``Home`` condition when ``document`` has placements.
+
+    What serves the pipeline itself (the compensator) belongs to the pipeline's own region and account, like
+    the pipeline: without the condition, the template deployed in another placement would create it there too.
+    """
+    if HOME in document.get("Conditions", {}):
+        for section in ("Resources", "Outputs"):
+            for entry in (part.get(section) or {}).values():
+                entry.setdefault("Condition", HOME)
+    return part

@@ -56,13 +56,18 @@ def rule_type(provider: str) -> JSON:
     return {"category": "Rule", "owner": "AWS", "provider": provider, "version": "1"}
 
 
+def pipeline_region(pipeline: ir.Pipeline) -> str:
+    """The region the pipeline lives in: its `region`, else the first region of the first wave."""
+    return pipeline.region or (pipeline.waves[0].regions[0] if pipeline.waves else "us-east-1")
+
+
 class Context:
     """What every part of the mapping shares: the pipeline, the sink, names, artifacts, rendering."""
 
     def __init__(self, pipeline: ir.Pipeline, sink: Sink) -> None:
         self.pipeline = pipeline
         self.sink = sink
-        self.region = pipeline.region or (pipeline.waves[0].regions[0] if pipeline.waves else "us-east-1")
+        self.region = pipeline_region(pipeline)
         self.account = pipeline.account
         # Artifact name → the span of what produces it; "latest" is what deploys without a template use.
         self.artifacts: dict[str, Span | None] = {SOURCE_ARTIFACT: pipeline.source.span if pipeline.source else None}

@@ -91,10 +91,8 @@ def stage_of(ctx: Context, stage: ir.Stage, name: str) -> JSON:
     if env is not None and env.destroy is not None:
         last = max((a["runOrder"] for a in actions), default=0)
         actions.append(_env_action(ctx, stage, env, "destroy", env.destroy, last + 1, inputs))
-        ctx.warn(codes.SANDBOX_NOT_DESTROYED,
-                 f"stage `{stage.name}`: CodePipeline runs `destroy` only when every step passed; a "
-                 "failed run leaves the sandbox behind", env.attr_spans.get("destroy", env.span),
-                 help="make `create` remove what an earlier failed run left, or expire sandboxes on a schedule")
+        # After a failed step, the compensator runs `destroy` (compensator.py): the stage stops at its first
+        # failure (rule 15), so this action runs only when every step passed.
     if len(actions) > MAX_ACTIONS:
         ctx.error(codes.TOO_MANY_ACTIONS,
                   f"stage `{stage.name}` compiles to {len(actions)} actions, CodePipeline allows "

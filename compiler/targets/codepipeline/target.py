@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ...diagnostics import Severity, Sink
 from ...diagnostics.codes import codepipeline as codes
 from ..base import BuildOptions
-from .cloudformation import template
+from . import compensator
+from .cloudformation import logical_id, merge, place_at_home, template
+from .context import pipeline_region
 from .request import build_request
 from .service_model import model_problems
 
@@ -62,7 +64,18 @@ class CodePipelineTarget:
         if request is None:
             return None
         if (options.format or "json") == "cloudformation":
-            return dumps(template(request))
+            document = template(request, pipeline_region(pipeline))
+            # What the pipeline alone cannot do (rollback_all, teardown after a failure) runs beside it.
+            plan = compensator.plan(pipeline, request)
+            if compensator.lambda_environment_size(plan) > compensator.LAMBDA_ENV_LIMIT:
+                sink.report(codes.OVER_SERVICE_LIMIT,
+                            f"pipeline `{pipeline.name}`: the compensator's plan is over the "
+                            f"{compensator.LAMBDA_ENV_LIMIT} bytes a Lambda function's environment holds",
+                            pipeline.span.head(), label="too many waves with `rollback_all`",
+                            help="use `rollback_all` on fewer waves, or shorter wave names",
+                            severity=Severity.ERROR)
+                return None
+            return dumps(merge(document, place_at_home(document, compensator.part(plan, logical_id(pipeline.name)))))
         return dumps(request)
 
 

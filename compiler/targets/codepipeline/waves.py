@@ -1,10 +1,14 @@
-"""Waves → CodePipeline stages: approval, deploy actions in ``runOrder`` batches, and the gates as conditions.
+"""Waves → CodePipeline stages: approval, deploy actions in ``runOrder`` batches, the bake, and the entry gates.
 
 * windows and ``blockers`` → ``beforeEntry`` (result ``FAIL``): one ``DeploymentWindow`` rule per window, one
-  ``CloudWatchAlarm`` rule per region;
-* ``alarms`` + ``bake`` → ``onSuccess`` (result ``ROLLBACK``, ``FAIL`` for ``halt``): one ``CloudWatchAlarm`` rule
-  per region with ``WaitTime`` = the bake in minutes; ``check`` → a ``Commands`` rule;
-* ``on_breach = rollback`` → ``onFailure: {result: ROLLBACK}`` (a failed deploy rolls the stage back).
+  ``CloudWatchAlarm`` rule per blocker alarm (a rule names one alarm, rule 33 of docs/codepipeline-semantics.md);
+  what does not fit in the condition's 5 rules is checked by one ``Commands`` rule (WV917);
+* ``bake`` + ``alarms`` → after the last deploy batch, one ``StepFunctions`` invoke action per target running the
+  bake state machine of :mod:`.bake` (rules 63–65; a ``WaitTime`` is no bake, rules 35–37), one waiting action
+  when no target has alarms; ``check`` → a ``Commands`` action beside them that runs the check every
+  ``interval`` for the bake;
+* ``on_breach`` ``rollback``/``rollback_all`` → ``onFailure: {result: ROLLBACK}``: a breach fails the bake action,
+  so the stage fails and rolls back (a failed deploy too).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 from ...dag.build import wave_batches
 from ...diagnostics.codes import codepipeline as codes
 from ...semantics import ir, schema
+from . import bake as machine
 from .context import (
     JSON,
     MAX_ACTIONS,
@@ -35,6 +40,9 @@ if TYPE_CHECKING:
     from .context import StageNames
 
 MAX_WAIT_MINUTES = 86400  # the service's largest rule/action timeout (RuleTimeout, 60 days)
+# A Commands action is stopped after 55 minutes (rule 18); a `check` loop keeps 5 of them for the checks' own
+# run time and the action's start-up.
+MAX_CHECK_BAKE_S = 50 * 60
 _WEEK: tuple[schema.Day, ...] = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _END_OF_DAY = 23 * 60 + 59  # `23:59` is how a window says "until midnight" (there is no 24:00)
 
@@ -68,11 +76,13 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
                   "CodePipeline cannot run", wave.attr_spans.get("deploy", wave.span.head()),
                   label="no cloudformation, codedeploy or ecs provider",
                   help="add a `cloudformation`, `codedeploy` or `ecs` block to the deploy profile")
-    for b, batch in enumerate(wave_batches(wave)):
+    batches = wave_batches(wave)
+    for b, batch in enumerate(batches):
         for target in batch:
             for provider in providers:
                 assert profile is not None
                 actions.append(_deploy(ctx, wave, target, profile, provider, order + b, len(providers) > 1))
+    actions.extend(_bake_actions(ctx, wave, order + len(batches)))
     if len(actions) > MAX_ACTIONS:
         ctx.error(codes.TOO_MANY_ACTIONS, f"wave `{wave.name}` compiles to {len(actions)} actions, CodePipeline allows "
                   f"{MAX_ACTIONS}", wave.span.head(), label="this wave", help="split the wave in two")
@@ -80,10 +90,11 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
     entry = _entry_rules(ctx, wave)
     if entry:
         stage["beforeEntry"] = {"conditions": [{"result": "FAIL", "rules": entry}]}
-    success, rollback = _bake_rules(ctx, wave)
-    if success:
-        stage["onSuccess"] = {"conditions": [{"result": "ROLLBACK" if rollback else "FAIL", "rules": success}]}
-    if rollback:
+    _unexpressed_gates(ctx, wave)
+    # A breach fails the bake's action, a failed deploy its own: either fails the stage, and onFailure rolls it
+    # back (rule 65). `halt` keeps CodePipeline's default: a failed stage stops the execution, nothing rolls back.
+    # One stage has one onFailure: a wave mixing `halt` and rollback gates rolls back on any breach.
+    if any(g.on_breach != "halt" for g in wave.gates):
         stage["onFailure"] = {"result": "ROLLBACK"}
     return stage
 
@@ -163,45 +174,52 @@ def _template(ctx: Context, cfn: ir.CloudFormation, values: dict[str, str | None
     return SOURCE_ARTIFACT, path or text
 
 
-def _alarm_names(ctx: Context, wave: ir.Wave, region: str, attr: str) -> list[str]:
-    return _unique([ctx.render(a, wave=wave.name, region=t.region, account=t.account)
-                    for t in wave.targets if t.region == region
-                    for g in wave.gates for a in getattr(g, attr)])
-
-
 def _regions(wave: ir.Wave) -> list[str]:
     return _unique([t.region for t in wave.targets])
 
 
-def _alarm_rule(name: str, region: str, alarms: list[str], wait: int | None) -> JSON:
-    config = {"AlarmName": ",".join(alarms), "AlarmStates": "ALARM"}
-    if wait:
-        config["WaitTime"] = str(wait)
-    return {"name": name, "ruleTypeId": rule_type("CloudWatchAlarm"), "configuration": config, "region": region}
+def _blocker_names(ctx: Context, wave: ir.Wave, region: str) -> list[str]:
+    """The blockers of a region: every gate's, rendered for each target there (one alarm may serve several)."""
+    return _unique([ctx.render(a, wave=wave.name, region=t.region, account=t.account)
+                    for t in wave.targets if t.region == region
+                    for g in wave.gates for a in g.blockers])
+
+
+def _alarm_rule(name: str, region: str, alarm: str) -> JSON:
+    # `AlarmName` is one alarm's name (rule 33): a comma is part of a name, never a separator.
+    return {"name": name, "ruleTypeId": rule_type("CloudWatchAlarm"), "region": region,
+            "configuration": {"AlarmName": alarm, "AlarmStates": "ALARM"}}
 
 
 def _entry_rules(ctx: Context, wave: ir.Wave) -> list[JSON]:
     rules = [_window_rule(ctx, w) for w in wave.windows]
-    blocked = [(r, _alarm_names(ctx, wave, r, "blockers")) for r in _regions(wave)]
-    blocked = [(r, names) for r, names in blocked if names]
+    blocked = [(r, names) for r in _regions(wave) if (names := _blocker_names(ctx, wave, r))]
+    # One rule per blocker alarm, named for its region (and its rank there when the region has several).
+    singles = [(f"blockers-{r}" + (f"-{k}" if len(names) > 1 else ""), r, n)
+               for r, names in blocked for k, n in enumerate(names, 1)]
     room = MAX_RULES - len(rules)
-    if len(blocked) > room:
-        keep = max(0, room - 1)
-        folded = blocked[keep:]
+    if len(rules) > MAX_RULES or (singles and room < 1):
+        ctx.error(codes.TOO_MANY_RULES,
+                  f"wave `{wave.name}` has {len(rules)} windows" + (" and blockers" if singles else "")
+                  + f"; a CodePipeline condition holds at most {MAX_RULES} rules"
+                  + (f", {MAX_RULES - 1} windows besides the blockers" if singles else ""),
+                  wave.attr_spans.get("windows", wave.span.head()), label="too many windows",
+                  help="a wave starts only inside all its windows: write them as one window (the hours and days "
+                       "they share)")
+    elif len(singles) > room:
+        keep = singles[: room - 1]
+        folded_regions = _unique([r for _, r, _ in singles[room - 1:]])
+        folded = [(r, [n for _, r2, n in singles[room - 1:] if r2 == r]) for r in folded_regions]
         ctx.warn(codes.BLOCKERS_IN_COMMANDS_RULE,
-                 f"wave `{wave.name}` needs {len(rules) + len(blocked)} rules to enter, CodePipeline "
-                 f"allows {MAX_RULES}: the blockers of {', '.join(r for r, _ in folded)} are checked by one "
-                 "Commands rule", wave.attr_spans.get("gates", wave.span.head()),
-                 help="give the pipeline role `cloudwatch:DescribeAlarms`, or deploy to fewer regions per wave")
-        if room < 1:
-            ctx.error(codes.TOO_MANY_RULES,
-                      f"wave `{wave.name}` has {len(rules)} windows; a CodePipeline condition holds at most "
-                      f"{MAX_RULES - 1} besides its blockers", wave.attr_spans.get("windows", wave.span.head()),
-                      label="too many windows", help="merge the windows into one `cron`")
-        rules.extend(_alarm_rule(f"blockers-{r}", r, names, None) for r, names in blocked[:keep])
+                 f"wave `{wave.name}` needs {len(rules) + len(singles)} rules to enter (one per window and "
+                 f"blocker alarm), CodePipeline allows {MAX_RULES}: the blockers beyond them "
+                 f"({', '.join(folded_regions)}) are checked by one Commands rule",
+                 wave.attr_spans.get("gates", wave.span.head()),
+                 help="give the pipeline role `cloudwatch:DescribeAlarms`, or use fewer blockers or regions per wave")
+        rules.extend(_alarm_rule(name, r, n) for name, r, n in keep)
         rules.append(_blockers_command(folded))
     else:
-        rules.extend(_alarm_rule(f"blockers-{r}", r, names, None) for r, names in blocked)
+        rules.extend(_alarm_rule(name, r, n) for name, r, n in singles)
     for rule in rules:
         ctx.check_config(f"wave `{wave.name}` entry rule `{rule['name']}`", rule.get("configuration", {}),
                          wave.span.head(), MAX_RULE_CONFIG_VALUE)
@@ -219,62 +237,142 @@ def _blockers_command(folded: list[tuple[str, list[str]]]) -> JSON:
             "inputArtifacts": [{"name": SOURCE_ARTIFACT}]}
 
 
-def _bake_rules(ctx: Context, wave: ir.Wave) -> tuple[list[JSON], bool]:
-    """The ``onSuccess`` rules and whether a breach (or a failed deploy) rolls the wave back."""
-    rollback = False
+def _unexpressed_gates(ctx: Context, wave: ir.Wave) -> None:
+    """Warn about what a gate asks and this target does not do (never a silent drop)."""
     for gate in wave.gates:
         if gate.prometheus is not None:
             ctx.warn(codes.PROMETHEUS_NOT_EXPRESSIBLE,
                      f"gate `{gate.name}`: CodePipeline cannot evaluate a `prometheus` query; only "
                      "`wavec run` checks it", gate.prometheus.span.head(),
                      help="watch the same metric with a CloudWatch alarm in `alarms`")
-        if gate.on_breach == "rollback_all":
+        # `rollback_all` of the earlier waves is the compensator's (compensator.py), except in PARALLEL mode,
+        # which has no stage rollback at all (rule 11).
+        if gate.on_breach == "rollback_all" and ctx.pipeline.execution_mode == "parallel":
             ctx.warn(codes.ROLLBACK_ALL_NOT_EXPRESSIBLE,
-                     f"gate `{gate.name}`: CodePipeline rolls back only this wave's stage on a breach, "
-                     "not every wave deployed so far", gate.attr_spans.get("on_breach", gate.span.head()),
-                     help="use `on_breach = rollback`, and roll earlier waves back by hand if needed")
-        rollback |= gate.on_breach != "halt"
-    minutes = math.ceil(wave.bake.seconds / 60)
-    bake_span = wave.attr_spans.get("bake", wave.span.head())
-    has_alarms = any(g.alarms for g in wave.gates)
-    if wave.bake.seconds % 60 and has_alarms:
-        ctx.warn(codes.BAKE_ROUNDED_UP,
-                 f"wave `{wave.name}`: the bake of {wave.bake} is rounded up to {minutes} minutes",
-                 bake_span, help="CodePipeline's `WaitTime` counts whole minutes")
-    if minutes > MAX_WAIT_MINUTES:
-        ctx.error(codes.BAKE_OUT_OF_RANGE, f"wave `{wave.name}` bakes {minutes} minutes; CodePipeline waits at most "
-                  f"{MAX_WAIT_MINUTES}", bake_span, label="too long", help="bake at most 60 days (`60d`)")
-    if wave.bake.seconds and not has_alarms:
-        ctx.warn(codes.BAKE_WITHOUT_ALARMS,
-                 f"wave `{wave.name}` bakes {wave.bake} but watches no alarm, so CodePipeline moves on "
-                 "at once", bake_span, help="add a gate with `alarms` to the wave")
-    rules: list[JSON] = []
-    if has_alarms:
-        rules = [_alarm_rule(f"alarms-{r}", r, _alarm_names(ctx, wave, r, "alarms"), minutes)
-                 for r in _regions(wave)]
+                     f"gate `{gate.name}`: a pipeline in PARALLEL mode cannot roll stages back, so earlier "
+                     "waves are not rolled back", gate.attr_spans.get("on_breach", gate.span.head()),
+                     help="use `execution_mode = queued` or `superseded`")
+
+
+def _account(ctx: Context, target: ir.Target | None) -> str:
+    """The account a target (``None``: the pipeline itself) is in: its own, else the pipeline role's."""
+    if target is not None and target.account is not None:
+        return target.account
+    if ctx.account is not None:
+        return ctx.account
+    role = ctx.render(ctx.pipeline.role) if ctx.pipeline.role is not None else ""
+    fields = role.split(":")
+    # No role is WV900 and a malformed one WV901: the output is discarded, any account does.
+    return fields[4] if len(fields) > 5 and fields[4].isdigit() else "000000000000"
+
+
+def _bake_alarms(ctx: Context, wave: ir.Wave) -> dict[ir.Target, list[JSON]]:
+    """Each target's gates to read during the bake, as bake inputs (targets without alarms are left out).
+
+    An alarm name that uses ``${region}`` or ``${account}`` is read in every target; one that does not is one
+    alarm, read in the wave's first target — as ``wavec run`` reads it.
+    """
+    found: dict[ir.Target, list[JSON]] = {}
     for gate in wave.gates:
-        if gate.check is None:
-            continue
-        ctx.warn(codes.CHECK_EVALUATED_ONCE,
-                 f"gate `{gate.name}`: CodePipeline runs `check` once after the wave's deploys, not every "
-                 f"{gate.interval} during the bake", gate.attr_spans.get("check", gate.span.head()),
-                 help="watch a canary metric with a CloudWatch alarm for the whole bake")
-        per_region = bool({"region", "account"} & set(gate.check.vars))
-        for r in (_regions(wave) if per_region else [None]):
-            cmd = ctx.render(gate.check, wave=wave.name, region=r)
-            rules.append({"name": f"check-{gate.name}" + (f"-{r}" if r else ""), "ruleTypeId": rule_type("Commands"),
-                          "commands": [cmd], "inputArtifacts": [{"name": SOURCE_ARTIFACT}]})
-            ctx.check_commands(f"gate `{gate.name}` check", [cmd], gate.attr_spans.get("check"))
-    if len(rules) > MAX_RULES:
-        ctx.error(codes.TOO_MANY_RULES,
-                  f"wave `{wave.name}` needs {len(rules)} rules to watch its bake (one per region and "
-                  f"check), CodePipeline allows {MAX_RULES}", wave.attr_spans.get("regions", wave.span.head()),
-                  label=f"{len(_regions(wave))} regions",
-                  help="split the wave, or use one composite alarm per region")
-    for rule in rules:
-        ctx.check_config(f"wave `{wave.name}` bake rule `{rule['name']}`", rule.get("configuration", {}),
-                         bake_span, MAX_RULE_CONFIG_VALUE)
-    return rules, rollback and bool(rules or wave.gates)
+        names: dict[ir.Target, list[str]] = {}
+        for tpl in gate.alarms:
+            where = wave.targets if {"region", "account"} & set(tpl.vars) else wave.targets[:1]
+            for t in where:
+                names.setdefault(t, []).append(ctx.render(tpl, wave=wave.name, region=t.region, account=t.account))
+        for t in wave.targets:
+            if t in names:
+                alarms = _unique(names[t])
+                if len(alarms) > machine.MAX_ALARMS_PER_READ:
+                    ctx.error(codes.OVER_SERVICE_LIMIT,
+                              f"gate `{gate.name}` reads {len(alarms)} alarms in {t.id}; one CloudWatch "
+                              f"DescribeAlarms call reads {machine.MAX_ALARMS_PER_READ}",
+                              gate.attr_spans.get("alarms", gate.span.head()), label="too many alarms",
+                              help="combine them into composite alarms and watch those")
+                found.setdefault(t, []).append(
+                    machine.gate_input(gate.name, gate.interval.seconds, alarms, gate.insufficient_data))
+    return found
+
+
+def _bake_actions(ctx: Context, wave: ir.Wave, run_order: int) -> list[JSON]:
+    """The bake: Step Functions invoke actions (one per target with alarms) and the `check` loops, side by side."""
+    bake_s = wave.bake.seconds
+    span = wave.attr_spans.get("bake", wave.span.head())
+    per_target = _bake_alarms(ctx, wave)
+    checks = [g for g in wave.gates if g.check is not None]
+    if not (bake_s or per_target or checks):
+        return []
+    if bake_s > machine.MAX_BAKE_S:
+        ctx.error(codes.BAKE_OUT_OF_RANGE,
+                  f"wave `{wave.name}` bakes {wave.bake}; a CodePipeline Step Functions action waits at most 7 "
+                  "days", span, label="too long", help="bake at most 7 days (`7d`)")
+    actions: list[JSON] = []
+    profile_role = wave.deploy.role if wave.deploy is not None else None
+    placements: list[tuple[ir.Target | None, str, list[JSON]]] = [
+        (t, "bake-" + t.region + (f"-{t.account}" if t.account else ""), gates) for t, gates in per_target.items()]
+    if not placements and bake_s:
+        placements = [(None, "bake", [])]  # nothing to read: the bake still waits, in the pipeline's region
+    for target, name, gates in placements:
+        events = machine.history_events(bake_s, [g["interval"] for g in gates])
+        if bake_s <= machine.MAX_BAKE_S and events > machine.MAX_HISTORY_EVENTS:
+            ctx.error(codes.BAKE_OUT_OF_RANGE,
+                      f"wave `{wave.name}`: reading its gates every interval for {wave.bake} writes about "
+                      f"{events} events in the bake execution of {target.id if target else ctx.region}; a Step "
+                      f"Functions execution holds {machine.MAX_HISTORY_EVENTS}", span, label="too many readings",
+                      help="raise the gates' `interval`, or shorten the bake")
+        region = target.region if target is not None else ctx.region
+        ctx.regions_used.add(region)
+        placement = machine.Placement(region, _account(ctx, target))
+        config = {"StateMachineArn": machine.machine_arn(placement, ctx.pipeline.name), "InputType": "Literal",
+                  "Input": machine.bake_input(wave.name, target.id if target else ctx.region, bake_s, gates)}
+        ctx.check_config(f"wave `{wave.name}` bake action `{name}`", config, span)
+        action: JSON = {"name": name, "actionTypeId": type_id("Invoke", "StepFunctions"), "runOrder": run_order,
+                        "region": region, "configuration": config}
+        if target is not None and target.account not in (None, ctx.account) and profile_role is not None:
+            # The machine is in the target's account: the action assumes the deploy role there (rule 57).
+            action["roleArn"] = ctx.render(profile_role, wave=wave.name, region=target.region,
+                                           account=target.account)
+        actions.append(action)
+    for gate in checks:
+        actions.extend(_check_actions(ctx, wave, gate, run_order))
+    return actions
+
+
+def _check_actions(ctx: Context, wave: ir.Wave, gate: ir.Gate, run_order: int) -> list[JSON]:
+    """A gate's `check` as Commands actions that run it every interval for the bake and fail on the first breach.
+
+    A state machine cannot run a command, and a Commands *rule* runs once; a Commands *action* beside the bake
+    actions runs the loop, on the pipeline's CodeBuild compute with the source, for at most 55 minutes (rule 18).
+    """
+    assert gate.check is not None
+    span = gate.attr_spans.get("check", gate.span.head())
+    bake_s, interval = wave.bake.seconds, gate.interval.seconds
+    if bake_s > MAX_CHECK_BAKE_S:
+        ctx.error(codes.CHECK_BAKE_TOO_LONG,
+                  f"gate `{gate.name}` runs `check` during a bake of {wave.bake}; the Commands action that "
+                  "runs it is stopped after 55 minutes", wave.attr_spans.get("bake", wave.span.head()),
+                  label="longer than 50m",
+                  help="bake at most 50m with a `check` gate, or watch the check's result with a CloudWatch "
+                       "alarm in `alarms` (a canary metric)")
+    per_target = bool({"region", "account"} & set(gate.check.vars))
+    actions: list[JSON] = []
+    for target in (wave.targets if per_target else (None,)):
+        cmd = ctx.render(gate.check, wave=wave.name, region=target.region if target else None,
+                         account=target.account if target else None)
+        run = f"sh -c {shlex.quote(cmd)}"
+        ticks, rest = divmod(bake_s, interval)
+        # The schedule of `wavec run`: at every interval up to the bake, then at its end when that is not one.
+        commands = [f"for i in $(seq 1 {ticks}); do sleep {interval} && {run} || exit 1; done"] if ticks else []
+        if rest:
+            commands.append(f"sleep {rest}")
+        if rest or not ticks:
+            commands.append(run)
+        ctx.check_commands(f"gate `{gate.name}` check", commands, span)
+        name = f"check-{gate.name}" + (f"-{target.region}" if target else "") + (
+            f"-{target.account}" if target and target.account else "")
+        ctx.check_name("action", name, span)
+        actions.append({"name": name, "actionTypeId": type_id("Compute", "Commands"), "runOrder": run_order,
+                        "commands": commands, "inputArtifacts": [{"name": SOURCE_ARTIFACT}]})
+    return actions
 
 
 def _window_rule(ctx: Context, window: ir.Window) -> JSON:
