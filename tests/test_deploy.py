@@ -95,8 +95,10 @@ def test_deploy_honours_aws_endpoint_url_and_region(aws_env: dict[str, str], mot
     code, out, err = wavec("deploy", "examples/team-policy.wave", "--region", "eu-central-1")
     assert code == 0, err
     assert "created pipeline payments in eu-central-1" in out
+    # Rules 45/46: a new version has nothing to roll back to until a run succeeds in each rolling-back stage.
+    assert "note: version 1 has no successful execution yet" in out and "without rolling back" in out
     # What the CreatePipeline body cannot hold is said before deploying (the compensator: rollback_all, teardown).
-    assert "needs its compensator" in err and "--format cloudformation" in err
+    assert "needs its bake state machines and its compensator" in err and "--format cloudformation" in err
     cp = _client("codepipeline", moto_server, "eu-central-1")
     assert [p["name"] for p in cp.list_pipelines()["pipelines"]] == ["payments"]  # type: ignore[attr-defined]
 

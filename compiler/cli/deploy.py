@@ -56,11 +56,16 @@ def run(args: argparse.Namespace) -> int:
 
 
     region = args.region or Context(pipeline, Sink()).region
+    beside = []
+    if any(a["actionTypeId"]["provider"] == "StepFunctions" for s in request["pipeline"]["stages"]
+           for a in s["actions"]):
+        beside.append("its bake state machines")
     if not compensator.plan(pipeline, request).empty:
-        # A CreatePipeline body cannot hold what runs beside the pipeline; say so rather than deploy half.
-        print(f"wavec deploy: note: pipeline {pipeline.name} needs its compensator (rollback_all, sandbox teardown), "
-              "which only `wavec build --format cloudformation` contains: deploy that template for it",
-              file=sys.stderr)
+        beside.append("its compensator (rollback_all, sandbox teardown)")
+    if beside:
+        # A CreatePipeline body cannot hold what runs beside the pipeline; say so rather than deploy half silently.
+        print(f"wavec deploy: note: pipeline {pipeline.name} needs {' and '.join(beside)}, which only "
+              "`wavec build --format cloudformation` contains: deploy that template for them", file=sys.stderr)
     try:
         deploy(request, region=region, endpoint_url=args.endpoint_url, profile=args.profile,
                dry_run=args.dry_run, say=print)

@@ -117,11 +117,34 @@ def deploy(request: dict[str, Any], *, region: str, endpoint_url: str | None = N
             action = "updated"
         version = response.get("pipeline", {}).get("version")
         say(f"{action} pipeline {name} in {region} (version {version})")
+        note = no_rollback_target_note(desired, version)
+        if note:
+            say(note)
         return DeployResult(action, name, region, version, diff)
     except ClientError as exc:
         raise _client_error(exc, name) from None
     except BotoCoreError as exc:
         raise _botocore_error(exc, endpoint_url) from None
+
+
+def rolling_back_stages(pipeline: dict[str, Any]) -> list[str]:
+    """The stages that roll back on failure (``onFailure`` result ``ROLLBACK``), in pipeline order."""
+    return [s["name"] for s in pipeline.get("stages", []) if s.get("onFailure", {}).get("result") == "ROLLBACK"]
+
+
+def no_rollback_target_note(pipeline: dict[str, Any], version: int | None) -> str:
+    """What a new pipeline version means for rollback, or ``""`` when no stage rolls back.
+
+    A stage rolls back only to an execution that succeeded in it in the *current* pipeline version (semantics
+    rules 45, 46 and 49: the target must be in the current structure version), so after every create or update
+    the first run has nothing to roll back to until it has succeeded in each stage once.
+    """
+    stages = rolling_back_stages(pipeline)
+    if not stages:
+        return ""
+    return (f"note: version {version} has no successful execution yet, so until a run succeeds in "
+            f"{', '.join(stages)}, a breach there fails the stage without rolling back (CodePipeline rolls back "
+            "only to a success of the current version); see docs/codepipeline.md, \"First run and structure changes\"")
 
 
 def _get(client: Any, name: str) -> dict[str, Any] | None:
