@@ -57,6 +57,18 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line if line else "" for line in text.splitlines())
 
 
+def example_block(text: str, context: str) -> list[str]:
+    """The fenced block of a code's example or fix, with the marker of docs/authoring.md ("Examples in the
+    docs") when it is the body of a pipeline, stage or wave; a description in parentheses is text."""
+    if text.startswith("(") and text.endswith(")"):
+        return ["```text", text, "```"]
+    if text.startswith("[tool.wavec]"):
+        return ["```toml", text, "```"]
+    marker = [] if context == "file" else [
+        "<!-- wave: fragment -->" if context == "pipeline" else f"<!-- wave: fragment {context} -->"]
+    return [*marker, "```wave", text, "```"]
+
+
 def rules_markdown() -> str:
     """``docs/rules.md``: every built-in code, generated (a test keeps the file fresh)."""
 
@@ -94,15 +106,11 @@ def rules_markdown() -> str:
                 "",
                 "**Example**",
                 "",
-                "```wave",
-                c.example,
-                "```",
+                *example_block(c.example, c.context),
                 "",
                 "**Use instead**",
                 "",
-                "```wave",
-                c.fix,
-                "```",
+                *example_block(c.fix, c.context),
             ]
     modules = list(dict.fromkeys(r.module for r in docs))
     for module in modules:

@@ -30,6 +30,9 @@ from ..model import Severity
 # One module per area: WV0xx syntax, WV1xx names and types, WV2xx graph, WV9xx targets.
 _MODULES = ("builtin", "analysis", "codepipeline", "policy", "local")
 
+# What a code's example and fix are: a whole file, or the body of a pipeline, a stage or a wave.
+CONTEXTS = ("file", "pipeline", "stage", "wave")
+
 
 @dataclass(frozen=True, slots=True)
 class Code:
@@ -43,21 +46,29 @@ class Code:
     example: str
     fix: str
     area: str = "builtin"
+    context: str = "file"
+    """What the example and the fix are: ``file`` (a whole `.wave` file), ``pipeline``, ``stage`` or ``wave``
+    (the body of one; docs/rules.md marks them ``<!-- wave: fragment … -->`` and the tests wrap them in a
+    minimal pipeline). A block in parentheses, ``(a 20 MiB generated file)``, describes input that cannot
+    be shown."""
 
 
 class CodeMaker(Protocol):
-    """Builds the codes of one area: ``make(code, title, what, why, example, fix[, severity])``."""
+    """Builds the codes of one area: ``make(code, title, what, why, example, fix[, severity][, context=…])``."""
 
     def __call__(self, code: str, title: str, what: str, why: str, example: str, fix: str,
-                 severity: Severity | None = None) -> Code: ...
+                 severity: Severity | None = None, *, context: str = "file") -> Code: ...
 
 
 def maker(area: str, default: Severity) -> CodeMaker:
     """A constructor of the codes of ``area`` whose severity is ``default`` unless given."""
 
     def make(code: str, title: str, what: str, why: str, example: str, fix: str,
-             severity: Severity | None = None) -> Code:
-        return Code(code, title, severity or default, what, why, example.strip("\n"), fix.strip("\n"), area=area)
+             severity: Severity | None = None, *, context: str = "file") -> Code:
+        if context not in CONTEXTS:
+            raise ValueError(f"{code}: unknown example context {context!r}")
+        return Code(code, title, severity or default, what, why, example.strip("\n"), fix.strip("\n"), area=area,
+                    context=context)
 
     return make
 

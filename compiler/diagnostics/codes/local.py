@@ -17,21 +17,22 @@ NO_LOCAL_DEPLOY = _c(
     "command to deploy its targets with.",
     "The local runner rehearses a rollout with your own scripts; without them the wave's targets are "
     "marked deployed without running anything, and a rollback does nothing either.",
-    'deploy {\n  cloudformation { stack = "shop"  template = "build::shop.yaml" }\n}',
-    'deploy {\n  cloudformation { stack = "shop"  template = "build::shop.yaml" }\n'
-    '  local { run = "./deploy.sh ${region}"  rollback = "./rollback.sh ${region}" }\n}')
+    "deploy {\n  cloudformation { stack = \"shop\"  template = \"build::shop.yaml\" }\n}",
+    "deploy {\n  cloudformation { stack = \"shop\"  template = \"build::shop.yaml\" }\n"
+    "  local { run = \"./deploy.sh ${region}\"  rollback = \"./rollback.sh ${region}\" }\n}", context="pipeline")
 CODEBUILD_PROJECT_STEP = _c(
     "WV951", "step runs a CodeBuild project",
     "Reports a step that only names a CodeBuild `project` (no `run`): the local runner cannot run it.",
     "A CodeBuild project's commands live in AWS, not in the `.wave` file, so a rehearsal skips the step "
     "and what it would have checked goes unchecked.",
-    'step unit { project = "shop-unit-tests" }',
-    'step unit { project = "shop-unit-tests"  run = "make test" }')
+    "stage test {\n  step unit { project = \"shop-unit-tests\" }\n}",
+    "stage test {\n  step unit { run = \"make test\" }   # the commands, in the file\n}", context="pipeline")
 WINDOW_NOT_EVALUABLE_LOCALLY = _c(
     "WV952", "window cannot be evaluated locally",
     "Reports a window whose `cron` uses a feature the local runner does not evaluate (`W`, `LW`, `L-N`).",
     "`wavec run` must know when a window is open; a wave behind such a window can never start locally.",
-    'window payday { cron = "* * 9-16 15W * ? *" }',
-    'window payday { cron = "* * 9-16 14-16 * ? *" }')
+    "window payday { cron = \"* * 9-16 15W * ? *\" }\nwave eu { regions = [\"eu-west-1\"]  windows = [payday] }",
+    "window payday { cron = \"* * 9-16 14-16 * ? *\" }\nwave eu { regions = [\"eu-west-1\"]"
+    "  windows = [payday] }", context="pipeline")
 
 CODES: tuple[Code, ...] = collect(globals())
