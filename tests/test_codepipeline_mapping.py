@@ -55,7 +55,9 @@ def test_source_row(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
     assert first["name"] == "Source"
     (src,) = first["actions"]
     assert src["actionTypeId"] == {"category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1"}
-    assert src["configuration"] == {"RepositoryName": "orders", "BranchName": "release"}
+    # Polling off: the EventBridge rule of the CloudFormation output starts it (test_codepipeline_source_events).
+    assert src["configuration"] == {"RepositoryName": "orders", "BranchName": "release",
+                                    "PollForSourceChanges": "false"}
     assert src["outputArtifacts"] == [{"name": "source"}] and src["namespace"] == "SourceVariables"
     (gh,) = checkout["stages"][0]["actions"]
     assert gh["actionTypeId"]["provider"] == "CodeStarSourceConnection"

@@ -99,6 +99,7 @@ def test_deploy_honours_aws_endpoint_url_and_region(aws_env: dict[str, str], mot
     assert "note: version 1 has no successful execution yet" in out and "without rolling back" in out
     # What the CreatePipeline body cannot hold is said before deploying (the compensator: rollback_all, teardown).
     assert "needs its bake state machines and its compensator" in err and "--format cloudformation" in err
+    assert "the EventBridge rule that starts it on a source change" in err  # its CodeCommit source does not poll
     cp = _client("codepipeline", moto_server, "eu-central-1")
     assert [p["name"] for p in cp.list_pipelines()["pipelines"]] == ["payments"]  # type: ignore[attr-defined]
 

@@ -16,6 +16,7 @@ from ..api import apply_config
 from ..config import Config
 from ..diagnostics import Diagnostic, Severity, Sink
 from ..targets.codepipeline import compensator
+from ..targets.codepipeline.cloudformation import source_change_part
 from ..targets.codepipeline.context import Context
 from ..targets.codepipeline.deploy import AwsError, deploy
 from ..targets.codepipeline.target import request_for
@@ -62,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         beside.append("its bake state machines")
     if not compensator.plan(pipeline, request).empty:
         beside.append("its compensator (rollback_all, sandbox teardown)")
+    if source_change_part(request, region):
+        # Its source does not poll (PollForSourceChanges: false): without the rule, no change starts it.
+        beside.append("the EventBridge rule that starts it on a source change")
     if beside:
         # A CreatePipeline body cannot hold what runs beside the pipeline; say so rather than deploy half silently.
         print(f"wavec deploy: note: pipeline {pipeline.name} needs {' and '.join(beside)}, which only "

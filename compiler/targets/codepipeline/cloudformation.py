@@ -58,6 +58,7 @@ def template(request: dict[str, Any], region: str | None = None) -> dict[str, An
     }
     if region is not None:
         add_bake_resources(document, request, region)
+        merge(document, place_at_home(document, source_change_part(request, region)))
     return document
 
 
@@ -210,3 +211,73 @@ def place_at_home(document: dict[str, Any], part: dict[str, Any]) -> dict[str, A
             for entry in (part.get(section) or {}).values():
                 entry.setdefault("Condition", HOME)
     return part
+
+
+# ------------------------------------------------------------------------------------------------ source changes
+# CodeCommit and S3 source actions do not poll (`PollForSourceChanges: "false"`, stages.source_stage): a change
+# starts the pipeline through an EventBridge rule whose target is the pipeline, run with a role that may start
+# this pipeline only — the documented event-based change detection (CodePipeline User Guide, "CodeCommit source
+# actions and EventBridge" and "Connecting to Amazon S3 source actions with a source enabled for events"; the
+# CloudFormation forms: "Create an EventBridge rule for a CodeCommit source (AWS CloudFormation template)" and
+# "Migrate polling pipelines with an S3 source enabled for events"). A source action runs in the pipeline's own
+# region (rule 55), so the repository or bucket, and the rule, are there: the resources belong to `Home`.
+
+SOURCE_PART = "source-events"
+
+
+def _pipeline_arn(pipeline_id: str) -> dict[str, Any]:
+    # `Ref` of an AWS::CodePipeline::Pipeline is its name.
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:codepipeline:${{AWS::Region}}:${{AWS::AccountId}}:${{{pipeline_id}}}"}
+
+
+def _source_event(action: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """What the rule waits for, described and as an event pattern (``None``: the source needs no rule)."""
+    config = action["configuration"]
+    provider = action["actionTypeId"]["provider"]
+    if provider == "CodeCommit":
+        repo, branch = config["RepositoryName"], config["BranchName"]
+        arn = f"arn:${{AWS::Partition}}:codecommit:${{AWS::Region}}:${{AWS::AccountId}}:{repo}"
+        # "CodeCommit Repository State Change" of the repository, on the branch's creation or update (a push).
+        return f"branch {branch} of CodeCommit repository {repo} changes", {
+            "source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"],
+            "resources": [{"Fn::Sub": arn}],
+            "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"],
+                       "referenceName": [branch]}}
+    if provider == "S3":
+        bucket, key = config["S3Bucket"], config["S3ObjectKey"]
+        # S3 sends "Object Created" to EventBridge only for a bucket with EventBridge notifications enabled
+        # (AWS::S3::Bucket EventBridgeConfiguration): the bucket is the user's, not this template's, so that
+        # setting is a prerequisite the rule's description and docs/codepipeline.md state.
+        return (f"object {key} of S3 bucket {bucket} is created or replaced (the bucket must have EventBridge "
+                "notifications enabled)"), {
+            "source": ["aws.s3"], "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [bucket]}, "object": {"key": [key]}}}
+    return None
+
+
+def source_change_part(request: dict[str, Any], region: str) -> dict[str, Any]:
+    """The EventBridge rule that starts the pipeline on a CodeCommit or S3 source change, and its role."""
+    pipeline = request["pipeline"]
+    # A wavec pipeline has one source: the first stage's one action (rule 2: only the first stage holds sources).
+    event = _source_event(pipeline["stages"][0]["actions"][0])
+    if event is None:
+        return {}
+    what, pattern = event
+    pid = logical_id(pipeline["name"])
+    meta = _metadata(Placement(region, _account_of(pipeline["roleArn"])), SOURCE_PART)
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}
+    start = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "codepipeline:StartPipelineExecution", "Resource": [_pipeline_arn(pid)]}]}
+    resources: dict[str, Any] = {
+        "SourceChangeRole": {"Type": "AWS::IAM::Role", "Metadata": meta, "Properties": {
+            "Description": f"lets EventBridge start pipeline {pipeline['name']} on a source change (wavec)",
+            "AssumeRolePolicyDocument": trust,
+            "Policies": [{"PolicyName": "start-pipeline", "PolicyDocument": start}]}}}
+    resources["SourceChangeRule"] = {"Type": "AWS::Events::Rule", "Metadata": meta, "Properties": {
+        "Description": f"starts pipeline {pipeline['name']} when {what} (wavec)"[:512],
+        "State": "ENABLED", "EventPattern": pattern,
+        "Targets": [{"Id": "pipeline", "Arn": _pipeline_arn(pid),
+                     "RoleArn": {"Fn::GetAtt": ["SourceChangeRole", "Arn"]}}]}}
+    return {"Resources": resources}

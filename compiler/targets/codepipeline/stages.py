@@ -40,6 +40,12 @@ def source_stage(ctx: Context, source: ir.Source, name: str) -> JSON:
         provider, config = "CodeCommit", {"RepositoryName": source.repo or "", "BranchName": source.branch}
     else:
         provider, config = "S3", {"S3Bucket": source.bucket or "", "S3ObjectKey": source.key or ""}
+    if provider != "CodeStarSourceConnection":
+        # CodeCommit and S3 actions poll unless told not to ("PollForSourceChanges" defaults to true when a pipeline
+        # is created by the CLI or CloudFormation, CodePipeline User Guide, "Valid settings for the
+        # PollForSourceChanges parameter"); a change starts the pipeline through the EventBridge rule of the
+        # CloudFormation output instead (cloudformation.add_source_change_rule).
+        config["PollForSourceChanges"] = "false"
     ctx.check_config("source", config, source.span.head())
     action = {
         "name": "Source",

@@ -226,11 +226,21 @@ def _entry_rules(ctx: Context, wave: ir.Wave) -> list[JSON]:
     return rules
 
 
+# DescribeAlarms returns metric alarms only unless `AlarmTypes` says otherwise ("If you omit this parameter, only
+# metric alarms are returned, even if composite alarms exist in the account", CloudWatch API Reference,
+# DescribeAlarms): without it a composite blocker in ALARM was never seen and the rule passed. Both lists are
+# counted, and the state is checked in the query too, so the count is right even where `--state-value` is not
+# applied together with `--alarm-names` (moto, which the tests run the command against, does not).
+BLOCKERS_QUERY = "length([MetricAlarms, CompositeAlarms][] | [?StateValue==`\"ALARM\"`])"
+
+
 def _blockers_command(folded: list[tuple[str, list[str]]]) -> JSON:
-    """One Commands rule that fails when any of these alarms is in ALARM (regions beyond the rule limit)."""
+    """One Commands rule that fails when any of these alarms, metric or composite, is in ALARM (regions beyond
+    the rule limit)."""
     commands = [
-        f"test \"$(aws cloudwatch describe-alarms --region {region} --state-value ALARM --alarm-names "
-        f"{' '.join(shlex.quote(n) for n in names)} --query 'length(MetricAlarms)' --output text)\" = 0"
+        f"test \"$(aws cloudwatch describe-alarms --region {region} --alarm-types CompositeAlarm MetricAlarm "
+        f"--state-value ALARM --alarm-names {' '.join(shlex.quote(n) for n in names)} "
+        f"--query {shlex.quote(BLOCKERS_QUERY)} --output text)\" = 0"
         for region, names in folded
     ]
     return {"name": "blockers-more-regions", "ruleTypeId": rule_type("Commands"), "commands": commands,
