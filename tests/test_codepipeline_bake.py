@@ -244,7 +244,7 @@ def test_history_limit_is_wv913(tmp_path: Path) -> None:
   role      = "arn:aws:iam::111122223333:role/p"
   artifacts = "p-artifacts-${region}"
   source s3 { bucket = "src"  key = "src.zip" }
-  deploy { cloudformation { stack = "app"  template = "source::template.yaml" } }
+  deploy { cloudformation { stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/cfn" } }
   gate g { alarms = ["errors-${region}"]  interval = 10s }
   wave w { regions = ["eu-west-1"]  gates = [g]  bake = 2d }
 }

@@ -29,7 +29,7 @@ HEADER = '''pipeline p {
   role      = "arn:aws:iam::111122223333:role/p"
   artifacts = "p-artifacts-${region}"
   source s3 { bucket = "src"  key = "src.zip" }
-  deploy { cloudformation { stack = "app"  template = "source::template.yaml" } }
+  deploy { cloudformation { stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/cfn" } }
 '''
 
 

@@ -136,8 +136,8 @@ def test_configured_policies_apply_to_every_pipeline(tmp_path: Path) -> None:
     svc = project(tmp_path, 'policies = ["std/policies/hands_off", "./team.wave"]\n')
     result = check([svc], load_config(tmp_path / "wave.toml"))
     found = [(d.code, d.primary.line if d.primary else 0) for d in result.diagnostics]
-    assert found == [("HO007", 2), ("HO008", 2), ("HO009", 2), ("HO003", 20), ("HO004", 20), ("HO005", 20),
-                     ("HO006", 20), ("HO010", 20), ("TEAM001", 20)]
+    assert found == [("HO007", 2), ("HO008", 2), ("HO009", 2), ("HO003", 24), ("HO004", 24), ("HO005", 24),
+                     ("HO006", 24), ("HO010", 24), ("TEAM001", 24)]
     assert {d.rule for d in result.diagnostics} == {"hands_off", "team"}
 
 

@@ -334,7 +334,9 @@ BLOCKS: dict[str, Block] = {
                 Attr("template", STRING, "template as `artifact::path`", required=True),
                 Attr("capabilities", list_of(STRING), "IAM capabilities", default=NO_ITEMS),
                 Attr("parameters", MAP, "parameter overrides", default=NO_ENTRIES),
-                Attr("role", STRING, "CloudFormation service role ARN"),
+                Attr("role", STRING, "IAM role ARN CloudFormation assumes to operate on the stack (the deploy "
+                     "action's `RoleArn`); required by the CodePipeline target; may use `${account}` and "
+                     "`${region}`"),
             ),
         ),
         Block(

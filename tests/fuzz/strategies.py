@@ -240,11 +240,12 @@ def schema_files(draw: st.DrawFn) -> str:
 def valid_files(draw: st.DrawFn) -> str:
     """A file that checks with no error: a pipeline with stages, steps, deploys, gates, windows, waves."""
     name = draw(names)
+    mode = draw(st.sampled_from(("queued", "superseded", "parallel")))
     lines = ['import "std/windows"', 'import "./lib.wave" as lib', 'let home = "us-east-1"', "",
              f"# {name}: generated", f"pipeline {name} {{",
              f'  role      = "arn:aws:iam::111122223333:role/{name}"',
              '  artifacts = "bucket-${region}"',
-             f"  execution_mode = {draw(st.sampled_from(('queued', 'superseded', 'parallel')))}"]
+             f"  execution_mode = {mode}"]
     source = draw(st.sampled_from(("github", "codecommit", "s3")))
     if source == "github":
         lines.append('  source github { repo = "acme/x"  connection = '
@@ -270,13 +271,14 @@ def valid_files(draw: st.DrawFn) -> str:
             lines.append(f"    step {step} {{ kind = {kind}  run = {run}{after}{extra} }}")
         lines.append("  }")
     lines += ["  deploy {", '    cloudformation { stack = "s"  template = "source::t.yaml"  '
-              'parameters = { Region = "${region}" } }',
+              'parameters = { Region = "${region}" }  role = "arn:aws:iam::${account}:role/s-cloudformation" }',
               '    local { run = "./deploy.sh ${region}"  rollback = "./rollback.sh ${region}" }', "  }"]
     gates = draw(st.lists(st.sampled_from(("health", "latency")), unique=True, max_size=2))
     for g in gates:
-        on_breach = draw(st.sampled_from(("rollback", "rollback_all", "halt")))
+        # PARALLEL mode has no rollback (rule 11, WV921): its gates halt.
+        on_breach = "halt" if mode == "parallel" else draw(st.sampled_from(("rollback", "rollback_all", "halt")))
         lines.append(f'  gate {g} {{ alarms = ["{g}-${{region}}"]  on_breach = {on_breach}  interval = 2m }}')
-    gate_refs = [*gates, "lib.alarms"]
+    gate_refs = [*gates] if mode == "parallel" else [*gates, "lib.alarms"]  # lib.alarms rolls back
     window_refs = ["windows.business_hours", "lib.hours"]
     wave_names = draw(st.lists(st.sampled_from(("onebox", "first", "second", "rest", "world")), unique=True,
                                min_size=1, max_size=4))
@@ -286,7 +288,7 @@ def valid_files(draw: st.DrawFn) -> str:
         attrs = [f"regions = [{region_text}]"]
         if draw(st.booleans()):
             attrs.append(f"bake = {draw(st.sampled_from(('30m', '1h', '2h30m', '0s')))}")
-        if draw(st.booleans()):
+        if gate_refs and draw(st.booleans()):
             attrs.append(f"gates = [{', '.join(draw(st.lists(st.sampled_from(gate_refs), unique=True)))}]")
         if draw(st.booleans()):
             attrs.append(f"windows = [{', '.join(draw(st.lists(st.sampled_from(window_refs), unique=True)))}]")

@@ -110,6 +110,27 @@ CHECK_BAKE_TOO_LONG = _c(
     "machine cannot run a command.",
     "gate smoke { check = \"./smoke.sh\" }\nwave w { … bake = 2h  gates = [smoke] }",
     "gate smoke { alarms = [\"smoke-${region}\"] }   # a canary alarm, watched for any bake")
+ROLLBACK_IN_PARALLEL_MODE = _c(
+    "WV921", "rollback in PARALLEL mode",
+    "Reports a pipeline whose `execution_mode` is `parallel` and one of whose waves uses a gate whose `on_breach` "
+    "is `rollback` (the default) or `rollback_all`.",
+    "In PARALLEL mode \"stage rollback is not available\" and \"failure conditions with a rollback result type "
+    "cannot be added\" (rule 11 of docs/codepipeline.md): the `onFailure: ROLLBACK` a rollback gate compiles to "
+    "is not accepted, and without it a breach would leave the new version deployed.",
+    "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback } }",
+    "pipeline p { execution_mode = queued … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback } }\n"
+    "# or keep `parallel`: a breach then fails the stage and stops that execution, nothing rolls back\n"
+    "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = halt } }")
+CLOUDFORMATION_WITHOUT_ROLE = _c(
+    "WV922", "CloudFormation deploy without a role",
+    "Reports a `cloudformation` deploy block without `role` on the CodePipeline target.",
+    "The CloudFormation deploy action's `RoleArn` (the service role CloudFormation assumes to operate on the "
+    "stack) is required for the `CREATE_UPDATE` action mode wavec uses (rule CFN-1 of docs/codepipeline.md, from "
+    "the CodePipeline User Guide's CloudFormation deploy action reference): without it the deploy fails when it "
+    "runs.",
+    'deploy { cloudformation { stack = "app"  template = "source::template.yaml" } }',
+    'deploy {\n  cloudformation {\n    stack    = "app"\n    template = "source::template.yaml"\n'
+    '    role     = "arn:aws:iam::${account}:role/app-cloudformation"\n  }\n}')
 TIMEOUT_BEYOND_COMMANDS = _c(
     "WV915", "step timeout beyond the Commands action",
     "Reports a step whose `timeout` is longer than the 55 minutes a CodePipeline Commands action may run.",
@@ -152,14 +173,8 @@ PROMETHEUS_NOT_EXPRESSIBLE = _c(
     "query is checked only by `wavec run`.",
     "gate g { prometheus { url = \"…\"  query = \"…\"  max = 1 } }",
     "gate g { alarms = [\"errors-${region}\"] }   # a CloudWatch alarm on the same metric", W)
-ROLLBACK_ALL_NOT_EXPRESSIBLE = _c(
-    "WV931", "`rollback_all` in PARALLEL mode",
-    "Reports a gate with `on_breach = rollback_all` in a pipeline whose `execution_mode` is `parallel`.",
-    "Elsewhere wavec's compensator rolls the earlier waves back (`RollbackStage`, docs/codepipeline.md), but "
-    "CodePipeline offers no stage rollback in PARALLEL mode, so earlier waves stay deployed.",
-    "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all } }",
-    "pipeline p { execution_mode = queued … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback_all } }",
-    W)
+# WV931 ("`rollback_all` in PARALLEL mode", a warning) is retired: any rollback in PARALLEL mode is the error
+# WV921. Its number is not reused.
 # WV932 ("sandbox not destroyed on failure") is retired: the compensator runs `destroy` after a failed step.
 # Its number is not reused.
 RETRIES_NOT_EXPRESSIBLE = _c(

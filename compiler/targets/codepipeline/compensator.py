@@ -88,7 +88,7 @@ def plan(pipeline: ir.Pipeline, request: JSON) -> Plan:
     first = 1 if pipeline.source is not None else 0
     user = list(zip(ordered(pipeline.stages), stages[first:first + len(pipeline.stages)], strict=True))
     rollback_all: list[tuple[str, tuple[str, ...]]] = []
-    # Rule 11: PARALLEL mode has no rollback at all (WV931 says so at compile time).
+    # Rule 11: PARALLEL mode has no rollback at all (a rollback gate there is the error WV921).
     if pipeline.execution_mode != "parallel":
         for i, (wave, name) in enumerate(zip(waves, wave_names, strict=True)):
             if i and any(g.on_breach == "rollback_all" for g in wave.gates):

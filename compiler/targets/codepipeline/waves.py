@@ -8,7 +8,10 @@
   when no target has alarms; ``check`` → a ``Commands`` action beside them that runs the check every
   ``interval`` for the bake;
 * ``on_breach`` ``rollback``/``rollback_all`` → ``onFailure: {result: ROLLBACK}``: a breach fails the bake action,
-  so the stage fails and rolls back (a failed deploy too).
+  so the stage fails and rolls back (a failed deploy too); in PARALLEL mode, which has no rollback (rule 11),
+  a rollback gate is an error (WV921);
+* ``cloudformation`` → ``CREATE_UPDATE`` with ``RoleArn`` = the block's ``role``, which that mode requires
+  (rule CFN-1 of docs/codepipeline.md; WV922 when it is missing).
 """
 
 from __future__ import annotations
@@ -53,8 +56,54 @@ def _unique(items: list[str]) -> list[str]:
 
 def wave_stages(ctx: Context, names: StageNames) -> list[JSON]:
     """One stage per wave, in rollout order."""
+    _no_rollback_in_parallel_mode(ctx)
+    _cloudformation_roles(ctx)
     return [_wave(ctx, wave, names.take(f"wave-{wave.name}", span=wave.span.head()))
             for wave in ordered(ctx.pipeline.waves)]
+
+
+def _no_rollback_in_parallel_mode(ctx: Context) -> None:
+    """PARALLEL mode has no stage rollback, nor a ``ROLLBACK`` failure result (rule 11): an error (WV921)."""
+    pipeline = ctx.pipeline
+    if pipeline.execution_mode != "parallel":
+        return
+    gates = _unique([g.name for w in ordered(pipeline.waves) for g in w.gates if g.on_breach != "halt"])
+    if not gates:
+        return
+    named = ", ".join(f"`{g}`" for g in gates)
+    ctx.error(codes.ROLLBACK_IN_PARALLEL_MODE,
+              f"pipeline `{pipeline.name}` runs in PARALLEL mode, which has no stage rollback, but gate"
+              f"{'s' if len(gates) > 1 else ''} {named} "
+              f"{'roll' if len(gates) > 1 else 'rolls'} back on breach",
+              pipeline.attr_spans.get("execution_mode", ctx.head), label="no rollback in PARALLEL mode",
+              help="use `execution_mode = queued` (or `superseded`) to keep the rollback; or, to keep PARALLEL "
+                   f"mode, write `on_breach = halt` in {named} (a breach then fails the stage and stops that "
+                   "execution, and nothing is rolled back)")
+
+
+def _cloudformation_roles(ctx: Context) -> None:
+    """A CloudFormation deploy action needs ``RoleArn`` for ``CREATE_UPDATE`` (rule CFN-1): an error (WV922).
+
+    Reported once per ``cloudformation`` block that a wave deploys with, not once per target.
+    """
+    seen: set[tuple[str, int]] = set()
+    for wave in ordered(ctx.pipeline.waves):
+        profile = wave.deploy
+        for provider in profile.providers if profile is not None else ():
+            if not isinstance(provider, ir.CloudFormation) or provider.role is not None:
+                continue
+            key = (provider.span.file.path, provider.span.start)
+            if key in seen:
+                continue
+            seen.add(key)
+            ctx.error(codes.CLOUDFORMATION_WITHOUT_ROLE,
+                      f"wave `{wave.name}` deploys stack `{provider.stack.text}` with CloudFormation, whose "
+                      "deploy action needs `RoleArn` (the role CloudFormation assumes) for CREATE_UPDATE, and "
+                      "the `cloudformation` block has no `role`", provider.span.head(),
+                      label="no `role`",
+                      help='add `role = "arn:aws:iam::${account}:role/<cloudformation-role>"` to the '
+                           "`cloudformation` block: a role CloudFormation (`cloudformation.amazonaws.com`) can "
+                           "assume, in the target's account")
 
 
 def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
@@ -255,13 +304,6 @@ def _unexpressed_gates(ctx: Context, wave: ir.Wave) -> None:
                      f"gate `{gate.name}`: CodePipeline cannot evaluate a `prometheus` query; only "
                      "`wavec run` checks it", gate.prometheus.span.head(),
                      help="watch the same metric with a CloudWatch alarm in `alarms`")
-        # `rollback_all` of the earlier waves is the compensator's (compensator.py), except in PARALLEL mode,
-        # which has no stage rollback at all (rule 11).
-        if gate.on_breach == "rollback_all" and ctx.pipeline.execution_mode == "parallel":
-            ctx.warn(codes.ROLLBACK_ALL_NOT_EXPRESSIBLE,
-                     f"gate `{gate.name}`: a pipeline in PARALLEL mode cannot roll stages back, so earlier "
-                     "waves are not rolled back", gate.attr_spans.get("on_breach", gate.span.head()),
-                     help="use `execution_mode = queued` or `superseded`")
 
 
 def _account(ctx: Context, target: ir.Target | None) -> str:
