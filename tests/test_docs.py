@@ -96,7 +96,7 @@ def test_every_wave_block_of_the_docs_checks_clean(block: Block, tmp_path: Path)
 # pipeline and built for CodePipeline) and are the ones to fix next, once that work has landed:
 CODEPIPELINE_EXAMPLES_TO_FIX = frozenset({
     "WV900", "WV901", "WV902", "WV903", "WV904", "WV905", "WV906", "WV907", "WV908", "WV909", "WV911", "WV913",
-    "WV915", "WV916", "WV917", "WV918", "WV919", "WV920", "WV930", "WV931", "WV933", "WV934", "WV935", "WV938",
+    "WV915", "WV916", "WV917", "WV918", "WV919", "WV920", "WV930", "WV933", "WV934", "WV935", "WV938",
 })
 # One cron evaluator serves `wavec plan` and `wavec run`: a window one cannot evaluate, neither can the other.
 REPORTED_TOGETHER = {"WV253": {"WV952"}, "WV952": {"WV253"}}
