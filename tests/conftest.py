@@ -7,6 +7,7 @@ only where the process boundary is what the test is about (start-up, signals, th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -97,13 +98,16 @@ def free_port() -> int:
 MOTO_ACCOUNT = "111122223333"  # the account of the examples' role ARNs
 
 
-@pytest.fixture(scope="session")
-def moto_server() -> Iterator[str]:
-    """The URL of one moto server on 127.0.0.1 for the whole session, in account MOTO_ACCOUNT; boto3 talks real
-    HTTP to it. Tests that use it start with POST /moto-api/reset."""
+@contextlib.contextmanager
+def moto_process(account: str = MOTO_ACCOUNT, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """A moto server on 127.0.0.1 on a free port, in ``account``, as long as the block lasts; yields its URL.
+
+    boto3 talks real HTTP to it. ``MOTO_PORT`` is set to its port, so the SDK calls of the state machines its
+    Step Functions interpreter executes reach the same server; ``env`` adds or overrides variables.
+    """
     port = free_port()
-    env = {**os.environ, "MOTO_ACCOUNT_ID": MOTO_ACCOUNT}
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
+    full = {**os.environ, "MOTO_ACCOUNT_ID": account, "MOTO_PORT": str(port), **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=full,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -120,6 +124,14 @@ def moto_server() -> Iterator[str]:
     finally:
         proc.kill()  # its state is in memory and thrown away; SIGTERM takes werkzeug half a second
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The URL of one moto server for the whole session, in account MOTO_ACCOUNT. Tests that use it start with
+    POST /moto-api/reset."""
+    with moto_process() as url:
+        yield url
 
 
 # --- hypothesis profiles (fuzz suite, tests/fuzz) -------------------------------------------------

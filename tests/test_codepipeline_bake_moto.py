@@ -10,10 +10,6 @@ bake and intervals shrunk to seconds — while the test moves alarms between sta
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -23,43 +19,20 @@ from typing import Any
 import pytest
 from test_codepipeline_support import request
 
-from conftest import ROOT
+from conftest import ROOT, moto_process
 
 ACCOUNT = "111122223333"
 MAPPING = ROOT / "tests" / "fixtures" / "codepipeline" / "mapping.wave"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "MOTO_ACCOUNT_ID": ACCOUNT, "MOTO_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
+    with moto_process(ACCOUNT) as url:
         config = json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode()
         urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/config", data=config, method="POST",
                                                       headers={"Content-Type": "application/json"}), timeout=5)
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _client(service: str, url: str, region: str) -> Any:

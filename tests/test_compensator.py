@@ -19,11 +19,6 @@ import copy
 import io
 import json
 import logging
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -40,7 +35,7 @@ from wavec.api import build
 from wavec.config import Config
 from wavec.targets.codepipeline import compensator_code as cc
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, moto_process
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -185,34 +180,11 @@ def test_no_compensator_without_rollback_all_or_sandbox(monkeypatch: pytest.Monk
 # ------------------------------------------------------------------------------------- moto's server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "MOTO_ACCOUNT_ID": ACCOUNT}
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
+    with moto_process(ACCOUNT) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
