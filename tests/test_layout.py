@@ -32,6 +32,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "analysis": {"dag", "diagnostics", "lang", "schedule", "semantics", "source"},
     "targets": {"dag", "diagnostics", "lang", "schedule", "semantics", "source"},
     "runner": {"lang", "schedule"},
+    "emulator": {"lang", "plan_format", "runner", "schedule"},
     "report": {"analysis", "dag", "diagnostics", "lang", "semantics"},
     "docgen": {"diagnostics", "policy", "semantics"},
     "api": {"config", "dag", "diagnostics", "policy", "semantics", "targets"},
