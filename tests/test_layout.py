@@ -41,7 +41,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)
 }
 # Libraries whose import costs start-up time: the only ones imported inside functions (tests/test_startup.py).
-HEAVY = {"networkx", "boto3", "botocore", "jinja2", "rich"}
+HEAVY = {"networkx", "boto3", "botocore", "jinja2", "rich", "moto"}
 MAX_FUNCTION_LEVEL_IMPORTS = 30
 
 

@@ -1,7 +1,9 @@
 """``wavec run`` on the compiled CodePipeline: ``PIPELINE.json`` or ``FILE.wave --target codepipeline``.
 
 The pipeline comes from the JSON alone (for a ``.wave`` file: the output of ``wavec build --target
-codepipeline``, through :func:`wavec.api.build`). The stand-in table comes from ``--stand-ins FILE`` or, for
+codepipeline``, through :func:`wavec.api.build`); the state machines its Step Functions actions start come
+from the CloudFormation output (built the same way for a ``.wave`` file, ``--template FILE`` for JSON). The
+stand-in table comes from ``--stand-ins FILE`` or, for
 a ``.wave`` file, from its ``deploy.local`` profile: each deploy action runs the profile's ``run`` with the
 variables ``wavec run`` gives it (``WAVE_REGION``, ``WAVE_ACCOUNT``, ``WAVE_WAVE``, ``WAVE_EXPOSURE`` …), and
 the same action re-run by a rollback execution runs the profile's ``rollback``.
@@ -23,6 +25,7 @@ from ..emulator.model import Refusal, read_pipeline
 from ..emulator.report import render, summary
 from ..emulator.scenario import Scenario, load_scenario
 from ..emulator.standins import StandIns, load_standins, standins_from
+from ..emulator.stepfunctions import Machine, machines_from_template
 from ..runner.journal import new_run_id
 from ..runner.session import EXIT_INTERRUPTED, parse_now
 from .common import config_from, existing_paths, print_diagnostics
@@ -36,6 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="rehearse the local plan (default) or the compiled CodePipeline pipeline")
     parser.add_argument("--stand-ins", type=Path, metavar="FILE",
                         help="what each CodePipeline action runs on this machine (JSON; docs/emulator.md)")
+    parser.add_argument("--template", type=Path, metavar="TEMPLATE.json",
+                        help="the CloudFormation output holding the state machines the pipeline's Step Functions "
+                             "actions start (for a pipeline JSON file; a .wave file builds its own)")
     parser.add_argument("--scenario", type=Path, metavar="FILE",
                         help="alarms, failures, approvals and start time for the rehearsal (TOML or JSON; "
                              "docs/scenarios.md)")
@@ -43,7 +49,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def wanted(args: argparse.Namespace) -> bool:
     """Whether this ``wavec run`` is an emulation: ``--target codepipeline``, or a file holding a pipeline."""
-    if args.target == "codepipeline" or args.stand_ins is not None or args.scenario is not None:
+    if args.target == "codepipeline" or args.stand_ins is not None or args.scenario is not None \
+            or args.template is not None:
         return True
     if args.target == "local" or not args.file or args.resume:
         return False
@@ -60,7 +67,7 @@ def wanted(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace) -> int:
     """Emulate, show progress, print the report; the exit code."""
     if args.target == "local":
-        raise UsageError("--stand-ins and --scenario are read by the CodePipeline emulator only "
+        raise UsageError("--stand-ins, --scenario and --template are read by the CodePipeline emulator only "
                          "(--target codepipeline, or a pipeline JSON file) for now")
     if args.resume:
         raise UsageError("--resume is not available for emulated CodePipeline runs yet")
@@ -79,10 +86,17 @@ def run(args: argparse.Namespace) -> int:
             loaded = _compile(args, path)
             if loaded is None:
                 return EXIT_ERRORS
-            document, derived = loaded
+            document, derived, template = loaded
             workdir = path.parent if path.is_file() else path
+            if args.template is not None:
+                raise UsageError("--template is for a pipeline JSON file; a .wave file builds its own "
+                                 "CloudFormation output")
         else:
             document, derived, workdir = _read_json(path), None, Path.cwd()
+            template = _read_json(_readable(args.template)) if args.template is not None else None
+        machines: list[Machine] | None = None
+        if template is not None:
+            machines = machines_from_template(template, str(args.template or "the CloudFormation output"))
         pipeline = read_pipeline(document)
         standins = load_standins(_readable(args.stand_ins)) if args.stand_ins else derived or StandIns()
         scenario = load_scenario(_readable(args.scenario)) if args.scenario else None
@@ -92,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
             workdir = args.workdir
         options = Options(speed=args.speed or 1.0, now=now, no_wait=bool(args.no_wait),
                           workdir=workdir.resolve(), base=Path.cwd())
-        emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id())
+        emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
+                            machines)
     except Refusal as exc:
         raise UsageError(f"cannot emulate {args.file}: {exc}") from None
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
@@ -127,8 +142,8 @@ def _read_json(path: Path) -> Any:
         raise UsageError(f"{path}: not valid JSON: {exc}") from None
 
 
-def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, StandIns] | None:
-    """The CreatePipeline body of the file, and the stand-ins of its ``deploy.local`` profiles."""
+def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, StandIns, Any] | None:
+    """The CreatePipeline body of the file, the stand-ins of its ``deploy.local`` profiles, its CloudFormation."""
     config = config_from(args)
     assert isinstance(config, Config)
     try:
@@ -137,13 +152,16 @@ def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, StandIns] | Non
         if compiled.output is None:
             return None
         local = build(path, "local", "json", args.pipeline, config)
+        stack = build(path, "codepipeline", "cloudformation", args.pipeline, config)
     except PipelineChoiceError as exc:
         raise UsageError(str(exc)) from None
-    if local.output is None:
-        print_diagnostics([d for d in local.diagnostics if d.severity is Severity.ERROR])
-        return None
+    for other in (local, stack):
+        if other.output is None:
+            print_diagnostics([d for d in other.diagnostics if d.severity is Severity.ERROR])
+            return None
+    assert local.output is not None and stack.output is not None
     document = json.loads(compiled.output)
-    return document, derive_standins(document, json.loads(local.output))
+    return document, derive_standins(document, json.loads(local.output)), json.loads(stack.output)
 
 
 def derive_standins(document: dict[str, Any], plan: dict[str, Any]) -> StandIns:

@@ -39,6 +39,10 @@ from ..schedule.windows import Window, is_open, next_open
 from .model import Action, Condition, Pipeline, Refusal, Rule, Stage, arn_account, substitute, variables_in, zone_name
 from .scenario import Scenario, stage_matches
 from .standins import StandIn, StandIns
+from .stepfunctions import Machine, Read, StepFunctions, find_machine
+
+# Rule 18: a Step Functions invoke action waits at most 7 days.
+_MAX_STATE_MACHINE_S = 7 * 24 * 3600.0
 
 # A value pasted into a command's text (CodePipeline substitutes #{…} textually) must be one plain word.
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._:/@+=,-]*")
@@ -68,6 +72,8 @@ class Result:
     reason: str = ""
     exit: int | None = None
     status: str = ""
+    events: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)  # what happened meanwhile
+    breach: dict[str, Any] | None = None  # a failed bake: the gate and why
 
 
 @dataclass
@@ -86,18 +92,22 @@ class Emulator:
     """Executes one pipeline; ``run()`` returns the exit code (0 succeeded, 3 failed or rolled back)."""
 
     def __init__(self, pipeline: Pipeline, scenario: Scenario, standins: StandIns, options: Options,
-                 emit: Callable[[dict[str, Any]], None], run_id: str) -> None:
+                 emit: Callable[[dict[str, Any]], None], run_id: str,
+                 machines: list[Machine] | None = None) -> None:
         self.pipeline = pipeline
         self.scenario = scenario
         self.standins = standins
         self.options = options
         self.emit = emit
         self.run_id = run_id
+        self.machines: dict[tuple[str, str], Machine] = {}
         for stage in pipeline.stages:  # refuse before anything runs
             for action in stage.actions:
                 if action.kind == "stand-in only" and standins.action(stage.name, action.name) is None:
                     raise Refusal(f"stage {stage.name}, action {action.name}: {action.provider} actions are not "
                                   "executed by the emulator yet; give a stand-in for it (--stand-ins)")
+                if action.kind == "statemachine" and standins.action(stage.name, action.name) is None:
+                    self.machines[(stage.name, action.name)] = _machine_of(stage, action, machines)
             for cond in _conditions(stage):
                 for rule in cond.rules:
                     if rule.provider == "LambdaInvoke" and standins.rule(stage.name, rule.name) is None:
@@ -128,7 +138,10 @@ class Emulator:
         self.view = self._view()
         self._seq = 0
         self._lock = threading.Lock()
+        self._baked: set[str] = set()
         self.started = time.monotonic()
+        # moto's Step Functions, started only when an action needs it (a missing moto is refused here).
+        self.sfn = StepFunctions() if self.machines else None
 
     # ------------------------------------------------------------------ naming
 
@@ -235,6 +248,9 @@ class Emulator:
             self.processes.stop_all()
             self.record({"event": "run_interrupted", "running": []})
             raise KeyboardInterrupt from None
+        finally:
+            if self.sfn is not None:
+                self.sfn.close()
         return self._conclude()
 
     def _begin(self, execution: str, kind: str, trigger: str, **extra: Any) -> None:
@@ -291,7 +307,9 @@ class Emulator:
 
     def _on_success(self, stage: Stage, began: datetime) -> str:
         label = self.labels.get(stage.name)
-        self.bakes[stage.name] = self.now  # "bake minute 0" of the scenario
+        self.bakes.setdefault(stage.name, self.now)  # "bake minute 0" of the scenario, unless a bake action ran
+        if stage.name in self._baked:  # the stage's bake actions were its bake: onSuccess is only a condition
+            label = None
         node = f"wave:{label}:bake" if label else f"stage:{stage.name}:on_success"
         kind = "bake" if label else "on_success"
         if label or stage.on_success is not None:
@@ -312,6 +330,7 @@ class Emulator:
             return self._stage_done(stage, "Succeeded", began)
         assert stage.on_success is not None
         rollback = stage.on_success.result == "ROLLBACK"
+        label = self.labels.get(stage.name)
         self.record({"event": "breach", "wave": label or stage.name, "stage": stage.name,
                      "gate": stage.on_success.rules[0].name if len(stage.on_success.rules) == 1 else None,
                      "reason": f"stage {stage.name} onSuccess: {detail}",
@@ -328,8 +347,12 @@ class Emulator:
         reason = f"{node.id}: {result.reason}"
         rule = stage.on_failure
         deploy = any(n.kind == "deploy" for n, _ in failed)
+        baked = result.breach
         if rule is None or rule.result == "RETRY":
-            if deploy:
+            if baked is not None:
+                self.record({"event": "breach", "wave": label or stage.name, "stage": stage.name, **baked,
+                             "on_breach": "halt"})
+            elif deploy:
                 self.record({"event": "breach", "wave": label or stage.name, "stage": stage.name, "gate": None,
                              "reason": f"deploy failed: {reason}", "on_breach": "halt"})
             return self._stage_done(stage, "Failed", began)
@@ -344,8 +367,9 @@ class Emulator:
                     self.record({"event": "breach", "wave": label or stage.name, "stage": stage.name, "gate": None,
                                  "reason": f"deploy failed: {reason}", "on_breach": "halt"})
                 return self._stage_done(stage, "Failed", began)
-        self.record({"event": "breach", "wave": label or stage.name, "stage": stage.name, "gate": None,
-                     "reason": f"{'deploy' if deploy else 'action'} failed: {reason}", "on_breach": "rollback"})
+        self.record({"event": "breach", "wave": label or stage.name, "stage": stage.name,
+                     **(baked or {"gate": None, "reason": f"{'deploy' if deploy else 'action'} failed: {reason}"}),
+                     "on_breach": "rollback"})
         self._rollback(stage, f"stage {stage.name} failed: {reason}")
         return self._stage_done(stage, "Failed", began)
 
@@ -393,6 +417,19 @@ class Emulator:
     def _group(self, stage: Stage, actions: list[Action], rollback: bool, defer: bool) -> list[tuple[Node, Result]]:
         t0 = self.now
         nodes = [self.nodes[(stage.name, a.name)] for a in actions]
+        label = self.labels.get(stage.name)
+        # A wave's group holding Step Functions actions is its bake (rules 63–65); the Commands actions beside
+        # them are its check gates. Bake minute 0 of the scenario is when that group starts.
+        bake = label is not None and any(a.kind == "statemachine" for a in actions)
+        if bake:
+            self.bakes.setdefault(stage.name, t0)
+        shown = bake and not rollback
+        if shown:
+            self._baked.add(stage.name)
+            self.record({"event": "node_started", "node": f"wave:{label}:bake", "kind": "bake", "stage": stage.name,
+                         "wave": label})
+            self.record({"event": "bake_started", "wave": label, "bake": self._bake_seconds(actions),
+                         "elapsed": 0, "speed": self.options.speed})
         for node in nodes:
             node_id, kind = (self._rollback_id(node), "rollback") if rollback else (node.id, node.kind)
             self.record({"event": "node_started", "node": node_id, "kind": kind, "stage": stage.name,
@@ -406,6 +443,8 @@ class Emulator:
                 results[i] = self._action(stage, nodes[i], rollback, t0)
             except Interrupted:
                 interrupted.set()
+            except Refusal as exc:  # e.g. an input the machine cannot take: the action fails, saying why
+                results[i] = Result(False, t0, str(exc))
             except Exception as exc:  # an OS error must not hang the run: it fails the action
                 results[i] = Result(False, t0, f"internal error: {exc!r}")
 
@@ -418,11 +457,32 @@ class Emulator:
         if interrupted.is_set():
             raise Interrupted
         done = [(n, r) for n, r in zip(nodes, results, strict=True) if r is not None]
+        # What happened meanwhile (a bake's readings) and the actions' ends, in virtual-time order.
+        timeline: list[tuple[datetime, int, int, Node, Result, dict[str, Any] | None]] = []
+        for node, result in done:
+            index = nodes.index(node)
+            timeline.extend((at, 0, index, node, result, event) for at, event in (result.events if shown else []))
+            timeline.append((result.at, 1, index, node, result, None))
+        timeline.sort(key=lambda item: item[:3])
         # Rule 16: siblings of a failed action are not cancelled; they finish, in virtual-time order.
         failed = []
-        for node, result in sorted(done, key=lambda nr: (nr[1].at, nodes.index(nr[0]))):
-            self.advance(result.at)
+        progress = t0
+        for at, _, _, node, result, event in timeline:
+            self.advance(at)
+            if shown and at > progress:
+                progress = at
+                self.record({"event": "bake_progress", "wave": label, "elapsed": (at - t0).total_seconds(),
+                             "bake": self._bake_seconds(actions)})
+            if event is not None:
+                self.record(event)
+                continue
             node_id, kind = (self._rollback_id(node), "rollback") if rollback else (node.id, node.kind)
+            if shown and node.action.kind == "commands":  # a check gate beside the bake
+                detail = "check passed" if result.ok else f"check failed: {result.reason}"
+                self.record({"event": "gate", "wave": label, "stage": stage.name, "block": "bake",
+                             "gate": node.action.name, "rule": "Commands", "ok": result.ok, "detail": detail})
+                if not result.ok:
+                    result.breach = {"gate": node.action.name, "reason": f"gate {node.action.name}: {detail}"}
             if not result.ok and defer:
                 self.record({"event": "node_retry", "node": node_id, "attempt": 2, "reason": result.reason,
                              "stage": stage.name})
@@ -433,10 +493,26 @@ class Emulator:
                              "execution": self.current, **({"reason": result.reason} if result.reason else {})})
             if not result.ok:
                 failed.append((node, result))
+        if shown:
+            first = failed[0][1] if failed else None
+            self.record({"event": "node_finished", "node": f"wave:{label}:bake", "kind": "bake", "wave": label,
+                         "status": "failed" if first else "ok", "virtual_seconds": (self.now - t0).total_seconds(),
+                         **({"reason": (first.breach or {}).get("reason") or first.reason} if first else {})})
         if failed and len(nodes) > 1:
             self.choice("16", "siblings", "the siblings of a failed action are not cancelled; the stage fails once "
                         "they have finished (UNDOCUMENTED)")
         return failed
+
+    @staticmethod
+    def _bake_seconds(actions: list[Action]) -> float:
+        """The longest ``bake`` of the group's Step Functions inputs (0 when none says)."""
+        longest = 0.0
+        for action in actions:
+            spec = _json_object(action.configuration.get("Input", "")) if action.kind == "statemachine" else None
+            value = (spec or {}).get("bake")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                longest = max(longest, float(value))
+        return longest
 
     def _action(self, stage: Stage, node: Node, rollback: bool, t0: datetime) -> Result:
         action = node.action
@@ -454,6 +530,8 @@ class Emulator:
             return Result(False, t0, "the scenario makes this " + ("deploy" if action.category == "Deploy"
                                                                   else "action") + " fail")
         standin = self.standins.action(stage.name, action.name)
+        if standin is None and action.kind == "statemachine":
+            return self._state_machine(stage, node, t0)
         if standin is None:
             self.note("no-standin", "actions without a stand-in succeed at once (no stand-in table entry): "
                       + f"{stage.name}/{action.name} and the like")
@@ -463,6 +541,50 @@ class Emulator:
             return Result(True, t0, "nothing to run (the stand-in has no command)")
         env = self._standin_env(stage, node, standin, rollback)
         return self._run(command, env, node, t0, action.timeout_minutes * 60.0)
+
+    def _state_machine(self, stage: Stage, node: Node, t0: datetime) -> Result:
+        """Rule 63: a Step Functions execution of the template's machine, in moto, on the virtual clock."""
+        action = node.action
+        machine = self.machines[(stage.name, action.name)]
+        assert self.sfn is not None
+        region = action.configuration["StateMachineArn"].split(":")[3]
+        payload = action.configuration.get("Input", "{}") or "{}"
+        spec = _json_object(payload) or {}
+        gates = [g for g in spec.get("gates") or [] if isinstance(g, dict)] if isinstance(spec.get("gates"),
+                                                                                         list) else []
+        names = {str(a) for g in gates for a in g.get("alarms") or []} | self.scenario.alarm_names(region)
+
+        def world(seconds: float) -> dict[str, str | None]:
+            at = t0 + timedelta(seconds=seconds)
+            return {n: self.scenario.alarm_state(n, region, at, self.start, self.bakes) for n in sorted(names)}
+
+        outcome = self.sfn.execute(machine, region, payload, len(gates) or 1, world)
+        for text in outcome.notes:
+            self.note(f"sfn:{stage.name}:{action.name}", f"stage {stage.name}, action {action.name}: {text}")
+        self.choice("63", "sfn-status", "a Step Functions action succeeds when its execution SUCCEEDED and fails "
+                    "on any other status (FAILED, TIMED_OUT, ABORTED: UNDOCUMENTED)")
+        label = self.labels.get(stage.name) or stage.name
+        events = []
+        breach: dict[str, Any] | None = None
+        for read in outcome.reads:
+            gate, ok, detail = _judge(read, gates)
+            at = t0 + timedelta(seconds=read.at)
+            events.append((at, {"event": "gate", "wave": label, "stage": stage.name, "block": "bake", "gate": gate,
+                                "rule": "StepFunctions", "action": action.name, "target": region, "ok": ok,
+                                "detail": detail}))
+            if not ok and breach is None:
+                breach = {"gate": gate, "reason": f"gate {gate}: {detail}"}
+        seconds = min(outcome.seconds, _MAX_STATE_MACHINE_S)
+        end = t0 + timedelta(seconds=seconds)
+        if outcome.seconds > _MAX_STATE_MACHINE_S:
+            return Result(False, end, "the Step Functions action timed out after 7 days (rule 18)", events=events)
+        if outcome.status == "SUCCEEDED":
+            return Result(True, end, "", events=events)
+        why = f"state machine execution {outcome.status}" + (f": {outcome.error}" if outcome.error else "") \
+            + (f" ({outcome.cause})" if outcome.cause else "")
+        if breach is None and outcome.error:
+            breach = {"gate": None, "reason": why}
+        return Result(False, end, why, events=events, breach=breach)
 
     def _fails_by_scenario(self, stage: Stage, action: Action) -> bool:
         if action.category == "Deploy":
@@ -567,10 +689,18 @@ class Emulator:
     def _run(self, command: str, env: dict[str, str], node: Node | None, t0: datetime, timeout: float,
              node_id: str | None = None) -> Result:
         log = self.logs / (re.sub(r"[^A-Za-z0-9_.-]+", "_", node_id or (node.id if node else "command")) + ".log")
+        # `sleep` is the emulator's: it sleeps `seconds / speed` and counts the seconds as the command's
+        # virtual time (a check gate's loop of `sleep INTERVAL && check` takes its bake, not real minutes).
+        slept = log.with_suffix(f".{uuid.uuid4().hex[:8]}.slept")
+        env = {**env, "WAVEC_EMULATOR_SLEPT": str(slept), "WAVEC_EMULATOR_SPEED": repr(float(self.options.speed))}
         outcome = self.processes.run(command, env, self.options.workdir, log, timeout)
         if outcome.interrupted:
             raise Interrupted
-        return Result(outcome.ok, t0, "" if outcome.ok else outcome.reason, outcome.code)
+        seconds = _slept(slept)
+        if seconds > timeout:  # rule 18, in virtual time
+            return Result(False, t0 + timedelta(seconds=timeout), f"timed out after {timeout / 60:g} min (rule 18)")
+        return Result(outcome.ok, t0 + timedelta(seconds=seconds), "" if outcome.ok else outcome.reason,
+                      outcome.code)
 
     def _shim(self) -> Path:
         folder = self.dir / "bin"
@@ -580,6 +710,10 @@ class Emulator:
             aws.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m wavec.emulator.aws_shim \"$@\"\n",
                            encoding="utf-8")
             aws.chmod(0o755)
+        sleep = folder / "sleep"
+        if not sleep.exists():
+            sleep.write_text(_SLEEP, encoding="utf-8")
+            sleep.chmod(0o755)
         return folder
 
     # ------------------------------------------------------------------ conditions and rules
@@ -720,6 +854,80 @@ class Emulator:
                      "seconds": round(time.monotonic() - self.started, 3),
                      "virtual_seconds": (self.now - self.start).total_seconds()})
         return code
+
+
+# The `sleep` of emulated commands: `sleep N[s|m|h|d]…` records N seconds of virtual time and sleeps N / speed.
+_SLEEP = r"""#!/bin/sh
+total=0
+for arg in "$@"; do
+  seconds=$(printf '%s' "$arg" | awk '/^[0-9]*\.?[0-9]+[smhd]?$/ {
+    n = $0; u = substr(n, length(n)); f = 1
+    if (u == "m") f = 60; else if (u == "h") f = 3600; else if (u == "d") f = 86400
+    if (u ~ /[smhd]/) n = substr(n, 1, length(n) - 1)
+    print n * f; next } { print "x" }')
+  if [ "$seconds" = x ]; then echo "sleep: invalid time interval '$arg'" >&2; exit 1; fi
+  total=$(awk -v a="$total" -v b="$seconds" 'BEGIN { print a + b }')
+done
+[ -n "$WAVEC_EMULATOR_SLEPT" ] && echo "$total" >> "$WAVEC_EMULATOR_SLEPT"
+real=$(awk -v s="$total" -v k="${WAVEC_EMULATOR_SPEED:-1}" 'BEGIN { printf "%.6f", s / k }')
+exec /bin/sleep "$real"
+"""
+
+
+def _slept(path: Path) -> float:
+    """The virtual seconds a command slept (and forget the record)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    path.unlink(missing_ok=True)
+    return sum(float(line) for line in text.split() if line.replace(".", "", 1).isdigit())
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _machine_of(stage: Stage, action: Action, machines: list[Machine] | None) -> Machine:
+    """The template's state machine a Step Functions action starts, or a refusal saying why there is none."""
+    where = f"stage {stage.name}, action {action.name}"
+    arn = action.configuration.get("StateMachineArn")
+    if not arn:
+        raise Refusal(f"{where}: a Step Functions action needs a StateMachineArn")
+    if action.configuration.get("InputType", "Literal") != "Literal":
+        raise Refusal(f"{where}: InputType {action.configuration['InputType']!r} (an input read from an artifact) "
+                      "is not emulated; only Literal inputs are")
+    if machines is None:
+        raise Refusal(f"{where}: starts state machine {arn}, whose definition the emulator needs: give the "
+                      "CloudFormation output that creates it (--template TEMPLATE.json), or a stand-in")
+    machine = find_machine(machines, arn)
+    if machine is None:
+        raise Refusal(f"{where}: state machine {arn} is not in the CloudFormation template "
+                      "(no AWS::StepFunctions::StateMachine of that name, region and account with a plain "
+                      "definition)")
+    if machine.kind != "STANDARD":
+        raise Refusal(f"{where}: state machine {machine.name} is {machine.kind}; CodePipeline supports Standard "
+                      "machines only (rule 63: Express is not supported)")
+    return machine
+
+
+def _judge(read: Read, gates: list[dict[str, Any]]) -> tuple[str, bool, str]:
+    """A reading as a gate evaluation: the gate whose alarms it read, whether it saw a breach, what it saw.
+
+    Whether the bake fails is the execution's status (the machine decides); this only says what each reading
+    saw, for the event stream, with the gate's ``insufficient_data`` choice from the input.
+    """
+    gate = next((g for g in gates if [str(a) for a in g.get("alarms") or []] == read.names), None)
+    name = str(gate.get("name")) if gate is not None else "alarms"
+    strict = gate is not None and gate.get("insufficient_data") == "breach"
+    seen = [f"{n} {read.states.get(n, 'missing')}" for n in read.names]
+    bad = [n for n in read.names if read.states.get(n) in (None, "ALARM")
+           or (strict and read.states.get(n) == "INSUFFICIENT_DATA")]
+    return name, not bad, ", ".join(seen) or "no alarms"
 
 
 def _conditions(stage: Stage) -> list[Condition]:

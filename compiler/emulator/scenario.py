@@ -164,6 +164,10 @@ class Scenario:
             state = new
         return state
 
+    def alarm_names(self, region: str | None) -> set[str]:
+        """The alarms the scenario names in ``region`` (or in every region)."""
+        return {name for name, where in self.declared if where is None or region is None or where == region}
+
     def changes_between(self, name: str, region: str | None, after: datetime, until: datetime, start: datetime,
                         bakes: Mapping[str, datetime]) -> list[datetime]:
         """The instants in ``(after, until]`` when the alarm's scenario changes state, in order."""
