@@ -106,7 +106,7 @@ class Emulator:
                 if action.kind == "stand-in only" and standins.action(stage.name, action.name) is None:
                     raise Refusal(f"stage {stage.name}, action {action.name}: {action.provider} actions are not "
                                   "executed by the emulator yet; give a stand-in for it (--stand-ins)")
-                if action.kind == "statemachine" and standins.action(stage.name, action.name) is None:
+                if action.kind == "statemachine" and standins.exact(stage.name, action.name) is None:
                     self.machines[(stage.name, action.name)] = _machine_of(stage, action, machines)
             for cond in _conditions(stage):
                 for rule in cond.rules:
@@ -529,9 +529,9 @@ class Emulator:
         if not rollback and self._fails_by_scenario(stage, action):
             return Result(False, t0, "the scenario makes this " + ("deploy" if action.category == "Deploy"
                                                                   else "action") + " fail")
-        standin = self.standins.action(stage.name, action.name)
-        if standin is None and action.kind == "statemachine":
+        if action.kind == "statemachine" and (stage.name, action.name) in self.machines:
             return self._state_machine(stage, node, t0)
+        standin = self.standins.action(stage.name, action.name)
         if standin is None:
             self.note("no-standin", "actions without a stand-in succeed at once (no stand-in table entry): "
                       + f"{stage.name}/{action.name} and the like")

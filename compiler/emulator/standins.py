@@ -38,6 +38,10 @@ class StandIns:
         """The stand-in for action ``name`` of ``stage``."""
         return self.actions.get(f"{stage}/{name}") or self.actions.get(name) or self.actions.get("*")
 
+    def exact(self, stage: str, name: str) -> StandIn | None:
+        """The stand-in naming action ``name`` itself (``*`` does not stand in for a state machine)."""
+        return self.actions.get(f"{stage}/{name}") or self.actions.get(name)
+
     def rule(self, stage: str, name: str) -> StandIn | None:
         """The stand-in for rule ``name`` of ``stage``."""
         return self.rules.get(f"{stage}/{name}") or self.rules.get(name)

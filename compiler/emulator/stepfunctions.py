@@ -20,6 +20,7 @@ two moves of the clock happened at the first one). The engine then replays the r
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -115,6 +116,8 @@ class _Clock:
         self.expected = expected
         self.cond = threading.Condition()
         self.waiting: dict[threading.Thread, float] = {}
+        self.envs: dict[threading.Thread, Any] = {}  # the interpreter's frame of each waiting branch
+        self.gone: set[threading.Thread] = set()  # branches already ended at the last move
         self.active: set[threading.Thread] = set()
         self.seen: set[threading.Thread] = set()
         self.last_event = 0
@@ -127,11 +130,18 @@ class _Clock:
             self.seen.add(me)
             self.active.discard(me)
             self.waiting[me] = self.now + max(0, seconds)
+            self.envs[me] = env
             self.last_event = max(self.last_event, _last_event_id(env))
             self.cond.notify_all()
             while me in self.waiting and not self.closed and env.is_running():
                 self.cond.wait(0.05)
             self.waiting.pop(me, None)
+            self.envs.pop(me, None)
+
+    def ended(self) -> bool:
+        """No branch waits or runs, or one has ended since the clock last moved."""
+        running = any(t.is_alive() for t in self.active)
+        return (not self.waiting and not running) or any(not t.is_alive() for t in self.seen - self.gone)
 
     def quiet(self) -> bool:
         """Every branch seen is waiting (or gone): nothing can happen until the clock moves."""
@@ -195,6 +205,7 @@ class StepFunctions:
         import boto3
 
         _patch_waits()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the server's request log is not the run's output
         self._boto3 = boto3
         self.server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
         self.server.start()
@@ -218,6 +229,20 @@ class StepFunctions:
                     service, endpoint_url=self.url, region_name=region, aws_access_key_id="ak",
                     aws_secret_access_key="sk")
             return self._clients[key]
+
+    @staticmethod
+    def _settled(sfn: Any, execution: str, clock: _Clock | None) -> str:
+        """The execution's status; with ``clock`` (a branch ended while others wait), give a failing execution
+        a moment to say so before the clock moves on."""
+        deadline = time.monotonic() + (0.25 if clock is not None else 0.0)
+        while True:
+            status = str(sfn.describe_execution(executionArn=execution)["status"])
+            if status != "RUNNING" or clock is None or time.monotonic() >= deadline:
+                return status
+            with clock.cond:
+                if any(not env.is_running() for env in clock.envs.values()):
+                    continue  # the failure is reaching the branches: the status follows
+            time.sleep(0.005)
 
     def close(self) -> None:
         """Stop the server (and with it any execution still running)."""
@@ -280,13 +305,17 @@ class StepFunctions:
                     sfn.stop_execution(executionArn=execution, error="wavec.Emulator",
                                        cause=f"ran {REAL_LIMIT_S:.0f} s of real time")
                 with clock.cond:
-                    clock.cond.wait_for(clock.quiet, timeout=0.005)
+                    clock.cond.wait_for(lambda: clock.quiet() or clock.ended(), timeout=0.05)
                     quiet = clock.quiet()
                     short = len(clock.seen) < clock.expected
-                found = sfn.describe_execution(executionArn=execution)
-                if found["status"] != "RUNNING":
-                    break
-                if not quiet:
+                    ended = clock.ended()
+                if ended:  # no branch waits, or one has ended (the execution may be failing): ask the service
+                    if self._settled(sfn, execution, clock if quiet else None) != "RUNNING":
+                        break
+                    if not quiet:
+                        time.sleep(0.002)
+                        continue
+                elif not quiet:
                     continue
                 if short:  # a branch has not reached its first Wait yet
                     settle = settle or time.monotonic()
@@ -297,11 +326,14 @@ class StepFunctions:
                                  "reached a Wait; the clock moved without the others")
                     clock.expected = len(clock.seen)
                 with clock.cond:
+                    if not clock.quiet():
+                        continue
                     target = min(clock.waiting.values())
                     clock.marks.append((clock.last_event, clock.now))
                 self.put_alarms(region, alarms(target))
                 with clock.cond:
                     clock.now = target
+                    clock.gone = {t for t in clock.seen if not t.is_alive()}
                     for thread, wake in list(clock.waiting.items()):
                         if wake <= target:
                             del clock.waiting[thread]
@@ -310,6 +342,7 @@ class StepFunctions:
             with clock.cond:
                 clock.closed = True
                 clock.cond.notify_all()
+            found = sfn.describe_execution(executionArn=execution)
             history = _history(sfn, execution)
             return Outcome(found["status"], found.get("error", ""), found.get("cause", ""), clock.now,
                            _reads(history, clock), notes)
