@@ -32,6 +32,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "analysis": {"dag", "diagnostics", "lang", "schedule", "semantics", "source"},
     "targets": {"dag", "diagnostics", "lang", "schedule", "semantics", "source"},
     "runner": {"lang", "schedule"},
+    "emulator": {"lang", "plan_format", "runner", "schedule"},
     "report": {"analysis", "dag", "diagnostics", "lang", "semantics"},
     "docgen": {"diagnostics", "policy", "semantics"},
     "api": {"config", "dag", "diagnostics", "policy", "semantics", "targets"},
@@ -40,7 +41,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)
 }
 # Libraries whose import costs start-up time: the only ones imported inside functions (tests/test_startup.py).
-HEAVY = {"networkx", "boto3", "botocore", "jinja2", "rich"}
+HEAVY = {"networkx", "boto3", "botocore", "jinja2", "rich", "moto"}
 MAX_FUNCTION_LEVEL_IMPORTS = 30
 
 

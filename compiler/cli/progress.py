@@ -61,6 +61,13 @@ def describe(event: dict[str, Any]) -> str | None:
         return f"  wave {event['wave']}: waiting for its window (opens {event['until']})"
     if kind == "note":
         return f"  note: {event['text']}"
+    # Kinds of the CodePipeline emulator (docs/emulator.md).
+    if kind == "execution_started" and event.get("type") == "ROLLBACK":
+        return f"↺ rollback execution of stage {event.get('stage')} (to execution {event.get('target_execution')})"
+    if kind == "stage_finished" and event.get("status") != "Succeeded":
+        return f"  stage {event['stage']}: {event['status']}"
+    if kind == "choice":
+        return f"  assumed (rule {event['rule']}): {event['text']}"
     if kind == "run_interrupted":
         return "interrupted"
     return None

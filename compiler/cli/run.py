@@ -1,7 +1,9 @@
 """Rehearse a rollout on this machine: run the plan's commands, bake waves, roll back on breach.
 
 FILE is a .wave file (compiled on the fly) or a plan written by
-`wavec build FILE --target local`. Every wait (bake, gate interval, window) is
+`wavec build FILE --target local`. With --target codepipeline, or given a
+CreatePipeline / get-pipeline JSON file, it emulates the compiled CodePipeline
+pipeline instead (--stand-ins, --scenario; see docs/emulator.md). Every wait (bake, gate interval, window) is
 divided by --speed. The run is journaled to .wavec/runs/ID.jsonl; after a crash
 or Ctrl-C, `wavec run --resume ID` continues it. Exit 0: the rollout
 succeeded; 3: it failed (and was rolled back where the gates say so).
@@ -21,6 +23,7 @@ from ..runner.outcome import render
 from ..runner.planfile import PlanError, load_plan
 from ..runner.session import Session, parse_now
 from ..targets.local import plan
+from . import emulate
 from .common import add_config_option, checked_pipeline, existing_paths, print_diagnostics
 from .errors import UsageError
 from .progress import reporter
@@ -42,12 +45,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workdir", type=Path, metavar="DIR",
                         help="where commands run (default: the .wave file's folder, or the current one for a plan)")
     parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to run when the file has several")
+    emulate.configure(parser)
     add_config_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run (or resume) and print the final report."""
 
+    if emulate.wanted(args):  # the compiled CodePipeline pipeline, not the local plan
+        return emulate.run(args)
     if args.speed is not None and args.speed <= 0:
         raise UsageError("--speed must be a positive number")
     if args.jobs is not None and args.jobs < 1:

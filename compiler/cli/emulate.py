@@ -1,0 +1,198 @@
+"""``wavec run`` on the compiled CodePipeline: ``PIPELINE.json`` or ``FILE.wave --target codepipeline``.
+
+The pipeline comes from the JSON alone (for a ``.wave`` file: the output of ``wavec build --target
+codepipeline``, through :func:`wavec.api.build`); the state machines its Step Functions actions start come
+from the CloudFormation output (built the same way for a ``.wave`` file, ``--template FILE`` for JSON). The
+stand-in table comes from ``--stand-ins FILE`` or, for
+a ``.wave`` file, from its ``deploy.local`` profile: each deploy action runs the profile's ``run`` with the
+variables ``wavec run`` gives it (``WAVE_REGION``, ``WAVE_ACCOUNT``, ``WAVE_WAVE``, ``WAVE_EXPOSURE`` …), and
+the same action re-run by a rollback execution runs the profile's ``rollback``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..api import PipelineChoiceError, build
+from ..config import Config
+from ..diagnostics import Severity
+from ..emulator.engine import Emulator, Options
+from ..emulator.model import Refusal, read_pipeline
+from ..emulator.report import render, summary
+from ..emulator.scenario import Scenario, load_scenario
+from ..emulator.standins import StandIns, load_standins, standins_from
+from ..emulator.stepfunctions import Machine, machines_from_template
+from ..runner.journal import new_run_id
+from ..runner.session import EXIT_INTERRUPTED, parse_now
+from .common import config_from, existing_paths, print_diagnostics
+from .errors import EXIT_ERRORS, UsageError
+from .progress import reporter
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options only the emulator reads (``wavec run`` adds them to its own)."""
+    parser.add_argument("--target", choices=("local", "codepipeline"),
+                        help="rehearse the local plan (default) or the compiled CodePipeline pipeline")
+    parser.add_argument("--stand-ins", type=Path, metavar="FILE",
+                        help="what each CodePipeline action runs on this machine (JSON; docs/emulator.md)")
+    parser.add_argument("--template", type=Path, metavar="TEMPLATE.json",
+                        help="the CloudFormation output holding the state machines the pipeline's Step Functions "
+                             "actions start (for a pipeline JSON file; a .wave file builds its own)")
+    parser.add_argument("--scenario", type=Path, metavar="FILE",
+                        help="alarms, failures, approvals and start time for the rehearsal (TOML or JSON; "
+                             "docs/scenarios.md)")
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    """Whether this ``wavec run`` is an emulation: ``--target codepipeline``, or a file holding a pipeline."""
+    if args.target == "codepipeline" or args.stand_ins is not None or args.scenario is not None \
+            or args.template is not None:
+        return True
+    if args.target == "local" or not args.file or args.resume:
+        return False
+    path = Path(args.file)
+    if path.suffix == ".wave" or not path.is_file():
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("pipeline"), dict)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Emulate, show progress, print the report; the exit code."""
+    if args.target == "local":
+        raise UsageError("--stand-ins, --scenario and --template are read by the CodePipeline emulator only "
+                         "(--target codepipeline, or a pipeline JSON file) for now")
+    if args.resume:
+        raise UsageError("--resume is not available for emulated CodePipeline runs yet")
+    if args.aws:
+        raise UsageError("--aws is not available for emulated CodePipeline runs yet: alarms come from --scenario")
+    if not args.file:
+        raise UsageError("give a .wave file or a pipeline JSON file to run")
+    if args.speed is not None and args.speed <= 0:
+        raise UsageError("--speed must be a positive number")
+    now = parse_now(args.now) if args.now else None
+    if args.now and now is None:
+        raise UsageError(f"--now {args.now!r} is not an ISO 8601 time (e.g. 2024-06-03T10:00:00Z)")
+    (path,) = existing_paths([args.file])
+    try:
+        if path.suffix == ".wave" or path.is_dir():
+            loaded = _compile(args, path)
+            if loaded is None:
+                return EXIT_ERRORS
+            document, derived, template = loaded
+            workdir = path.parent if path.is_file() else path
+            if args.template is not None:
+                raise UsageError("--template is for a pipeline JSON file; a .wave file builds its own "
+                                 "CloudFormation output")
+        else:
+            document, derived, workdir = _read_json(path), None, Path.cwd()
+            template = _read_json(_readable(args.template)) if args.template is not None else None
+        machines: list[Machine] | None = None
+        if template is not None:
+            machines = machines_from_template(template, str(args.template or "the CloudFormation output"))
+        pipeline = read_pipeline(document)
+        standins = load_standins(_readable(args.stand_ins)) if args.stand_ins else derived or StandIns()
+        scenario = load_scenario(_readable(args.scenario)) if args.scenario else None
+        if args.workdir is not None:
+            if not args.workdir.is_dir():
+                raise UsageError(f"--workdir {args.workdir}: no such folder")
+            workdir = args.workdir
+        options = Options(speed=args.speed or 1.0, now=now, no_wait=bool(args.no_wait),
+                          workdir=workdir.resolve(), base=Path.cwd())
+        emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
+                            machines)
+    except Refusal as exc:
+        raise UsageError(f"cannot emulate {args.file}: {exc}") from None
+    mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
+    show = reporter(emulator.view, mode)
+    emulator.emit = show
+    try:
+        code = emulator.run()
+    except KeyboardInterrupt:
+        show.close()
+        print("\nwavec run: stopped (emulated runs cannot be resumed yet)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    show.close()
+    report = summary(emulator)
+    if mode == "json":
+        show({"event": "report", **report})
+    else:
+        print(render(report), flush=True)
+    return code
+
+
+def _readable(path: Path) -> Path:
+    (p,) = existing_paths([str(path)])
+    return p
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not valid JSON: {exc}") from None
+
+
+def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, StandIns, Any] | None:
+    """The CreatePipeline body of the file, the stand-ins of its ``deploy.local`` profiles, its CloudFormation."""
+    config = config_from(args)
+    assert isinstance(config, Config)
+    try:
+        compiled = build(path, "codepipeline", "json", args.pipeline, config)
+        print_diagnostics(compiled.diagnostics)
+        if compiled.output is None:
+            return None
+        local = build(path, "local", "json", args.pipeline, config)
+        stack = build(path, "codepipeline", "cloudformation", args.pipeline, config)
+    except PipelineChoiceError as exc:
+        raise UsageError(str(exc)) from None
+    for other in (local, stack):
+        if other.output is None:
+            print_diagnostics([d for d in other.diagnostics if d.severity is Severity.ERROR])
+            return None
+    assert local.output is not None and stack.output is not None
+    document = json.loads(compiled.output)
+    return document, derive_standins(document, json.loads(local.output)), json.loads(stack.output)
+
+
+def derive_standins(document: dict[str, Any], plan: dict[str, Any]) -> StandIns:
+    """Stand-ins from a ``wavec-plan/1`` plan's deploy and rollback nodes, keyed by the compiled stage/action.
+
+    A plan wave W is the stage ``wave-W`` (or ``W``); its deploy to region R is the stage's deploy action in
+    R (several in one region: in order). The command and variables are the plan's, plus ``WAVE_EXPOSURE``
+    (the wave's exposure in percent).
+    """
+    nodes = {n["id"]: n for n in plan["nodes"]}
+    stages = {s.get("name"): s for s in document["pipeline"].get("stages", [])}
+    table: dict[str, Any] = {}
+    for wave in plan["waves"]:
+        stage = stages.get(f"wave-{wave['name']}") or stages.get(wave["name"])
+        if stage is None:
+            continue
+        actions = [a for a in stage.get("actions", []) if a.get("actionTypeId", {}).get("category") == "Deploy"]
+        for deploy_id in (d for batch in wave["batches"] for d in batch):
+            node = nodes[deploy_id]
+            region = (node.get("target") or {}).get("region")
+            match = next((a for a in actions if a.get("region") == region), None)
+            if match is None:
+                continue
+            actions.remove(match)
+            rollback = nodes.get(deploy_id.replace(":deploy:", ":rollback:", 1), {})
+            env = dict(node.get("environment") or {})
+            env.setdefault("WAVE_EXPOSURE", f"{wave['exposure']:g}")
+            entry: dict[str, Any] = {"env": env}
+            if node.get("command"):
+                entry["run"] = node["command"]
+            if rollback.get("command"):
+                entry["rollback"] = rollback["command"]
+            table[f"{stage['name']}/{match['name']}"] = entry
+    return standins_from({"actions": table}, "the deploy.local profile")

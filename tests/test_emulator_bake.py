@@ -1,0 +1,121 @@
+"""The bake on the emulated CodePipeline: Step Functions actions run the template's machine in moto.
+
+Each test runs the real command line (a subprocess); inside it, the bake actions start executions of the state
+machine the CloudFormation output defines in moto's Step Functions server, over HTTP, on a virtual clock, while
+the emulator puts the scenario's alarm states into moto's CloudWatch.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from emulator_helpers import FAST, ROOT, Run, standins, wavec_run, write
+
+from wavec.api import build
+from wavec.config import Config
+
+APP = """
+pipeline app {
+  role      = "arn:aws:iam::111122223333:role/app"
+  artifacts = "app-artifacts-${region}"
+  source s3 { bucket = "b"  key = "k.zip" }
+  deploy {
+    cloudformation { stack = "app"  template = "source::t.yaml" }
+    local {
+      run      = "echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
+      rollback = "echo rollback ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
+    }
+  }
+  gate errors { alarms = ["errors-${region}"]  on_breach = rollback  interval = 1m }
+  wave canary { regions = ["eu-west-1"]  bake = 1h  gates = [errors] }
+  wave quiet  { regions = ["us-east-1"]  bake = 30m }
+  wave last   { regions = ["us-east-1"]  bake = 1h  gates = [errors] }
+}
+"""
+
+
+def _app(tmp: Path) -> Path:
+    (tmp / "app.wave").write_text(APP, encoding="utf-8")
+    return tmp / "app.wave"
+
+
+def _bake(run: Run, wave: str) -> dict[str, Any]:
+    (found,) = run.of("node_finished", node=f"wave:{wave}:bake")
+    return found
+
+
+def test_a_healthy_checkout_run_bakes_every_wave_for_its_whole_bake(tmp_path: Path) -> None:
+    # The opposite of defect fixture (a): each wave's bake lasts its `bake` in virtual time.
+    began = time.monotonic()
+    run = wavec_run(tmp_path, ROOT / "examples" / "checkout.wave", "--target", "codepipeline", "--speed", FAST,
+                    "--now", "2024-06-03T13:00:00Z", "--stand-ins", standins(tmp_path), timeout=180)
+    took = time.monotonic() - began
+    assert run.code == 0, run.stderr
+    assert {w: _bake(run, w)["virtual_seconds"] for w in ("onebox", "first_region", "second", "rest")} == {
+        "onebox": 3600.0, "first_region": 3600.0, "second": 7200.0, "rest": 3600.0}
+    assert run.at("bake_started", wave="first_region") - run.at("bake_started", wave="onebox") == timedelta(hours=1)
+    reads = [g for g in run.of("gate", wave="onebox") if g.get("rule") == "StepFunctions"]
+    assert len(reads) == 60 and all(g["ok"] for g in reads)  # one reading a minute, every one OK
+    assert "127.0.0.1 - -" not in run.stderr  # moto's request log stays out of the run's output
+    assert took < 120, took
+
+
+def test_an_alarm_at_bake_minute_20_rolls_the_wave_back_at_minute_20(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text('start = "2024-06-03T10:00:00Z"\n[[alarm]]\nname = "errors-us-east-1"\n'
+                        'region = "us-east-1"\nstate = "ALARM"\nwave = "last"\nminute = 20\n', encoding="utf-8")
+    run = wavec_run(tmp_path, _app(tmp_path), "--target", "codepipeline", "--speed", FAST, "--scenario", scenario)
+    assert run.code == 3, run.stderr
+    bake = run.at("bake_started", wave="last")
+    (bad,) = [g for g in run.of("gate", wave="last") if not g["ok"]]
+    assert bad["gate"] == "errors" and "errors-us-east-1 ALARM" in bad["detail"]
+    breach = run.at("breach", wave="last")
+    assert timedelta(minutes=20) <= breach - bake <= timedelta(minutes=21)  # interval granularity
+    assert run.at("execution_started", type="ROLLBACK") == breach
+    assert run.of("breach")[0]["reason"].startswith("gate errors:")
+    assert run.log[-1] == "rollback last us-east-1"
+    assert _bake(run, "canary")["virtual_seconds"] == 3600.0  # earlier waves baked in full, unaffected
+
+
+def test_a_bake_without_alarms_still_waits(tmp_path: Path) -> None:
+    run = wavec_run(tmp_path, _app(tmp_path), "--target", "codepipeline", "--speed", FAST, "--now",
+                    "2024-06-03T10:00:00Z")
+    assert run.code == 0, run.stderr
+    assert _bake(run, "quiet")["virtual_seconds"] == 1800.0
+    assert run.at("bake_started", wave="last") - run.at("bake_started", wave="quiet") == timedelta(minutes=30)
+    assert not [g for g in run.of("gate", wave="quiet")]  # nothing to read, only the wait
+
+
+def _compiled(tmp: Path) -> tuple[Path, Path]:
+    path = _app(tmp)
+    outputs = []
+    for fmt in ("json", "cloudformation"):
+        result = build(path, "codepipeline", fmt, config=Config())
+        assert result.output is not None
+        outputs.append(write(tmp, f"app.{fmt}.json", json.loads(result.output)))
+    return outputs[0], outputs[1]
+
+
+def test_pipeline_json_takes_its_machines_from_template(tmp_path: Path) -> None:
+    pipeline, template = _compiled(tmp_path)
+    refused = wavec_run(tmp_path, pipeline)
+    assert refused.code == 2 and "--template" in refused.stderr and refused.events == []
+    empty = write(tmp_path, "empty.json", {"Resources": {}})
+    missing = wavec_run(tmp_path, pipeline, "--template", empty)
+    assert missing.code == 2 and "is not in the CloudFormation template" in missing.stderr
+    ok = wavec_run(tmp_path, pipeline, "--template", template, "--speed", FAST, "--now", "2024-06-03T10:00:00Z")
+    assert ok.code == 0, ok.stderr
+    assert _bake(ok, "canary")["virtual_seconds"] == 3600.0
+
+
+def test_without_moto_the_bake_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    stub = tmp_path / "no-moto" / "moto"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text("raise ImportError('moto is not installed here')\n", encoding="utf-8")
+    run = wavec_run(tmp_path, _app(tmp_path), "--target", "codepipeline", env={"PYTHONPATH": str(stub.parent)})
+    assert run.code == 2
+    assert "pip install 'wavec[emulate]'" in run.stderr and "Traceback" not in run.stderr
