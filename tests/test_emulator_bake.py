@@ -24,7 +24,9 @@ pipeline app {
   artifacts = "app-artifacts-${region}"
   source s3 { bucket = "b"  key = "k.zip" }
   deploy {
-    cloudformation { stack = "app"  template = "source::t.yaml" }
+    cloudformation {
+      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/app-cloudformation"
+    }
     local {
       run      = "echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
       rollback = "echo rollback ${wave} $WAVE_REGION >> \\"$RUNLOG\\""

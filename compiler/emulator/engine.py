@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shlex
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..runner.clock import Clock
-from ..runner.executor import State
+from ..runner.executor import State, source_commit
 from ..runner.process import Processes, expand_data
 from ..schedule.cron import parse_cron
 from ..schedule.windows import Window, is_open, next_open
@@ -132,7 +131,7 @@ class Emulator:
         self.history = {s.name: "previous" for s in pipeline.stages} if scenario.previous_execution else {}
         self.dir = options.base / ".wavec" / "emulator" / run_id
         self.logs = self.dir / "logs"
-        self.commit = _commit(options.workdir)
+        self.commit = source_commit(options.workdir)
         self.labels = _wave_labels(pipeline)
         self.nodes = {(s.name, a.name): self._node(s, a) for s in pipeline.stages for a in s.actions}
         self.view = self._view()
@@ -953,15 +952,3 @@ def _iso(t: datetime) -> str:
 def _minutes(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     return f"{seconds // 60} min" + (f" {seconds % 60} s" if seconds % 60 else "")
-
-
-def _commit(workdir: Path) -> str:
-    """The source revision: ``WAVE_COMMIT`` if set, else ``git rev-parse HEAD`` in the working folder, else empty."""
-    if "WAVE_COMMIT" in os.environ:
-        return os.environ["WAVE_COMMIT"]
-    try:
-        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workdir, capture_output=True, text=True, timeout=5,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return proc.stdout.strip() if proc.returncode == 0 else ""

@@ -115,7 +115,7 @@ class Engine:
         self.results: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self.running: set[str] = set()
         self.cancels: dict[str, threading.Event] = {}
-        self.runtime = {"execution": execution, "commit": _commit(self.workdir)}
+        self.runtime = {"execution": execution, "commit": source_commit(self.workdir)}
         self.started = time.monotonic()
         self._notes: set[str] = set()
         self.aws_clients: dict[str, Any] = {}
@@ -438,7 +438,7 @@ class Engine:
                            "on_breach": gate["on_breach"]}}
 
 
-def _commit(workdir: Path) -> str:
+def source_commit(workdir: Path) -> str:
     """The source revision for ``${commit}``: ``WAVE_COMMIT`` if set, else ``git rev-parse HEAD``, else empty."""
     if "WAVE_COMMIT" in os.environ:
         return os.environ["WAVE_COMMIT"]
