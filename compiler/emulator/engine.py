@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..runner.clock import Clock
-from ..runner.executor import State, source_commit
+from ..runner.executor import State, final_status, source_commit
 from ..runner.process import Processes, expand_data
 from ..schedule.cron import parse_cron
 from ..schedule.windows import Window, is_open, next_open
@@ -833,18 +833,8 @@ class Emulator:
 
     def _conclude(self) -> int:
         st = self.state
-        rollback_failed = any(st.status.get(n) == "failed" for n in st.rollback_plan or [])
         failed = any(e["status"] == "Failed" for e in self.executions if e["type"] == "STANDARD")
-        if not st.failing and not failed:
-            status, code = "succeeded", 0
-        elif rollback_failed:
-            status, code = "rollback_failed", 3
-        elif st.breach is not None and st.breach["on_breach"] == "halt":
-            status, code = "halted", 3
-        elif st.rollback_plan:
-            status, code = "rolled_back", 3
-        else:
-            status, code = "failed", 3
+        status, code = final_status(st, failed=failed)
         reason = (st.breach or {}).get("reason") or st.failure
         if failed and reason is None:
             reason = next((f"stage {t['stage']} {t['status'].lower()}" for t in self.timeline

@@ -278,21 +278,10 @@ class Engine:
 
     def _conclude(self) -> int:
         st = self.state
-        rollback_failed = any(st.status[n] == "failed" for n in st.rollback_plan or [])
         unfinished = [n for n, s in st.status.items() if s != "ok" and self.nodes[n]["kind"] != "rollback"]
-        if not st.failing and not unfinished:
-            status, code = "succeeded", 0
-        elif not st.failing:  # nothing failed, yet something could not run: never call that a success
-            status, code = "failed", 3
+        if not st.failing and unfinished:  # nothing failed, yet something could not run: never call that a success
             st.failure = f"{unfinished[0]} could not run"
-        elif rollback_failed:
-            status, code = "rollback_failed", 3
-        elif st.breach is not None and st.breach["on_breach"] == "halt":
-            status, code = "halted", 3
-        elif st.rollback_plan:
-            status, code = "rolled_back", 3
-        else:
-            status, code = "failed", 3
+        status, code = final_status(st, failed=bool(unfinished))
         reason = (st.breach or {}).get("reason") or st.failure
         self.record({"event": "run_finished", "status": status, "exit": code, "reason": reason,
                      "seconds": round(time.monotonic() - self.started, 3)})
@@ -436,6 +425,23 @@ class Engine:
         return {"status": "failed", "reason": f"gate {gate['name']}: {detail}",
                 "breach": {"gate": gate["name"], "reason": f"gate {gate['name']}: {detail}",
                            "on_breach": gate["on_breach"]}}
+
+
+def final_status(state: State, *, failed: bool) -> tuple[str, int]:
+    """How a run ended and its exit code, from its state; ``failed`` says something failed that the state's
+    ``failing`` does not record (a node that could not run, a failed CodePipeline execution).
+
+    One table for ``wavec run`` and the emulator, so both name the same end the same way.
+    """
+    if not state.failing and not failed:
+        return "succeeded", 0
+    if any(state.status.get(n) == "failed" for n in state.rollback_plan or []):
+        return "rollback_failed", 3
+    if state.breach is not None and state.breach["on_breach"] == "halt":
+        return "halted", 3
+    if state.rollback_plan:
+        return "rolled_back", 3
+    return "failed", 3
 
 
 def source_commit(workdir: Path) -> str:
