@@ -77,8 +77,14 @@ def _excluded(path: Path, config: Config) -> bool:
     return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.as_posix(), g) for g in config.exclude)
 
 
-def check(paths: Sequence[Path | str], config: Config | None = None) -> CheckResult:
-    """Parse, resolve and validate the files (folders are searched for ``*.wave``)."""
+def check(paths: Sequence[Path | str], config: Config | None = None, *, target_constraints: bool = True
+          ) -> CheckResult:
+    """Parse, resolve and validate the files (folders are searched for ``*.wave``).
+
+    With ``target_constraints``, every pipeline is also compiled, output discarded, for each target it is
+    built for (its own ``targets``, else the configuration's), so what ``wavec build`` would reject (the
+    WV9xx of CodePipeline) is reported by ``wavec check`` too — in a pre-commit hook, before CI builds.
+    """
 
     config = config if config is not None else load_config()
     files = collect_files([Path(p) for p in paths], config)
@@ -101,12 +107,29 @@ def check(paths: Sequence[Path | str], config: Config | None = None) -> CheckRes
         for pipeline in module.pipelines:
             check_after_cycles(pipeline, sink)
     allowed = enforce_policies(modules, config, loader, sink)
+    if target_constraints:
+        check_targets(modules, config, sink)
     diagnostics, ignored = apply_config(sink, config)
     shown = _config_name(config)
     suppressions = sorted(
         allowed + [Suppression(d, f"ignored by `ignore` in {shown}", "external") for d in ignored],
         key=lambda s: s.diagnostic.sort_key())
     return CheckResult(diagnostics, modules, files, [s.diagnostic for s in suppressions], suppressions)
+
+
+def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> None:
+    """Compile each pipeline for the targets it is built for and keep only the diagnostics.
+
+    A file with errors is skipped, as ``wavec build`` would stop before compiling it: a target's findings
+    on a half-lowered pipeline would be noise. Nothing is imported when no pipeline names a target.
+    """
+    failed = {d.primary.file.path for d in sink if d.severity is Severity.ERROR and d.primary is not None}
+    for module in modules:
+        if module.path in failed:
+            continue
+        for pipeline in module.pipelines:
+            for name in pipeline.targets or config.targets:
+                get_target(name).constraints(pipeline, sink)
 
 
 def _config_name(config: Config) -> str:
@@ -195,7 +218,7 @@ def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str |
     """
 
     config = config if config is not None else load_config()
-    result = check([Path(path)], config)
+    result = check([Path(path)], config, target_constraints=False)  # the chosen target reports its own
     if result.errors:
         return BuildResult(None, result.diagnostics)
     chosen = select_pipeline(result, pipeline)

@@ -3,7 +3,9 @@
 Searched from the working directory upwards; the first ``wave.toml``, or
 ``pyproject.toml`` with a ``[tool.wavec]`` table, wins. Keys: ``policies``
 (import paths enforced on every pipeline), ``ignore`` (codes), ``severity``
-(code → ``error``/``warning``/``info``), ``exclude`` (globs of paths not to check).
+(code → ``error``/``warning``/``info``), ``exclude`` (globs of paths not to check), ``targets`` (the
+targets every pipeline is built for, whose constraints ``wavec check`` reports; a pipeline's own
+``targets = [...]`` replaces them).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Severity
+from .semantics.schema import TARGET_NAMES, TargetName
 
-KEYS = ("policies", "ignore", "severity", "exclude")
+KEYS = ("policies", "ignore", "severity", "exclude", "targets")
 
 
 class ConfigError(Exception):
@@ -31,6 +34,7 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     path: Path | None = None
+    targets: tuple[TargetName, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -84,4 +88,12 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
             severity[str(code)] = Severity(level)
         except ValueError:
             raise ConfigError(f"{path}: severity of {code} must be error, warning or info, not {level!r}") from None
-    return Config(strings("policies"), frozenset(strings("ignore")), severity, strings("exclude"), path)
+    targets: list[TargetName] = []
+    for name in strings("targets"):
+        known = next((t for t in TARGET_NAMES if t == name), None)
+        if known is None:
+            raise ConfigError(f"{path}: unknown target {name!r} in `targets` (known: {', '.join(TARGET_NAMES)})")
+        if known not in targets:
+            targets.append(known)
+    return Config(strings("policies"), frozenset(strings("ignore")), severity, strings("exclude"), path,
+                  tuple(targets))

@@ -26,7 +26,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "syntax": {"diagnostics", "lang", "limits", "source"},
     "schedule": {"lang"},
     "semantics": {"diagnostics", "lang", "limits", "schedule", "source", "syntax"},
-    "config": {"diagnostics"},
+    "config": {"diagnostics", "semantics"},  # semantics: the schema's target names
     "policy": {"diagnostics", "lang", "semantics", "source", "syntax"},
     "dag": {"semantics"},
     "analysis": {"dag", "diagnostics", "lang", "schedule", "semantics", "source"},

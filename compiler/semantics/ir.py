@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..lang.values import Clock, Duration, Percent, Template
 from ..source import Span
-from .schema import Day, DeployProvider, ExecutionMode, InsufficientData, OnBreach, RuleSeverity, StepKind
+from .schema import Day, DeployProvider, ExecutionMode, InsufficientData, OnBreach, RuleSeverity, StepKind, TargetName
 
 if TYPE_CHECKING:
     from ..syntax import tree
@@ -291,6 +291,8 @@ class Pipeline:
     region: str | None = None
     artifacts: Template | None = None
     execution_mode: ExecutionMode = field(kw_only=True)
+    targets: tuple[TargetName, ...] = field(kw_only=True)
+    """The targets the file says it is built for (``targets = [...]``); empty: the configuration decides."""
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
     # Name → object, filled on first use: targets look waves up once per node, which must stay O(1).

@@ -93,6 +93,7 @@ ExecutionMode = Literal["queued", "superseded", "parallel"]
 RuleSeverity = Literal["error", "warning", "info"]
 SourceType = Literal["github", "gitlab", "bitbucket", "codecommit", "s3"]
 DeployProvider = Literal["cloudformation", "codedeploy", "ecs", "local"]
+TargetName = Literal["codepipeline", "local"]  # the compile targets (wavec.targets maps each to its module)
 
 DAYS: tuple[Day, ...] = get_args(Day)
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
@@ -102,6 +103,7 @@ EXECUTION_MODES: tuple[ExecutionMode, ...] = get_args(ExecutionMode)
 SEVERITIES: tuple[RuleSeverity, ...] = get_args(RuleSeverity)
 SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
 DEPLOY_PROVIDERS: tuple[DeployProvider, ...] = get_args(DeployProvider)
+TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)
 
 # -------------------------------------------------------------------- defaults
 
@@ -244,6 +246,10 @@ BLOCKS: dict[str, Block] = {
                 Attr("policies", list_of(oneof(ref("policy"), ref("module"))),
                      "policies enforced on this pipeline, in addition to configured ones; a module means "
                      "every policy in it", default=NO_ITEMS),
+                Attr("targets", list_of(enum(*TARGET_NAMES)),
+                     "targets this pipeline is built for; `wavec check` then reports each target's constraints "
+                     "(the WV9xx of `codepipeline`) as `wavec build` would; when not written, the configuration's "
+                     "`targets` apply", default=NO_ITEMS),
             ),
             children=(
                 Child("source", 1, 1),

@@ -10,7 +10,7 @@ import importlib
 
 from .base import Target
 
-# Target name → module under wavec.targets.
+# Target name → module under wavec.targets; the keys are the schema's TARGET_NAMES (tests/test_config.py).
 TARGETS: dict[str, str] = {
     "codepipeline": "codepipeline.target",
     "local": "local",

@@ -43,6 +43,11 @@ class Target(Protocol):
         """
         ...
 
+    def constraints(self, pipeline: ir.Pipeline, sink: Sink) -> None:
+        """Report to ``sink`` what :meth:`compile` would report in its default format, building only what
+        that takes (``wavec check`` calls it for the pipelines built for this target)."""
+        ...
+
 
 def unsupported(sink: Sink, code: Code, message: str, span: Span | None, *, help: str | None = None,
                 label: str = "not expressible on this target", extra: tuple[Label, ...] = ()) -> None:

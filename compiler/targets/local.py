@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..dag.build import build as build_graph
 from ..dag.build import deploy_id, wave_batches
 from ..diagnostics import Sink
 from ..diagnostics.codes import local as codes
@@ -112,6 +113,10 @@ class LocalTarget:
     def compile(self, pipeline: ir.Pipeline, graph: nx.DiGraph[str], options: BuildOptions, sink: Sink) -> str:
         """The plan as canonical JSON (sorted keys, two-space indent, trailing newline)."""
         return json.dumps(plan(pipeline, graph, sink), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def constraints(self, pipeline: ir.Pipeline, sink: Sink) -> None:
+        """What planning reports (steps the local runner cannot run, windows it cannot evaluate)."""
+        plan(pipeline, build_graph(pipeline), sink)  # the plan walks the action graph
 
 
 def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str, Any]:

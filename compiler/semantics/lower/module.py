@@ -191,6 +191,7 @@ class Lowerer(BlockLowering):
             deploys=deploys, gates=gates, windows=windows, policies=tuple(policies), role=role, region=region,
             artifacts=self._tpl(body, "artifacts", ARTIFACT_VARS),
             execution_mode=self._enum(body, "execution_mode"),
+            targets=self._enums(body, "targets"),
             allows=body.allows, attr_spans=body.attr_spans,
         )
         scope.pipeline = {}

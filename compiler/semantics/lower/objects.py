@@ -119,6 +119,11 @@ class BlockLowering:
         # `Literal` type is the contract, and the schema lets only its members through.
         return str(self._value(body, name).name)
 
+    def _enums(self, body: Body, name: str) -> Any:
+        # The members a list-of-enum attribute names, in order, each once (empty when absent or in error).
+        v = self._get(body, name)
+        return () if v in (None, ERR) else tuple(dict.fromkeys(str(m.name) for m in v))
+
     def _region(self, region: str, span: Span) -> bool:
         if region in aws_regions():
             return True

@@ -78,5 +78,10 @@ class CodePipelineTarget:
             return dumps(merge(document, place_at_home(document, compensator.part(plan, logical_id(pipeline.name)))))
         return dumps(request)
 
+    def constraints(self, pipeline: ir.Pipeline, sink: Sink) -> None:
+        """The limits, mappings and the service model's verdict: the request is built, not printed (no graph:
+        the request is made from the IR alone)."""
+        request_for(pipeline, sink)
+
 
 TARGET = CodePipelineTarget()
