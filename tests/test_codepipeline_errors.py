@@ -130,6 +130,7 @@ def test_cfn_1_the_role_is_rendered_per_target_account(tmp_path: Path) -> None:
     wave = '  wave w { regions = ["eu-west-1"]  accounts = ["444455556666", "777788889999"] }\n'
     text = _pipeline("queued", "", wave)
     text = text.replace("  deploy {", '  deploy { role = "arn:aws:iam::${account}:role/deployer"')
+    text = text.replace("  source ", '  encryption_key = "arn:aws:kms:${region}:111122223333:key/k"\n  source ', 1)
     result = _build(tmp_path, text)
     assert result.output is not None, [d.message for d in result.diagnostics]
     roles = {a["name"]: a["configuration"]["RoleArn"] for a in _cfn_actions(json.loads(result.output))}

@@ -45,8 +45,11 @@ def test_pipeline_row(orders: dict[str, Any]) -> None:
     assert orders["pipelineType"] == "V2"
     assert orders["executionMode"] == "QUEUED"
     assert orders["roleArn"] == "arn:aws:iam::111122223333:role/orders-pipeline"
-    # One artifact store per region used by any action: the pipeline's own plus every deploy region.
-    assert orders["artifactStores"] == {r: {"type": "S3", "location": f"orders-artifacts-{r}"} for r in (
+    # One artifact store per region used by any action: the pipeline's own plus every deploy region; a wave
+    # deploys to another account, so each store has the customer-managed key of its region (rules 54, 58).
+    key = "arn:aws:kms:{}:111122223333:key/mrk-0123456789abcdef0123456789abcdef"
+    assert orders["artifactStores"] == {r: {"type": "S3", "location": f"orders-artifacts-{r}",
+                                            "encryptionKey": {"id": key.format(r), "type": "KMS"}} for r in (
         "us-east-1", "eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-2")}
 
 

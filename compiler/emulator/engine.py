@@ -525,6 +525,9 @@ class Emulator:
                 return Result(False, t0, "the scenario makes this step fail")
             return self._commands(stage, action, node, action.commands, t0, dict(action.environment), rollback)
         # Opaque actions (deploys, CodeBuild) and stood-in ones: the stand-in says what they do here.
+        unreadable = self._unreadable_artifacts(action)
+        if unreadable:
+            return Result(False, t0, unreadable)
         if not rollback and self._fails_by_scenario(stage, action):
             return Result(False, t0, "the scenario makes this " + ("deploy" if action.category == "Deploy"
                                                                   else "action") + " fail")
@@ -540,6 +543,15 @@ class Emulator:
             return Result(True, t0, "nothing to run (the stand-in has no command)")
         env = self._standin_env(stage, node, standin, rollback)
         return self._run(command, env, node, t0, action.timeout_minutes * 60.0)
+
+    def _unreadable_artifacts(self, action: Action) -> str:
+        """Rule 58: an action in another account reads the pipeline's artifacts only through a customer-managed
+        KMS key on its region's store; with the AWS-managed key it fails (why, or ``""``)."""
+        account, home = arn_account(action.role_arn), self.pipeline.account()
+        if account is None or home is None or account == home or self.pipeline.artifact_key(action.region):
+            return ""
+        return (f"acts in account {account} with the artifact store's AWS-managed key, which only the pipeline's "
+                f"account {home} can use (rule 58: a cross-account action needs a customer-managed KMS key)")
 
     def _state_machine(self, stage: Stage, node: Node, t0: datetime) -> Result:
         """Rule 63: a Step Functions execution of the template's machine, in moto, on the virtual clock."""

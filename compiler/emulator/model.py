@@ -145,6 +145,13 @@ class Pipeline:
     region: str | None
     document: str  # "CreatePipeline" or "GetPipeline"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Region → the KMS key of that region's artifact store (None: the AWS-managed key); "*" for `artifactStore`.
+    artifact_keys: Mapping[str, str | None] = field(default_factory=dict)
+
+    def artifact_key(self, region: str | None) -> str | None:
+        """The key of the artifact store an action in ``region`` reads (rule 54: one store per region)."""
+        keys = self.artifact_keys
+        return keys.get("*") if "*" in keys else keys.get(region or self.region or "")
 
     def account(self) -> str | None:
         """The pipeline's account, from its role ARN."""
@@ -457,4 +464,20 @@ def read_pipeline(document: Any) -> Pipeline:
         parts = metadata["pipelineArn"].split(":")
         region = parts[3] if len(parts) > 3 and parts[3] else None
     return Pipeline(name, pipeline_type, mode, reader.text(raw.get("roleArn"), "pipeline.roleArn", optional=True),
-                    parsed, region, kind, tuple(reader.notes))
+                    parsed, region, kind, tuple(reader.notes), _artifact_keys(reader, raw))
+
+
+def _artifact_keys(reader: _Reader, raw: dict[str, Any]) -> dict[str, str | None]:
+    """Each artifact store's key: ``artifactStores`` (region → store) or the one ``artifactStore`` (rule 54)."""
+    if raw.get("artifactStore") is not None and raw.get("artifactStores") is not None:
+        raise Refusal("pipeline: `artifactStore` and `artifactStores` are exclusive (rule 54)")
+    if raw.get("artifactStore") is not None:
+        stores = {"*": reader.obj(raw["artifactStore"], "pipeline.artifactStore")}
+    else:
+        found = reader.obj(raw.get("artifactStores") or {}, "pipeline.artifactStores")
+        stores = {str(r): reader.obj(v, f"pipeline.artifactStores.{r}") for r, v in found.items()}
+    keys: dict[str, str | None] = {}
+    for region, store in sorted(stores.items()):
+        key = store.get("encryptionKey")
+        keys[region] = str(reader.obj(key, f"{region} store.encryptionKey").get("id")) if key is not None else None
+    return keys

@@ -71,7 +71,7 @@ class Model:
         source = pipeline.source
         p.fields.update(
             name=pipeline.name, role=_t(pipeline.role), account=pipeline.account, region=pipeline.region,
-            artifacts=_t(pipeline.artifacts),
+            artifacts=_t(pipeline.artifacts), encryption_key=_t(pipeline.encryption_key),
             execution_mode=pipeline.execution_mode, targets=pipeline.targets,
             source=None if source is None else Obj("source", source.type, source.span, chain, {
                 "type": source.type, "repo": source.repo, "branch": source.branch,

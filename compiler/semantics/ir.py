@@ -290,6 +290,7 @@ class Pipeline:
     role: Template | None = None
     region: str | None = None
     artifacts: Template | None = None
+    encryption_key: Template | None = None
     execution_mode: ExecutionMode = field(kw_only=True)
     targets: tuple[TargetName, ...] = field(kw_only=True)
     """The targets the file says it is built for (``targets = [...]``); empty: the configuration decides."""

@@ -241,6 +241,9 @@ BLOCKS: dict[str, Block] = {
                      default=Computed("the first region of the first wave", may_be_none=True)),
                 Attr("artifacts", STRING, "S3 bucket for artifacts; may use `${region}`, then one bucket per "
                      "region used"),
+                Attr("encryption_key", STRING, "KMS key (id or ARN) that encrypts the artifact stores, one per "
+                     "region: may use `${region}`; required by the CodePipeline target when a wave deploys to "
+                     "another account"),
                 Attr("execution_mode", enum(*EXECUTION_MODES), "how executions queue",
                      default=EnumMember("superseded")),
                 Attr("policies", list_of(oneof(ref("policy"), ref("module"))),

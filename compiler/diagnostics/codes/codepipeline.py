@@ -121,6 +121,18 @@ ROLLBACK_IN_PARALLEL_MODE = _c(
     "pipeline p { execution_mode = queued … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback } }\n"
     "# or keep `parallel`: a breach then fails the stage and stops that execution, nothing rolls back\n"
     "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = halt } }")
+CROSS_ACCOUNT_WITHOUT_KEY = _c(
+    "WV923", "cross-account deploys without an artifact key",
+    "Reports a pipeline one of whose waves deploys to another account, when it has no `encryption_key`, names a "
+    "key by alias, or names a key ARN of another region than the artifact store it encrypts.",
+    "Actions in another account read the pipeline's artifacts, which CodePipeline encrypts with the store's key: "
+    "a cross-account pipeline needs a customer-managed KMS key, and \"you can only use the key ID or key ARN\" "
+    "(rule 58 of docs/codepipeline.md); the default AWS-managed key cannot be shared, so the deploy fails when it "
+    "runs. KMS keys are regional, like the stores (rule 54).",
+    "pipeline p { artifacts = \"p-artifacts-${region}\" … }\nwave w { regions = [\"eu-west-1\"]  "
+    "accounts = [\"444455556666\"] }",
+    "pipeline p {\n  artifacts      = \"p-artifacts-${region}\"\n  encryption_key = "
+    "\"arn:aws:kms:${region}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\"\n  …\n}")
 CLOUDFORMATION_WITHOUT_ROLE = _c(
     "WV922", "CloudFormation deploy without a role",
     "Reports a `cloudformation` deploy block without `role` on the CodePipeline target.",

@@ -190,6 +190,7 @@ class Lowerer(BlockLowering):
             body.name, body.block.header, self.path, source=source, stages=stages, waves=waves,
             deploys=deploys, gates=gates, windows=windows, policies=tuple(policies), role=role, region=region,
             artifacts=self._tpl(body, "artifacts", ARTIFACT_VARS),
+            encryption_key=self._tpl(body, "encryption_key", ARTIFACT_VARS),
             execution_mode=self._enum(body, "execution_mode"),
             targets=self._enums(body, "targets"),
             allows=body.allows, attr_spans=body.attr_spans,

@@ -82,6 +82,53 @@ def _artifact_stores(ctx: Context) -> JSON:
                       f"artifact bucket `{bucket}` is not a valid bucket name", span, label="this bucket",
                       help="bucket names are 3–63 characters: letters, digits, `.` and `-`")
         stores[region] = {"type": "S3", "location": bucket}
+    keys = _encryption_keys(ctx, regions)
+    for region, key in keys.items():
+        stores[region]["encryptionKey"] = {"id": key, "type": "KMS"}
     return stores
+
+
+def _encryption_keys(ctx: Context, regions: list[str]) -> dict[str, str]:
+    """The artifact key of each region's store (rules 54, 58): none means the AWS-managed key, which only the
+    pipeline's own account can use, so a wave deploying to another account needs one."""
+    p = ctx.pipeline
+    others = sorted({t.account for w in p.waves for t in w.targets
+                     if t.account is not None and t.account != ctx.account})
+    span = p.attr_spans.get("encryption_key")
+    if p.encryption_key is None:
+        if others:
+            ctx.error(codes.CROSS_ACCOUNT_WITHOUT_KEY,
+                      f"pipeline `{p.name}` deploys to another account ({', '.join(others)}) but its artifact "
+                      "stores have no `encryption_key`: the default AWS-managed key cannot be used there",
+                      ctx.head, label="cross-account pipeline",
+                      help='add `encryption_key = "arn:aws:kms:${region}:<account>:key/<key-id>"`, a '
+                           "customer-managed key per region whose key policy lets the deploy roles decrypt")
+        return {}
+    keys: dict[str, str] = {}
+    for region in regions:
+        key = ctx.render(p.encryption_key, region=region)
+        fields = key.split(":")
+        per_region = 'put `${region}` in the ARN (a multi-Region key\'s replicas share its id: ' \
+                     '"arn:aws:kms:${region}:<account>:key/mrk-…")'
+        if others and (key.startswith("alias/") or ":alias/" in key):
+            ctx.error(codes.CROSS_ACCOUNT_WITHOUT_KEY,
+                      f"artifact key `{key}` is an alias; a cross-account pipeline can name its key only by id "
+                      "or ARN", span, label="an alias",
+                      help="write the key's ARN: arn:aws:kms:<region>:<account>:key/<key-id>")
+        elif key.startswith("arn:") and len(fields) > 5 and fields[3] != region:
+            ctx.error(codes.CROSS_ACCOUNT_WITHOUT_KEY,
+                      f"artifact key `{key}` is in region {fields[3] or '(none)'}, but encrypts the store in "
+                      f"{region}: KMS keys are regional", span, label="one key for every region", help=per_region)
+        elif not key.startswith("arn:") and len(regions) > 1 and "region" not in p.encryption_key.vars \
+                and not key.startswith("mrk-"):
+            ctx.error(codes.CROSS_ACCOUNT_WITHOUT_KEY,
+                      f"artifact key `{key}` is one key, but the stores are in {len(regions)} regions "
+                      f"({', '.join(regions)}): KMS keys are regional", span, label="one key for every region",
+                      help=per_region)
+        else:
+            keys[region] = key
+            continue
+        return keys  # one report for the attribute, not one per region
+    return keys
 
 
