@@ -97,7 +97,7 @@ pipeline app {
     }
   }
   gate errors { alarms = ["errors-${region}"]  on_breach = rollback }
-  wave canary { regions = ["eu-west-1"]  exposure = 5% }
+  wave canary { regions = ["eu-west-1"]  exposure = 5%  exposure_by = profile }
   wave all    { regions = ["eu-west-1", "us-east-1"]  gates = [errors] }
 }
 """, encoding="utf-8")

@@ -60,7 +60,7 @@ def test_minimal_plan_lists_every_node_with_dependencies() -> None:
                            "wave:only:rollback:eu-west-1"]
     deploy = nodes["wave:only:deploy:eu-west-1"]
     assert deploy["command"] == 'echo deploy "${WAVE_REGION}"'
-    assert deploy["environment"] == {"WAVE_ACCOUNT": "111122223333", "WAVE_PIPELINE": "hello",
+    assert deploy["environment"] == {"WAVE_ACCOUNT": "111122223333", "WAVE_EXPOSURE": "100", "WAVE_PIPELINE": "hello",
                                      "WAVE_REGION": "eu-west-1", "WAVE_WAVE": "only"}
     assert deploy["dependencies"] == ["stage:test:step:unit"]
     assert nodes["wave:only:rollback:eu-west-1"]["command"] == 'echo rollback "${WAVE_REGION}"'

@@ -168,8 +168,8 @@ def derive_standins(document: dict[str, Any], plan: dict[str, Any]) -> StandIns:
     """Stand-ins from a ``wavec-plan/1`` plan's deploy and rollback nodes, keyed by the compiled stage/action.
 
     A plan wave W is the stage ``wave-W`` (or ``W``); its deploy to region R is the stage's deploy action in
-    R (several in one region: in order). The command and variables are the plan's, plus ``WAVE_EXPOSURE``
-    (the wave's exposure in percent).
+    R (several in one region: in order). The command and variables (``WAVE_EXPOSURE`` among them) are the
+    plan's.
     """
     nodes = {n["id"]: n for n in plan["nodes"]}
     stages = {s.get("name"): s for s in document["pipeline"].get("stages", [])}
@@ -188,7 +188,6 @@ def derive_standins(document: dict[str, Any], plan: dict[str, Any]) -> StandIns:
             actions.remove(match)
             rollback = nodes.get(deploy_id.replace(":deploy:", ":rollback:", 1), {})
             env = dict(node.get("environment") or {})
-            env.setdefault("WAVE_EXPOSURE", f"{wave['exposure']:g}")
             entry: dict[str, Any] = {"env": env}
             if node.get("command"):
                 entry["run"] = node["command"]

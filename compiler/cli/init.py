@@ -71,7 +71,8 @@ def _waves(regions: list[str]) -> str:
     common = ["    bake     = 1h", "    gates    = [health]", "    windows  = [windows.business_hours]"]
     home = _quote([regions[0]])
     blocks = [
-        ["  wave onebox {", f"    regions  = {home}", "    deploy   = onebox", "    exposure = 1%", *common, "  }"],
+        ["  wave onebox {", f"    regions  = {home}", "    deploy   = onebox", "    exposure = 1%",
+         "    exposure_by = profile  # the one-box stack is what serves 1% of the traffic", *common, "  }"],
         ["  wave first_region {", f"    regions  = {home}", *common, "  }"],
     ]
     rest, size, n = regions[1:], 1, 0

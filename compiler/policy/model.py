@@ -123,6 +123,7 @@ class Model:
                                                                  "id": t.id}) for t in w.targets),
                 bake=w.bake, gates=tuple(self.gate(g) for g in w.gates),
                 windows=tuple(self.window(x) for x in w.windows), parallel=w.parallel, exposure=w.exposure,
+                exposure_by=w.exposure_by,
                 deploy=None if w.deploy is None else self.deploy(w.deploy),
                 prior_regions=len(reached),
             )

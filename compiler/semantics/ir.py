@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..lang.values import Clock, Duration, Percent, Template
 from ..source import Span
-from .schema import Day, DeployProvider, ExecutionMode, InsufficientData, OnBreach, RuleSeverity, StepKind, TargetName
+from .schema import (
+    Day,
+    DeployProvider,
+    ExecutionMode,
+    ExposureBy,
+    InsufficientData,
+    OnBreach,
+    RuleSeverity,
+    StepKind,
+    TargetName,
+)
 
 if TYPE_CHECKING:
     from ..syntax import tree
@@ -239,6 +249,7 @@ class Wave:
     gates: tuple[Gate, ...] = field(kw_only=True)
     windows: tuple[Window, ...] = field(kw_only=True)
     exposure: Percent = field(kw_only=True)
+    exposure_by: ExposureBy = field(kw_only=True)
     after: tuple[str, ...] = ()
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)

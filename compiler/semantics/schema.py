@@ -93,6 +93,7 @@ ExecutionMode = Literal["queued", "superseded", "parallel"]
 RuleSeverity = Literal["error", "warning", "info"]
 SourceType = Literal["github", "gitlab", "bitbucket", "codecommit", "s3"]
 DeployProvider = Literal["cloudformation", "codedeploy", "ecs", "local"]
+ExposureBy = Literal["provider", "profile"]
 TargetName = Literal["codepipeline", "local"]  # the compile targets (wavec.targets maps each to its module)
 
 DAYS: tuple[Day, ...] = get_args(Day)
@@ -103,6 +104,7 @@ EXECUTION_MODES: tuple[ExecutionMode, ...] = get_args(ExecutionMode)
 SEVERITIES: tuple[RuleSeverity, ...] = get_args(RuleSeverity)
 SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
 DEPLOY_PROVIDERS: tuple[DeployProvider, ...] = get_args(DeployProvider)
+EXPOSURE_BY: tuple[ExposureBy, ...] = get_args(ExposureBy)
 TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)
 
 # -------------------------------------------------------------------- defaults
@@ -438,6 +440,12 @@ BLOCKS: dict[str, Block] = {
                      default=Computed("all of the wave")),
                 Attr("exposure", PERCENT, "share of each target's traffic this wave reaches",
                      default=Percent(100.0)),
+                Attr("exposure_by", enum(*EXPOSURE_BY),
+                     "what limits a deploy to `exposure`: `provider`, the target's deploy action (CodePipeline's "
+                     "cannot: an exposure below 100% is then an error there), or `profile`, the wave's deploy "
+                     "profile itself (a one-box stack, a deployment group whose configuration shifts that share); "
+                     "`wavec run` passes it to the scripts as `WAVE_EXPOSURE` either way",
+                     default=EnumMember("provider")),
                 Attr("after", list_of(ref("wave")), "waves this one runs after",
                      default=Computed("the previous wave")),
             ),

@@ -26,7 +26,7 @@ from ..dag.build import build as build_graph
 from ..dag.build import deploy_id, wave_batches
 from ..diagnostics import Sink
 from ..diagnostics.codes import local as codes
-from ..lang.values import Template, Var
+from ..lang.values import Percent, Template, Var
 from ..schedule.windows import CronError, is_open
 from ..semantics.ir import LocalDeploy
 from .base import BuildOptions, unsupported
@@ -49,6 +49,16 @@ ENV_NAMES: dict[str, str] = {
     "execution": "WAVE_EXECUTION",
     "commit": "WAVE_COMMIT",
 }
+# The deploy's exposure, in percent without the sign (docs/runner.md).
+EXPOSURE_ENV = "WAVE_EXPOSURE"
+
+
+def exposure_text(exposure: Percent) -> str:
+    """An exposure as ``WAVE_EXPOSURE`` holds it: the percentage in plain decimals ("1", "0.5", "100"; never
+    an exponent, which a shell script's arithmetic would not read)."""
+    return f"{exposure.value:.6f}".rstrip("0").rstrip(".")
+
+
 RUNTIME = ("execution", "commit")
 
 
@@ -168,6 +178,11 @@ class _PlanBuilder:
     def _env(values: Mapping[str, str]) -> dict[str, str]:
         return {ENV_NAMES[k]: v for k, v in sorted(values.items())}
 
+    def _deploy_env(self, wave: ir.Wave, values: Mapping[str, str]) -> dict[str, str]:
+        # A deploy (and its rollback) learns the share of the target's traffic the wave reaches, in percent
+        # ("1", "0.5", "100"): the script is what routes it (a one-box, a weighted target group).
+        return dict(sorted({**self._env(values), EXPOSURE_ENV: exposure_text(wave.exposure)}.items()))
+
     def _target_values(self, wave: ir.Wave, target: ir.Target | None) -> dict[str, str]:
         if target is None:
             return self._values(wave=wave.name)
@@ -208,8 +223,8 @@ class _PlanBuilder:
             target = next(t for t in wave.targets if t.region == attrs["region"] and t.account == attrs.get("account"))
             values = self._target_values(wave, target)
             local = self._local(wave)
-            out.update(command=shell_command(local.run) if local else None, environment=self._env(values),
-                       target=_target(target))
+            out.update(command=shell_command(local.run) if local else None,
+                       environment=self._deploy_env(wave, values), target=_target(target))
         elif kind in ("window", "approval", "bake"):
             out["environment"] = self._env(self._values(wave=attrs["wave"]))
         return out
@@ -245,7 +260,8 @@ class _PlanBuilder:
             nodes.append({
                 "id": f"wave:{wave.name}:rollback:{target.id}", "kind": "rollback",
                 "command": shell_command(local.rollback) if local else None,
-                "environment": self._env(self._target_values(wave, target)), "dependencies": [deploy],
+                "environment": self._deploy_env(wave, self._target_values(wave, target)),
+                "dependencies": [deploy],
                 "timeout": None, "retries": 0, "stage": None, "step": None, "wave": wave.name,
                 "target": _target(target), "batch": None,
             })

@@ -295,7 +295,10 @@ def valid_files(draw: st.DrawFn) -> str:
         if draw(st.booleans()):
             attrs.append(f"parallel = {draw(st.integers(1, 3))}")
         if draw(st.booleans()):
-            attrs.append(f"exposure = {draw(st.sampled_from(('0.5%', '5%', '100%')))}")
+            exposure = draw(st.sampled_from(('0.5%', '5%', '100%')))
+            attrs.append(f"exposure = {exposure}")
+            if exposure != "100%" or draw(st.booleans()):  # below 100%, CodePipeline needs it said (WV924)
+                attrs.append("exposure_by = profile")
         lines.append(f"  wave {w} {{ " + "  ".join(attrs) + " }")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -133,6 +133,17 @@ CROSS_ACCOUNT_WITHOUT_KEY = _c(
     "accounts = [\"444455556666\"] }",
     "pipeline p {\n  artifacts      = \"p-artifacts-${region}\"\n  encryption_key = "
     "\"arn:aws:kms:${region}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\"\n  …\n}")
+EXPOSURE_NOT_HONOURED = _c(
+    "WV924", "exposure the deploy action cannot limit",
+    "Reports a wave with `exposure` below 100% whose `exposure_by` is `provider` (the default).",
+    "No CodePipeline deploy action takes a traffic share: the CloudFormation action updates the whole stack, the "
+    "ECS action the whole service, and the CodeDeploy action takes only `ApplicationName` and "
+    "`DeploymentGroupName` (CodePipeline User Guide, CodeDeploy deploy action reference) — the deployment "
+    "configuration that shifts traffic (canary, linear) belongs to the deployment group. Compiled as written, a "
+    "1% one-box would reach all of each target's traffic.",
+    "wave canary { regions = [\"eu-west-1\"]  exposure = 1% }",
+    "deploy onebox { cloudformation { stack = \"app-onebox\" … } }   # a stack that serves 1% of the traffic\n"
+    "wave canary { regions = [\"eu-west-1\"]  exposure = 1%  exposure_by = profile  deploy = onebox }")
 CLOUDFORMATION_WITHOUT_ROLE = _c(
     "WV922", "CloudFormation deploy without a role",
     "Reports a `cloudformation` deploy block without `role` on the CodePipeline target.",

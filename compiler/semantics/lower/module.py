@@ -317,7 +317,7 @@ class Lowerer(BlockLowering):
             bake=self._duration(body, "bake"),
             gates=tuple(s.obj for s in self._value(body, "gates") if s.obj is not None),
             windows=tuple(s.obj for s in self._value(body, "windows") if s.obj is not None),
-            exposure=exposure,
+            exposure=exposure, exposure_by=self._enum(body, "exposure_by"),
             after=self._after(body, "wave", previous), allows=body.allows, attr_spans=body.attr_spans,
         )
 

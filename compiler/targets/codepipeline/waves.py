@@ -58,8 +58,24 @@ def wave_stages(ctx: Context, names: StageNames) -> list[JSON]:
     """One stage per wave, in rollout order."""
     _no_rollback_in_parallel_mode(ctx)
     _cloudformation_roles(ctx)
+    _exposure_honoured(ctx)
     return [_wave(ctx, wave, names.take(f"wave-{wave.name}", span=wave.span.head()))
             for wave in ordered(ctx.pipeline.waves)]
+
+
+def _exposure_honoured(ctx: Context) -> None:
+    """An exposure below 100% must be reached by the wave's deploy profile (``exposure_by = profile``): no
+    deploy action of CodePipeline takes a traffic share, so it cannot be the provider's (WV924)."""
+    for wave in ctx.pipeline.waves:
+        if wave.exposure.value < 100 and wave.exposure_by == "provider":
+            ctx.error(codes.EXPOSURE_NOT_HONOURED,
+                      f"wave `{wave.name}` has `exposure = {wave.exposure}`, but CodePipeline's deploy actions "
+                      "update the whole stack, service or deployment group: it would reach all of each target's "
+                      "traffic", wave.attr_spans.get("exposure", wave.span.head()), label="not a share the deploy "
+                      "action can limit",
+                      help="deploy this wave with a profile that reaches only that share (a one-box stack, a "
+                           "CodeDeploy deployment group whose deployment configuration shifts it) and write "
+                           "`exposure_by = profile` in the wave")
 
 
 def _no_rollback_in_parallel_mode(ctx: Context) -> None:
