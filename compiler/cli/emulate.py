@@ -23,11 +23,11 @@ from ..diagnostics import Severity
 from ..emulator.engine import Emulator, Options
 from ..emulator.model import Refusal, read_pipeline
 from ..emulator.report import render, summary
-from ..emulator.scenario import Scenario, load_scenario
 from ..emulator.standins import StandIns, load_standins, standins_from
 from ..emulator.stepfunctions import Machine, machines_from_template
 from ..runner.journal import new_run_id
 from ..runner.session import EXIT_INTERRUPTED, parse_now
+from ..scenario import Scenario, ScenarioError, load_scenario
 from .common import config_from, existing_paths, print_diagnostics
 from .errors import EXIT_ERRORS, UsageError
 from .progress import reporter
@@ -43,14 +43,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the CloudFormation output holding the state machines the pipeline's Step Functions "
                              "actions start (for a pipeline JSON file; a .wave file builds its own)")
     parser.add_argument("--scenario", type=Path, metavar="FILE",
-                        help="alarms, failures, approvals and start time for the rehearsal (TOML or JSON; "
-                             "docs/scenarios.md)")
+                        help="alarms, failures, approvals and start time for the rehearsal, on either target "
+                             "(TOML or JSON; docs/scenarios.md)")
 
 
 def wanted(args: argparse.Namespace) -> bool:
     """Whether this ``wavec run`` is an emulation: ``--target codepipeline``, or a file holding a pipeline."""
-    if args.target == "codepipeline" or args.stand_ins is not None or args.scenario is not None \
-            or args.template is not None:
+    if args.target == "codepipeline" or args.stand_ins is not None or args.template is not None:
         return True
     if args.target == "local" or not args.file or args.resume:
         return False
@@ -67,7 +66,7 @@ def wanted(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace) -> int:
     """Emulate, show progress, print the report; the exit code."""
     if args.target == "local":
-        raise UsageError("--stand-ins, --scenario and --template are read by the CodePipeline emulator only "
+        raise UsageError("--stand-ins and --template are read by the CodePipeline emulator only "
                          "(--target codepipeline, or a pipeline JSON file) for now")
     if args.resume:
         raise UsageError("--resume is not available for emulated CodePipeline runs yet")
@@ -108,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
                           workdir=workdir.resolve(), base=Path.cwd())
         emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
                             machines)
-    except Refusal as exc:
+    except (Refusal, ScenarioError) as exc:
         raise UsageError(f"cannot emulate {args.file}: {exc}") from None
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
     show = reporter(emulator.view, mode)

@@ -3,7 +3,8 @@
 FILE is a .wave file (compiled on the fly) or a plan written by
 `wavec build FILE --target local`. With --target codepipeline, or given a
 CreatePipeline / get-pipeline JSON file, it emulates the compiled CodePipeline
-pipeline instead (--stand-ins, --scenario; see docs/emulator.md). Every wait (bake, gate interval, window) is
+pipeline instead (--stand-ins; see docs/emulator.md). --scenario FILE (docs/scenarios.md) sets alarms,
+failures, approvals and the start for either target. Every wait (bake, gate interval, window) is
 divided by --speed. The run is journaled to .wavec/runs/ID.jsonl; after a crash
 or Ctrl-C, `wavec run --resume ID` continues it. Exit 0: the rollout
 succeeded; 3: it failed (and was rolled back where the gates say so).
@@ -18,10 +19,12 @@ from typing import Any
 
 from ..dag.build import build as build_graph
 from ..diagnostics import Severity, Sink
+from ..runner import scenario as local_scenario
 from ..runner.journal import Journal, new_run_id, read_events
 from ..runner.outcome import render
 from ..runner.planfile import PlanError, load_plan
 from ..runner.session import Session, parse_now
+from ..scenario import ScenarioError, load_scenario
 from ..targets.local import plan
 from . import emulate
 from .common import add_config_option, checked_pipeline, existing_paths, print_diagnostics
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             return 1
         options = _overrides(args)
         options.setdefault("workdir", str(workdir.resolve()))
+        if args.scenario is not None:
+            options.update(_scenario(args, loaded))
         session = Session.start(loaded, Journal(base, new_run_id()), options)
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
     show = reporter(session.plan, mode)
@@ -105,6 +110,22 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if not args.workdir.is_dir():
             raise UsageError(f"--workdir {args.workdir}: no such folder")
         out["workdir"] = str(args.workdir.resolve())
+    return out
+
+
+def _scenario(args: argparse.Namespace, loaded: dict[str, Any]) -> dict[str, Any]:
+    """The options a scenario sets for the local runner; a usage error for what it cannot honour."""
+    if args.aws:
+        raise UsageError("--scenario and --aws both say where alarms come from: give one")
+    path: Path = args.scenario
+    try:
+        found = load_scenario(path)
+        local_scenario.check(found, loaded)
+    except ScenarioError as exc:
+        raise UsageError(f"cannot rehearse {args.file} with {path}: {exc}") from None
+    out: dict[str, Any] = {"scenario": str(path.resolve())}
+    if found.start is not None and args.now is None:
+        out["now"] = found.start.isoformat()
     return out
 
 

@@ -20,10 +20,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..scenario import Scenario, load_scenario
 from ..schedule.windows import CronError, is_open, next_open_all
+from . import scenario as scenarios
 from .clock import Clock
 from .gates import Verdict, cloudwatch_alarms, prometheus
 from .journal import Journal
@@ -45,6 +48,7 @@ class Options:
     no_wait: bool = False
     now: str | None = None
     workdir: str = "."
+    scenario: str | None = None  # a scenario file (docs/scenarios.md), read again by a resumed run
 
 
 @dataclass
@@ -119,6 +123,10 @@ class Engine:
         self.started = time.monotonic()
         self._notes: set[str] = set()
         self.aws_clients: dict[str, Any] = {}
+        self.scenario: Scenario | None = load_scenario(Path(options.scenario)) if options.scenario else None
+        if self.scenario is not None:
+            scenarios.check(self.scenario, plan)
+        self.bake_starts: dict[str, datetime] = {}  # by stage `wave-W`: the virtual instant its bake started
 
     # ------------------------------------------------------------------ events
 
@@ -304,14 +312,18 @@ class Engine:
         if kind == "window":
             return self._window(node, cancel)
         if kind == "approval":
-            self.note(f"approval:{node['wave']}", f"wave {node['wave']}: approval granted automatically (rehearsal)")
-            return {"status": "ok"}
+            return self._approval(node, cancel)
         if kind == "bake":
             return self._bake(self.waves[node["wave"]], cancel)
-        if kind == "deploy" and node["batch"] == 0 and self.options.aws:
+        if kind == "deploy" and node["batch"] == 0 and (self.options.aws or self.scenario is not None):
             blocked = self._blockers(node)
             if blocked is not None:
                 return {"status": "failed", "reason": blocked, "blocked": True}
+        if self.scenario is not None:
+            if kind == "deploy" and scenarios.deploy_fails(self.scenario, node["wave"], node["target"]["region"]):
+                return {"status": "failed", "reason": f"scenario: the deploy to {node['target']['id']} fails"}
+            if kind == "step" and scenarios.step_fails(self.scenario, node["stage"], node["id"].rsplit(":", 1)[-1]):
+                return {"status": "failed", "reason": f"scenario: step {node['id'].rsplit(':', 1)[-1]} fails"}
         if node["command"] is None:
             return {"status": "ok", "reason": "nothing to run"}
         started = time.monotonic()
@@ -354,6 +366,37 @@ class Engine:
         except CronError as exc:
             return {"status": "failed", "reason": str(exc)}
 
+    def _approval(self, node: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
+        wave = node["wave"]
+        answer = scenarios.approval_for(self.scenario, wave) if self.scenario is not None else None
+        if answer is None:
+            self.note(f"approval:{wave}", f"wave {wave}: approval granted automatically (rehearsal)")
+            return {"status": "ok"}
+        delay = scenarios.approval_delay(answer, self.clock.now())
+        timeout = scenarios.APPROVAL_TIMEOUT.total_seconds()
+        if not self.clock.sleep(min(delay, timeout), cancel):
+            return {"status": "interrupted" if self.clock.stopped.is_set() else "cancelled"}
+        if delay > timeout:
+            return {"status": "failed", "reason": f"approval of wave {wave} timed out (scenario answers later)"}
+        if answer.decision == "reject":
+            return {"status": "failed", "reason": f"approval of wave {wave} rejected (scenario)"}
+        return {"status": "ok", "reason": f"approval of wave {wave} given (scenario)"}
+
+    def _scenario_alarms(self, region: str, names: list[str], at: datetime, strict: bool = False) -> Verdict:
+        """The scenario's answer for CloudWatch alarms ``names`` in ``region`` at virtual instant ``at``."""
+        assert self.scenario is not None
+        states = {n: self.scenario.alarm_state(n, region, at, self.clock.start, self.bake_starts) for n in names}
+        firing = sorted(n for n, s in states.items() if s == "ALARM")
+        if firing:
+            return Verdict(False, f"alarm {', '.join(firing)} in ALARM ({region})")
+        unknown = sorted(n for n, s in states.items() if s == "INSUFFICIENT_DATA")
+        if unknown and strict:
+            return Verdict(False, f"alarm {', '.join(unknown)} in INSUFFICIENT_DATA ({region})")
+        missing = sorted(n for n, s in states.items() if s is None)
+        if missing:
+            return Verdict(False, f"alarm {', '.join(missing)} not found in {region}")
+        return Verdict(True, f"{len(names)} alarm(s) OK in {region}")
+
     def _blockers(self, node: dict[str, Any]) -> str | None:
         target = node["target"]
         names = [b["name"] for g in self.waves[node["wave"]]["gates"] for b in g["blockers"]
@@ -361,13 +404,15 @@ class Engine:
         if not names:
             return None
         names = [expand_data(n, self.runtime) for n in names]
-        verdict = cloudwatch_alarms(target["region"], names, self.aws_clients)
+        verdict = self._scenario_alarms(target["region"], names, self.clock.now()) if self.scenario is not None \
+            else cloudwatch_alarms(target["region"], names, self.aws_clients)
         return None if verdict.ok else f"blocked: {verdict.detail}"
 
     def _bake(self, wave: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
         total = float(wave["bake"])
         elapsed = self.state.bake_elapsed.get(wave["name"], 0.0)
         gates = wave["gates"]
+        began = self.bake_starts[scenarios.stage_name(wave["name"])] = self.clock.now() - timedelta(seconds=elapsed)
         self.record({"event": "bake_started", "wave": wave["name"], "bake": total, "elapsed": elapsed,
                      "speed": self.options.speed})
         intervals = {g["name"]: max(1, g["interval"]) for g in gates}
@@ -383,17 +428,17 @@ class Engine:
                 if due[gate["name"]] <= elapsed:
                     due[gate["name"]] += intervals[gate["name"]]
                     last[gate["name"]] = elapsed
-                    breach = self._evaluate(wave, gate)
+                    breach = self._evaluate(wave, gate, began + timedelta(seconds=elapsed))
                     if breach is not None:
                         return breach
         for gate in gates:  # the bake ends with every gate evaluated at its end
             if last.get(gate["name"]) != elapsed:
-                breach = self._evaluate(wave, gate)
+                breach = self._evaluate(wave, gate, began + timedelta(seconds=elapsed))
                 if breach is not None:
                     return breach
         return {"status": "ok"}
 
-    def _evaluate(self, wave: dict[str, Any], gate: dict[str, Any]) -> dict[str, Any] | None:
+    def _evaluate(self, wave: dict[str, Any], gate: dict[str, Any], at: datetime) -> dict[str, Any] | None:
         verdicts: list[Verdict] = []
         for check in gate["checks"]:
             where = f" ({check['target']['id']})" if check["target"] else ""
@@ -407,12 +452,13 @@ class Engine:
         for q in gate["prometheus"]:
             verdicts.append(prometheus(q["url"], expand_data(q["query"], self.runtime), q["min"], q["max"]))
         if gate["alarms"]:
-            if self.options.aws:
+            if self.options.aws or self.scenario is not None:
                 by_region: dict[str, list[str]] = {}
                 for alarm in gate["alarms"]:
                     by_region.setdefault(alarm["region"], []).append(expand_data(alarm["name"], self.runtime))
                 strict = gate.get("insufficient_data", "ok") == "breach"
-                verdicts.extend(cloudwatch_alarms(region, names, self.aws_clients, insufficient_breach=strict)
+                verdicts.extend(self._scenario_alarms(region, names, at, strict) if self.scenario is not None
+                                else cloudwatch_alarms(region, names, self.aws_clients, insufficient_breach=strict)
                                 for region, names in sorted(by_region.items()))
             else:
                 self.note(f"alarms:{gate['name']}", f"gate {gate['name']}: CloudWatch alarms are not watched "
