@@ -68,10 +68,11 @@ def parse_instant(value: Any, where: str) -> datetime:
 
 
 def stage_matches(stage: str, wave: str | None, name: str | None) -> bool:
-    """Whether a stage is the one an entry names: ``stage`` exactly, or ``wave`` W as stage ``W`` or ``wave-W``."""
+    """Whether a stage is the one an entry names: ``stage`` exactly, or ``wave`` W as stage ``W``, ``wave-W`` or
+    ``approve-W`` (the stage wavec gives a wave's approval, before ``wave-W``)."""
     if name is not None and stage != name:
         return False
-    return wave is None or stage in (wave, f"wave-{wave}")
+    return wave is None or stage in (wave, f"wave-{wave}", f"approve-{wave}")
 
 
 @dataclass(frozen=True)

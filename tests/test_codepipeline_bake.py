@@ -25,7 +25,7 @@ from test_codepipeline_support import cfn_lint, request
 
 from wavec.api import build
 from wavec.config import Config
-from wavec.targets.codepipeline import bake
+from wavec.targets.codepipeline import bake, guard
 
 from conftest import EXAMPLES, ROOT
 
@@ -97,13 +97,20 @@ def bake_machinery(req: dict[str, Any], plan: dict[str, Any]) -> list[str]:
         where = f"wave {wave['name']}"
         actions = stage["actions"]
         last_deploy = max(a["runOrder"] for a in actions if a["actionTypeId"]["category"] == "Deploy")
-        bakes = [a for a in actions if a["actionTypeId"] == SFN]
+        # Blocker readings before later batches are Step Functions actions too (`blockers-…`), not the bake.
+        bakes = [a for a in actions if a["actionTypeId"] == SFN and not a["name"].startswith("blockers-")]
         if not bakes:
             problems.append(f"{where}: no Step Functions bake action")
             continue
         inputs = [json.loads(a["configuration"]["Input"]) for a in bakes]
         if any(a["runOrder"] <= last_deploy for a in bakes):
             problems.append(f"{where}: a bake action runs before the last deploy batch")
+        # Rules 44, 47: a rollback re-runs the stage's actions; the guard's answer lets the readings skip then.
+        guards = [a for a in actions if a["name"] == guard.ACTION and a["actionTypeId"]["provider"] == "Lambda"]
+        if req["pipeline"]["executionMode"] != "PARALLEL" and (
+                len(guards) != 1 or any(a["runOrder"] <= guards[0]["runOrder"] for a in bakes)
+                or any(i.get("rollback") != guard.variable(stage["name"]) for i in inputs)):
+            problems.append(f"{where}: the bake is not skipped in a rollback (no rollback guard before it)")
         if any(i["bake"] != wave["bake"] for i in inputs):
             problems.append(f"{where}: a bake action bakes {[i['bake'] for i in inputs]}, not {wave['bake']}")
         for gate, alarm in alarms:
@@ -125,7 +132,7 @@ def bake_machinery(req: dict[str, Any], plan: dict[str, Any]) -> list[str]:
             elif ticks and not all(f"seq 1 {ticks}); do sleep {gate['interval']} " in a["commands"][0]
                                    for a in loops):
                 problems.append(f"{where}: check of gate {gate['name']} does not run every {gate['interval']}s")
-            elif rest and not all(f"sleep {rest}" in a["commands"] for a in loops):
+            elif rest and not all(any(c.endswith(f"sleep {rest}") for c in a["commands"]) for a in loops):
                 problems.append(f"{where}: check of gate {gate['name']} is not run at the end of the bake")
     return problems
 
@@ -170,8 +177,10 @@ def least_privilege(template: dict[str, Any]) -> list[str]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             if any("*" in a for a in actions):
                 problems.append(f"{name}: wildcard action {actions}")
-            if statement.get("Resource") == "*" and actions != ["cloudwatch:DescribeAlarms"]:
-                problems.append(f"{name}: `*` resource for {actions}")
+            justified = ((resource.get("Metadata") or {}).get("wavec") or {}).get("wildcards") or {}
+            if statement.get("Resource") == "*" and actions != ["cloudwatch:DescribeAlarms"] \
+                    and not all(justified.get(a) for a in actions):
+                problems.append(f"{name}: `*` resource for {actions} (not justified in Metadata.wavec.wildcards)")
     return problems
 
 

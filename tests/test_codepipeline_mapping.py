@@ -95,10 +95,13 @@ def test_step_row_commands_and_codebuild(orders: dict[str, Any]) -> None:
 
 def test_wave_row_one_stage_per_wave_parallel_batches(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
     assert [s["name"] for s in orders["stages"]] == [
-        "Source", "build", "sandbox", "wave-canary", "wave-accounts", "wave-workers", "wave-web"]
-    rest = stage(checkout, "wave-rest")  # 5 regions, parallel = 2
+        "Source", "build", "sandbox", "wave-canary", "wave-accounts", "approve-workers", "wave-workers", "wave-web"]
+    rest = stage(checkout, "wave-rest")  # 5 regions, parallel = 2; blockers read again before batches 2 and 3
     assert [(a["region"], a["runOrder"]) for a in deploys(rest)] == [
-        ("eu-central-1", 1), ("ap-northeast-1", 1), ("ap-southeast-2", 2), ("sa-east-1", 2), ("ca-central-1", 3)]
+        ("eu-central-1", 1), ("ap-northeast-1", 1), ("ap-southeast-2", 3), ("sa-east-1", 3), ("ca-central-1", 5)]
+    assert [(a["name"], a["runOrder"]) for a in rest["actions"] if a["name"].startswith("blockers-")] == [
+        ("blockers-ap-southeast-2-batch-2", 2), ("blockers-sa-east-1-batch-2", 2),
+        ("blockers-ca-central-1-batch-3", 4)]
 
 
 def test_accounts_times_regions_give_actions_with_roles(orders: dict[str, Any]) -> None:
@@ -106,8 +109,8 @@ def test_accounts_times_regions_give_actions_with_roles(orders: dict[str, Any]) 
     assert [(a["name"], a["region"], a["roleArn"], a["runOrder"]) for a in deploys(wave)] == [
         ("deploy-eu-west-1-111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/orders-deployer", 1),
         ("deploy-eu-west-1-444455556666", "eu-west-1", "arn:aws:iam::444455556666:role/orders-deployer", 1),
-        ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 2),
-        ("deploy-eu-central-1-444455556666", "eu-central-1", "arn:aws:iam::444455556666:role/orders-deployer", 2),
+        ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 3),
+        ("deploy-eu-central-1-444455556666", "eu-central-1", "arn:aws:iam::444455556666:role/orders-deployer", 3),
     ]
 
 
@@ -140,19 +143,20 @@ def test_bake_row_step_functions_action_per_target_after_the_deploys(orders: dic
     # Rules 63–65 of docs/codepipeline-semantics.md: the bake is a Step Functions execution the stage waits for;
     # a CloudWatchAlarm rule's WaitTime is no bake (rules 35–37), so no rule of any condition carries one.
     wave = stage(orders, "wave-accounts")  # bake = 1h, 2 regions × 2 accounts, parallel = 2
-    bakes = [a for a in wave["actions"] if a["actionTypeId"] == SFN]
+    bakes = [a for a in wave["actions"] if a["actionTypeId"] == SFN and a["name"].startswith("bake")]
     assert [(a["name"], a["region"], a["runOrder"], a.get("roleArn")) for a in bakes] == [
-        ("bake-eu-west-1-111122223333", "eu-west-1", 3, None),
-        ("bake-eu-west-1-444455556666", "eu-west-1", 3, "arn:aws:iam::444455556666:role/orders-deployer"),
-        ("bake-eu-central-1-111122223333", "eu-central-1", 3, None),
-        ("bake-eu-central-1-444455556666", "eu-central-1", 3, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("bake-eu-west-1-111122223333", "eu-west-1", 4, None),
+        ("bake-eu-west-1-444455556666", "eu-west-1", 4, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("bake-eu-central-1-111122223333", "eu-central-1", 4, None),
+        ("bake-eu-central-1-444455556666", "eu-central-1", 4, "arn:aws:iam::444455556666:role/orders-deployer"),
     ]
-    assert max(a["runOrder"] for a in deploys(wave)) == 2  # the bake starts after the last deploy batch
+    assert max(a["runOrder"] for a in deploys(wave)) == 3  # the bake starts after the last deploy batch
     config = bakes[1]["configuration"]
     assert config["StateMachineArn"] == "arn:aws:states:eu-west-1:444455556666:stateMachine:wavec-bake-orders"
     assert config["InputType"] == "Literal"
     assert json.loads(config["Input"]) == {
         "wave": "accounts", "target": "eu-west-1/444455556666", "bake": 3600,
+        "rollback": "#{wavec-wave-accounts.rollback}",  # the rollback guard's answer
         "gates": [{"name": "health", "interval": 60, "alarms": ["orders-5xx-eu-west-1", "orders-latency-eu-west-1"],
                    "insufficient_data": "ok"}]}
     assert "onSuccess" not in wave
@@ -166,23 +170,37 @@ def test_on_breach_row(orders: dict[str, Any]) -> None:
     assert stage(orders, "wave-canary")["onFailure"] == {"result": "ROLLBACK"}
     workers = stage(orders, "wave-workers")  # on_breach = halt
     assert "onFailure" not in workers and "onSuccess" not in workers
-    assert "onSuccess" not in stage(orders, "wave-web") and "onFailure" not in stage(orders, "wave-web")
+    # A wave without gates rolls back a failed deploy, as `wavec run` does (its deploy-failure policy).
+    web = stage(orders, "wave-web")
+    assert web["onFailure"] == {"result": "ROLLBACK"} and "onSuccess" not in web
+    assert "onFailure" not in stage(orders, "approve-workers")  # a rejection has nothing to roll back
 
 
 def test_check_row_is_a_commands_action_looping_for_the_bake(orders: dict[str, Any]) -> None:
     workers = stage(orders, "wave-workers")  # bake = 15m, interval = 1m (the default)
     check = action(workers, "check-careful-us-west-2")
     assert check["actionTypeId"] == {"category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1"}
-    assert check["runOrder"] == action(workers, "bake-us-west-2")["runOrder"] == 3
-    assert check["commands"] == ["for i in $(seq 1 15); do sleep 60 && sh -c './smoke.sh us-west-2' || exit 1; done"]
+    assert check["runOrder"] == action(workers, "bake-us-west-2")["runOrder"] == 2
+    # Skipped in a rollback, which re-runs the stage (rules 44, 47): the guard says when.
+    assert check["commands"] == ['[ "#{wavec-wave-workers.rollback}" = true ] || '
+                                 "for i in $(seq 1 15); do sleep 60 && sh -c './smoke.sh us-west-2' || exit 1; done"]
 
 
-def test_approval_row_manual_action_before_deploys(orders: dict[str, Any]) -> None:
-    workers = stage(orders, "wave-workers")
-    approval, deploy, *_bake = workers["actions"]
+def test_approval_row_a_stage_of_its_own_before_the_window(orders: dict[str, Any]) -> None:
+    # Defect 7: entry conditions run before a stage's actions (rule 29) and are not checked again (rules 38, 52),
+    # so an approval inside the wave's stage let a late approval deploy outside the window. The approval now has
+    # its own stage, and the wave's window and blockers are its stage's entry condition, checked after it.
+    names = [s["name"] for s in orders["stages"]]
+    assert names.index("approve-workers") + 1 == names.index("wave-workers")
+    (approval,) = stage(orders, "approve-workers")["actions"]
     assert approval["actionTypeId"] == {"category": "Approval", "owner": "AWS", "provider": "Manual",
                                         "version": "1"}
-    assert (approval["runOrder"], deploy["runOrder"]) == (1, 2)
+    assert "beforeEntry" not in stage(orders, "approve-workers")
+    workers = stage(orders, "wave-workers")
+    assert all(a["actionTypeId"]["category"] != "Approval" for a in workers["actions"])
+    (cond,) = workers["beforeEntry"]["conditions"]
+    assert cond["rules"][0]["ruleTypeId"]["provider"] == "DeploymentWindow"
+    assert min(a["runOrder"] for a in workers["actions"]) == 1
 
 
 def test_window_row_deployment_window_rule(orders: dict[str, Any], checkout: dict[str, Any]) -> None:

@@ -295,7 +295,7 @@ def test_lambda_invoke_is_refused_unless_stood_in(tmp_path: Path) -> None:
             "configuration": {"FunctionName": "f"}}
     path = _mutated(tmp_path, lambda_action)
     refused = wavec_run(tmp_path, path)
-    assert refused.code == 2 and "give a stand-in" in refused.stderr
+    assert refused.code == 2 and "or a stand-in" in refused.stderr and "--template" in refused.stderr
     ok = wavec_run(tmp_path, path, "--stand-ins", standins(tmp_path, {"actions": {"invoke": {
         "run": 'echo "invoked $WAVE_ACTION" >> "$RUNLOG"'}}}))
     assert ok.code == 0 and "invoked invoke" in ok.log

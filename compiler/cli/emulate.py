@@ -21,6 +21,7 @@ from ..api import PipelineChoiceError, build
 from ..config import Config
 from ..diagnostics import Severity
 from ..emulator.engine import Emulator, Options
+from ..emulator.functions import Function, functions_from_template
 from ..emulator.model import Refusal, read_pipeline
 from ..emulator.report import render, summary
 from ..emulator.standins import StandIns, load_standins, standins_from
@@ -94,8 +95,10 @@ def run(args: argparse.Namespace) -> int:
             document, derived, workdir = _read_json(path), None, Path.cwd()
             template = _read_json(_readable(args.template)) if args.template is not None else None
         machines: list[Machine] | None = None
+        functions: list[Function] | None = None
         if template is not None:
             machines = machines_from_template(template, str(args.template or "the CloudFormation output"))
+            functions = functions_from_template(template)
         pipeline = read_pipeline(document)
         standins = load_standins(_readable(args.stand_ins)) if args.stand_ins else derived or StandIns()
         scenario = load_scenario(_readable(args.scenario)) if args.scenario else None
@@ -106,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         options = Options(speed=args.speed or 1.0, now=now, no_wait=bool(args.no_wait),
                           workdir=workdir.resolve(), base=Path.cwd())
         emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
-                            machines)
+                            machines, functions)
     except (Refusal, ScenarioError) as exc:
         raise UsageError(f"cannot emulate {args.file}: {exc}") from None
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"

@@ -92,14 +92,17 @@ def build(pipeline: ir.Pipeline) -> nx.DiGraph[str]:
     waves = {w.name: w for w in pipeline.waves}
     for wave in pipeline.waves:
         prefix = f"wave:{wave.name}"
+        # Approval, then window, then the deploys (whose first batch reads the blockers): an approval given late
+        # must still wait for the window, and the wave's predecessors lead into the first of them.
         entry: list[str] = []
-        if wave.windows:
-            entry = [node(f"{prefix}:window", "window", wave=wave.name)]
+        previous: list[str] = []
         if any(gate.approval for gate in wave.gates):
-            approval = node(f"{prefix}:approval", "approval", wave=wave.name)
-            edges(entry, [approval])
-            entry = [approval]
-        previous = entry
+            entry = previous = [node(f"{prefix}:approval", "approval", wave=wave.name)]
+        if wave.windows:
+            window = [node(f"{prefix}:window", "window", wave=wave.name)]
+            edges(previous, window)
+            entry = entry or window
+            previous = window
         for b, batch in enumerate(wave_batches(wave)):
             ids = [node(deploy_id(wave, t), "deploy", wave=wave.name, region=t.region, account=t.account,
                         batch=b) for t in batch]

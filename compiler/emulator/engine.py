@@ -35,6 +35,7 @@ from ..runner.executor import State, final_status, source_commit
 from ..runner.process import Processes, expand_data
 from ..schedule.cron import parse_cron
 from ..schedule.windows import Window, is_open, next_open
+from .functions import NO_REPLY_S, Function, Jobs, find_function, invoke, load
 from .model import Action, Condition, Pipeline, Refusal, Rule, Stage, arn_account, substitute, variables_in, zone_name
 from .scenario import Scenario, stage_matches
 from .standins import StandIn, StandIns
@@ -92,7 +93,7 @@ class Emulator:
 
     def __init__(self, pipeline: Pipeline, scenario: Scenario, standins: StandIns, options: Options,
                  emit: Callable[[dict[str, Any]], None], run_id: str,
-                 machines: list[Machine] | None = None) -> None:
+                 machines: list[Machine] | None = None, functions: list[Function] | None = None) -> None:
         self.pipeline = pipeline
         self.scenario = scenario
         self.standins = standins
@@ -100,11 +101,16 @@ class Emulator:
         self.emit = emit
         self.run_id = run_id
         self.machines: dict[tuple[str, str], Machine] = {}
+        self.functions: dict[tuple[str, str], Callable[..., Any]] = {}
         for stage in pipeline.stages:  # refuse before anything runs
             for action in stage.actions:
-                if action.kind == "stand-in only" and standins.action(stage.name, action.name) is None:
-                    raise Refusal(f"stage {stage.name}, action {action.name}: {action.provider} actions are not "
-                                  "executed by the emulator yet; give a stand-in for it (--stand-ins)")
+                if action.kind == "lambda" and standins.exact(stage.name, action.name) is None:
+                    # The template's function runs; a `*` stand-in serves only a function it does not hold.
+                    try:
+                        self.functions[(stage.name, action.name)] = _function_of(stage, action, functions)
+                    except Refusal:
+                        if standins.action(stage.name, action.name) is None:
+                            raise
                 if action.kind == "statemachine" and standins.exact(stage.name, action.name) is None:
                     self.machines[(stage.name, action.name)] = _machine_of(stage, action, machines)
             for cond in _conditions(stage):
@@ -123,6 +129,8 @@ class Emulator:
         self.region = scenario.pipeline_region or pipeline.region
         self.bakes: dict[str, datetime] = {}
         self.variables: dict[str, str] = {}
+        # GetPipelineState's view: each stage's latest execution (id, status, type), as a job's function reads it.
+        self.stage_states: dict[str, dict[str, str]] = {}
         self.choices: list[dict[str, Any]] = []
         self._choice_keys: set[str] = set()
         self._notes: set[str] = set()
@@ -267,6 +275,8 @@ class Emulator:
         self.current = self.execution
 
     def _stage_done(self, stage: Stage, status: str, began: datetime) -> str:
+        if self.stage_states.get(stage.name, {}).get("pipelineExecutionId") == self.current:
+            self.stage_states[stage.name]["status"] = status
         self.timeline.append({"stage": stage.name, "execution": self.current, "status": status,
                               "started": _iso(began), "finished": _iso(self.now)})
         self.record({"event": "stage_finished", "stage": stage.name, "execution": self.current, "status": status,
@@ -278,6 +288,8 @@ class Emulator:
         began = self.now
         label = self.labels.get(stage.name)
         self.record({"event": "stage_started", "stage": stage.name, "execution": self.current, "wave": label})
+        self.stage_states[stage.name] = {"pipelineExecutionId": self.current, "status": "InProgress",
+                                         "type": "STANDARD"}
         if stage.before_entry is not None:  # rule 29: before any action, approvals included
             node = f"wave:{label}:entry" if label else f"stage:{stage.name}:entry"
             self.record({"event": "node_started", "node": node, "kind": "entry", "stage": stage.name, "wave": label})
@@ -390,7 +402,9 @@ class Emulator:
                     trigger_detail={"FailedPipelineExecutionId": self.execution}, stage=stage.name,
                     target_execution=target)
         began = self.now
+        self.stage_states[stage.name] = {"pipelineExecutionId": rollback, "status": "InProgress", "type": "ROLLBACK"}
         failed = self._groups(stage, rollback=True)
+        self.stage_states[stage.name]["status"] = "Failed" if failed else "Succeeded"
         self.timeline.append({"stage": stage.name, "execution": rollback, "status": "Failed" if failed else
                               "Succeeded", "started": _iso(began), "finished": _iso(self.now)})
         self._end(rollback, "Failed" if failed else "Succeeded")
@@ -417,9 +431,12 @@ class Emulator:
         t0 = self.now
         nodes = [self.nodes[(stage.name, a.name)] for a in actions]
         label = self.labels.get(stage.name)
-        # A wave's group holding Step Functions actions is its bake (rules 63–65); the Commands actions beside
-        # them are its check gates. Bake minute 0 of the scenario is when that group starts.
-        bake = label is not None and any(a.kind == "statemachine" for a in actions)
+        # A wave's group holding Step Functions actions after its last deploys is its bake (rules 63–65); the
+        # Commands actions beside them are its check gates. Bake minute 0 of the scenario is when that group
+        # starts. Step Functions actions with deploys still to come read alarms before them (blockers): no bake.
+        later = any(a.category == "Deploy" for order, group in stage.groups if order > actions[0].run_order
+                    for a in group)
+        bake = label is not None and not later and any(a.kind == "statemachine" for a in actions)
         if bake:
             self.bakes.setdefault(stage.name, t0)
         shown = bake and not rollback
@@ -533,6 +550,8 @@ class Emulator:
                                                                   else "action") + " fail")
         if action.kind == "statemachine" and (stage.name, action.name) in self.machines:
             return self._state_machine(stage, node, t0)
+        if action.kind == "lambda" and (stage.name, action.name) in self.functions:
+            return self._lambda(stage, action, t0)
         standin = self.standins.action(stage.name, action.name)
         if standin is None:
             self.note("no-standin", "actions without a stand-in succeed at once (no stand-in table entry): "
@@ -553,13 +572,33 @@ class Emulator:
         return (f"acts in account {account} with the artifact store's AWS-managed key, which only the pipeline's "
                 f"account {home} can use (rule 58: a cross-account action needs a customer-managed KMS key)")
 
+    def _lambda(self, stage: Stage, action: Action, t0: datetime) -> Result:
+        """Rule 64: one job of the template's function, answered through the emulated CodePipeline API."""
+        configuration: dict[str, str] = {}
+        for key, value in action.configuration.items():
+            resolved, why = self._resolve(value, safe=False)
+            if resolved is None:
+                return Result(False, t0, why)
+            configuration[key] = resolved
+        jobs = Jobs(self.pipeline.name, lambda: [{"stageName": name, "latestExecution": dict(latest)}
+                                                 for name, latest in self.stage_states.items()])
+        answer = invoke(self.functions[(stage.name, action.name)], configuration,
+                        arn_account(action.role_arn) or self.pipeline.account() or "", jobs)
+        if answer.hung:
+            return Result(False, t0 + timedelta(seconds=NO_REPLY_S), answer.reason)
+        if answer.ok and action.namespace:
+            self.variables.update({f"{action.namespace}.{k}": v for k, v in answer.variables.items()})
+        return Result(answer.ok, t0, answer.reason)
+
     def _state_machine(self, stage: Stage, node: Node, t0: datetime) -> Result:
         """Rule 63: a Step Functions execution of the template's machine, in moto, on the virtual clock."""
         action = node.action
         machine = self.machines[(stage.name, action.name)]
         assert self.sfn is not None
         region = action.configuration["StateMachineArn"].split(":")[3]
-        payload = action.configuration.get("Input", "{}") or "{}"
+        payload, why = self._resolve(action.configuration.get("Input", "{}") or "{}", safe=False)
+        if payload is None:
+            return Result(False, t0, why)
         spec = _json_object(payload) or {}
         gates = [g for g in spec.get("gates") or [] if isinstance(g, dict)] if isinstance(spec.get("gates"),
                                                                                          list) else []
@@ -664,15 +703,16 @@ class Emulator:
         env.update({k: expand_data(v, runtime) for k, v in standin.env.items()})
         return env
 
-    def _resolve(self, text: str) -> tuple[str | None, str]:
-        """``text`` with its ``#{ns.name}`` filled, or ``None`` and why (unknown or unsafe value)."""
+    def _resolve(self, text: str, safe: bool = True) -> tuple[str | None, str]:
+        """``text`` with its ``#{ns.name}`` filled, or ``None`` and why (unknown, or — for text that becomes a
+        command, ``safe`` — a value that is not safe to paste into one)."""
         values = dict(self.variables)
         values["codepipeline.PipelineExecutionId"] = self.current
         for ns, name in variables_in(text):
             key = f"{ns}.{name}"
             if key not in values:
                 return None, f"variable #{{{key}}} cannot be resolved"
-            if not _SAFE_VALUE.fullmatch(values[key]):
+            if safe and not _SAFE_VALUE.fullmatch(values[key]):
                 return None, f"variable #{{{key}}} has a value that is not safe to paste into a command"
         return substitute(text, values), ""
 
@@ -891,6 +931,22 @@ def _json_object(text: str) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def _function_of(stage: Stage, action: Action, functions: list[Function] | None) -> Callable[..., Any]:
+    """The handler of the template's function a Lambda action invokes, or a refusal saying why there is none."""
+    where = f"stage {stage.name}, action {action.name}"
+    name = action.configuration.get("FunctionName", "")
+    function = find_function(functions or [], name) if name else None
+    if functions is None:
+        raise Refusal(f"{where}: invokes Lambda function {name or '(no FunctionName)'}, whose code the emulator "
+                      "needs: give the CloudFormation output that creates it (--template TEMPLATE.json), or a "
+                      "stand-in")
+    if function is None:
+        raise Refusal(f"{where}: Lambda function {name or '(no FunctionName)'} is not in the CloudFormation "
+                      "template (no AWS::Lambda::Function of that name with inline Python code); give a stand-in "
+                      "for it (--stand-ins)")
+    return load(function, where)
 
 
 def _machine_of(stage: Stage, action: Action, machines: list[Machine] | None) -> Machine:

@@ -24,7 +24,7 @@ class Refusal(Exception):
 #   source: succeeds, sets its namespace's variables; commands: runs locally; approval: the scenario decides;
 #   opaque: what it does on AWS is the stand-in's business (no stand-in: it succeeds);
 #   statemachine: a Step Functions execution in moto's ASL interpreter (rule 63; a stand-in replaces it);
-#   stand-in only: refused unless the stand-in table says what it does.
+#   lambda: the template's inline function, run here (emulator/functions.py), else refused unless stood in.
 ACTION_KINDS: dict[tuple[str, str, str], str] = {
     ("Source", "AWS", "CodeStarSourceConnection"): "source",
     ("Source", "AWS", "CodeCommit"): "source",
@@ -43,7 +43,7 @@ ACTION_KINDS: dict[tuple[str, str, str], str] = {
     ("Deploy", "AWS", "S3"): "opaque",
     ("Deploy", "AWS", "ElasticBeanstalk"): "opaque",
     ("Deploy", "AWS", "AppConfig"): "opaque",
-    ("Invoke", "AWS", "Lambda"): "stand-in only",
+    ("Invoke", "AWS", "Lambda"): "lambda",
     ("Invoke", "AWS", "StepFunctions"): "statemachine",
 }
 RULE_PROVIDERS = frozenset({"CloudWatchAlarm", "DeploymentWindow", "Commands", "VariableCheck", "LambdaInvoke"})

@@ -206,6 +206,9 @@ class StepFunctions:
 
         _patch_waits()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the server's request log is not the run's output
+        # The interpreter logs every path it evaluates that is absent (an `IsPresent` test that is false, too) as
+        # an error; what an execution did is read from its history, so these lines are noise on the run's stderr.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         self._boto3 = boto3
         self.server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
         self.server.start()

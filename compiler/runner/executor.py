@@ -234,10 +234,13 @@ class Engine:
                      "target": (node.get("target") or {}).get("id"), **result})
         if breach is not None and self.state.breach is None:
             self.record({"event": "breach", "wave": node["wave"], **breach})
-        elif node["kind"] == "deploy" and result["status"] == "failed" and not result.get("blocked") \
-                and self.state.breach is None:
-            self.record({"event": "breach", "wave": node["wave"], "gate": None,
-                         "reason": f"deploy to {node['target']['id']} failed: {result.get('reason', '')}",
+        # Blocked before the first batch, nothing of the wave is deployed: the run fails. Blocked before a later
+        # batch, the wave is half deployed: that is a failure of the wave, handled as a failed deploy.
+        elif node["kind"] == "deploy" and result["status"] == "failed" and \
+                not (result.get("blocked") and node["batch"] == 0) and self.state.breach is None:
+            why = f"batch {node['batch'] + 1} {result['reason']}" if result.get("blocked") else \
+                f"deploy to {node['target']['id']} failed: {result.get('reason', '')}"
+            self.record({"event": "breach", "wave": node["wave"], "gate": None, "reason": why,
                          "on_breach": self._deploy_failure_policy(node["wave"])})
 
     def _deploy_failure_policy(self, wave: str) -> str:
@@ -315,7 +318,8 @@ class Engine:
             return self._approval(node, cancel)
         if kind == "bake":
             return self._bake(self.waves[node["wave"]], cancel)
-        if kind == "deploy" and node["batch"] == 0 and (self.options.aws or self.scenario is not None):
+        # Blockers are read before every batch: an incident that starts during a wave stops its later batches.
+        if kind == "deploy" and (self.options.aws or self.scenario is not None):
             blocked = self._blockers(node)
             if blocked is not None:
                 return {"status": "failed", "reason": blocked, "blocked": True}
@@ -398,15 +402,23 @@ class Engine:
         return Verdict(True, f"{len(names)} alarm(s) OK in {region}")
 
     def _blockers(self, node: dict[str, Any]) -> str | None:
-        target = node["target"]
-        names = [b["name"] for g in self.waves[node["wave"]]["gates"] for b in g["blockers"]
-                 if b["target"] is None or b["target"]["id"] == target["id"]]
-        if not names:
-            return None
-        names = [expand_data(n, self.runtime) for n in names]
-        verdict = self._scenario_alarms(target["region"], names, self.clock.now()) if self.scenario is not None \
-            else cloudwatch_alarms(target["region"], names, self.aws_clients)
-        return None if verdict.ok else f"blocked: {verdict.detail}"
+        """Why the deploy ``node`` may not start (a blocker in ALARM or missing), or ``None``.
+
+        Before the first batch the blockers of every target of the wave are read (the wave may not start, as the
+        CodePipeline stage's entry condition reads them all); before a later batch, those of the node's target.
+        """
+        wave = self.waves[node["wave"]]
+        gates = wave["gates"]
+        for target in wave["targets"] if node["batch"] == 0 else [node["target"]]:
+            names = [expand_data(b["name"], self.runtime) for g in gates for b in g["blockers"]
+                     if b["target"] is None or b["target"]["id"] == target["id"]]
+            if not names:
+                continue
+            verdict = self._scenario_alarms(target["region"], names, self.clock.now()) if self.scenario is not None \
+                else cloudwatch_alarms(target["region"], names, self.aws_clients)
+            if not verdict.ok:
+                return f"blocked: {verdict.detail}"
+        return None
 
     def _bake(self, wave: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
         total = float(wave["bake"])

@@ -49,9 +49,6 @@ class Cell:
         return f"{self.scenario}@{Path(self.example).stem}"
 
 
-_REBAKE = ("CodePipeline's stage rollback re-runs the wave's bake actions; the alarm has not recovered yet when "
-           "they evaluate it, so the rollback fails: status rollback_failed (emulator) != rolled_back (local)")
-
 WAVES = "tests/parity/fixtures/waves.wave"  # three waves, 30 min bakes, a 5 min alarm gate
 MINIMAL = "examples/minimal.wave"
 CHECK = "tests/parity/fixtures/check.wave"  # a `check` gate failing from its third evaluation on
@@ -63,35 +60,29 @@ SANDBOX = "tests/parity/fixtures/sandbox.wave"  # a sandbox stage (create, two t
 CELLS: tuple[Cell, ...] = (
     Cell("healthy", MINIMAL, START),
     Cell("healthy", WAVES, START),
-    Cell("breach-first-wave", WAVES, START + breach("errors-eu-west-1", "eu-west-1", "one", 7), xfail=_REBAKE),
+    Cell("breach-first-wave", WAVES, START + breach("errors-eu-west-1", "eu-west-1", "one", 7)),
     Cell("breach-middle-rollback", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12)),
     Cell("breach-middle-rollback-all", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12),
          policy="rollback_all",
          xfail="rollback_all: the emulator rolls back wave two only; the local runner rolls back wave two, then "
                "wave one (the emulated pipeline does not run the compensator for earlier, baked waves)"),
     Cell("breach-middle-halt", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12), policy="halt"),
-    Cell("breach-late-in-bake", WAVES, START + breach("errors-ap-southeast-2", "ap-southeast-2", "three", 28),
-         xfail=_REBAKE),
-    Cell("breach-stays", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12, recover=None),
-         xfail=_REBAKE),
+    Cell("breach-late-in-bake", WAVES, START + breach("errors-ap-southeast-2", "ap-southeast-2", "three", 28)),
+    Cell("breach-stays", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12, recover=None)),
     Cell("deploy-failure-in-batch", WAVES, START + '[[deploy_failure]]\nregion = "us-west-2"\nwave = "two"\n'),
     Cell("healthy", SANDBOX, START),
     Cell("sandbox-test-fails", SANDBOX, START + '[[step_failure]]\naction = "integration"\nstage = "sandbox"\n',
          xfail="the local runner destroys the sandbox after the failing test; the compiled stage's "
                "environment-destroy action never runs once an earlier action failed (sandbox left behind)"),
     Cell("check-breaches-third-interval", CHECK, START,
-         xfail="the emulator's check action reports only its failing evaluation (gates [(one, 15.0, False)] "
-               "!= the local [(one, 5.0, True), (one, 10.0, True), (one, 15.0, False)]), and the stage rollback "
-               "re-runs the check, which fails again: status rollback_failed != rolled_back"),
+         xfail="the emulator sees a `check` gate's Commands action as one command: it reports only the "
+               "failing evaluation (gates [(one, 15.0, False)] != the local [(one, 5.0, True), (one, 10.0, True), "
+               "(one, 15.0, False)]); the rollout itself is the same"),
     Cell("healthy", GATED, START),
     Cell("blocker-at-entry", GATED,  # the blocker alarm is in ALARM from the start
          START + '[[alarm]]\nname = "sev2-us-east-1"\nregion = "us-east-1"\nstate = "ALARM"\n'),
-    Cell("approval-rejected", GATED, START + '[[approval]]\nwave = "prod"\ndecision = "reject"\nafter = "20m"\n',
-         xfail="a rejected approval: the local runner deploys nothing of prod and ends failed; the emulated "
-               "stage wave-prod fails and its onFailure rollback fails too: status failed != rollback_failed"),
-    Cell("deploy-failure", MINIMAL, START + '[[deploy_failure]]\nregion = "eu-west-1"\n',
-         xfail="a wave without gates: the local runner rolls back a failed deploy (eu-west-1, status rolled_back), "
-               "the compiled stage has no onFailure rollback (nothing rolled back, status halted)"),
+    Cell("approval-rejected", GATED, START + '[[approval]]\nwave = "prod"\ndecision = "reject"\nafter = "20m"\n'),
+    Cell("deploy-failure", MINIMAL, START + '[[deploy_failure]]\nregion = "eu-west-1"\n'),
 )
 
 

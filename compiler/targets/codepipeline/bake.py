@@ -92,10 +92,16 @@ def history_events(bake_s: int, intervals: list[int]) -> int:
                                  for i in intervals)
 
 
-def bake_input(wave: str, target: str, bake_s: int, gates: list[JSON]) -> str:
-    """The execution input of one bake action, as the JSON string its ``Input`` carries (compact, keys sorted)."""
-    return json.dumps({"wave": wave, "target": target, "bake": bake_s, "gates": gates}, sort_keys=True,
-                      separators=(",", ":"))
+def bake_input(wave: str, target: str, bake_s: int, gates: list[JSON], rollback: str | None = None) -> str:
+    """The execution input of one bake action, as the JSON string its ``Input`` carries (compact, keys sorted).
+
+    ``rollback`` is the rollback guard's ``#{…}`` variable (:mod:`.guard`): CodePipeline fills it in, and a
+    ``"true"`` there makes the machine succeed at once.
+    """
+    spec: JSON = {"wave": wave, "target": target, "bake": bake_s, "gates": gates}
+    if rollback is not None:
+        spec["rollback"] = rollback
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
 
 
 def gate_input(name: str, interval_s: int, alarms: list[str], insufficient_data: str) -> JSON:
@@ -161,8 +167,14 @@ def definition() -> JSON:
     return {
         "Comment": "wavec bake: wait `bake` seconds while every gate's alarms are read every `interval`; "
                    "the first breach fails the execution",
-        "StartAt": "Any gate",
+        "StartAt": "In a rollback?",
         "States": {
+            # A rollback re-runs the stage's actions (rules 44, 47): the alarm that caused it is still in ALARM,
+            # and the rollback is not a change to watch. The rollback guard's answer says so (guard_code.py).
+            "In a rollback?": {"Type": "Choice", "Default": "Any gate", "Choices": [
+                {"And": [{"Variable": "$.rollback", "IsPresent": True},
+                         {"Variable": "$.rollback", "StringEquals": "true"}], "Next": "Not watched in a rollback"}]},
+            "Not watched in a rollback": {"Type": "Succeed"},
             "Any gate": {"Type": "Choice", "Default": "Bake without gates", "Choices": [
                 {"Variable": "$.gates[0]", "IsPresent": True, "Next": "Watch gates"}]},
             "Bake without gates": {"Type": "Choice", "Default": "Baked", "Choices": [

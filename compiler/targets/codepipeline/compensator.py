@@ -29,6 +29,7 @@ from typing import Any
 from ...diagnostics import Sink
 from ...semantics import ir
 from .context import JSON, Context, ordered
+from .waves import wave_stage_names
 
 RUNTIME = "python3.12"
 TEARDOWN_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"  # the Commands action's image
@@ -84,7 +85,7 @@ def plan(pipeline: ir.Pipeline, request: JSON) -> Plan:
     body = request["pipeline"]
     stages = [s["name"] for s in body["stages"]]
     waves = ordered(pipeline.waves)
-    wave_names = stages[len(stages) - len(waves):] if waves else []
+    wave_names = wave_stage_names(pipeline, request)
     first = 1 if pipeline.source is not None else 0
     user = list(zip(ordered(pipeline.stages), stages[first:first + len(pipeline.stages)], strict=True))
     rollback_all: list[tuple[str, tuple[str, ...]]] = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ...diagnostics import Severity, Sink
 from ...diagnostics.codes import codepipeline as codes
 from ..base import BuildOptions
-from . import compensator
+from . import compensator, guard
 from .cloudformation import logical_id, merge, place_at_home, template
 from .context import pipeline_region
 from .request import build_request
@@ -75,6 +75,7 @@ class CodePipelineTarget:
                             help="use `rollback_all` on fewer waves, or shorter wave names",
                             severity=Severity.ERROR)
                 return None
+            merge(document, place_at_home(document, guard.part(request, logical_id(pipeline.name))))
             return dumps(merge(document, place_at_home(document, compensator.part(plan, logical_id(pipeline.name)))))
         return dumps(request)
 

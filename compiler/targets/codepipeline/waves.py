@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import math
 import shlex
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ...dag.build import wave_batches
 from ...diagnostics.codes import codepipeline as codes
 from ...semantics import ir, schema
 from . import bake as machine
+from . import guard
 from .context import (
     JSON,
     MAX_ACTIONS,
@@ -59,8 +61,41 @@ def wave_stages(ctx: Context, names: StageNames) -> list[JSON]:
     _no_rollback_in_parallel_mode(ctx)
     _cloudformation_roles(ctx)
     _exposure_honoured(ctx)
-    return [_wave(ctx, wave, names.take(f"wave-{wave.name}", span=wave.span.head()))
-            for wave in ordered(ctx.pipeline.waves)]
+    stages: list[JSON] = []
+    for wave in ordered(ctx.pipeline.waves):
+        if any(g.approval for g in wave.gates):
+            stages.append(_approval_stage(ctx, wave, names.take(f"approve-{wave.name}", span=wave.span.head())))
+        stages.append(_wave(ctx, wave, names.take(f"wave-{wave.name}", span=wave.span.head())))
+    return stages
+
+
+def wave_stage_names(pipeline: ir.Pipeline, request: JSON) -> list[str]:
+    """The deploy stage of each wave (rollout order) in a request :func:`wave_stages` built: the last stages,
+    an approval stage before each wave that has an approval gate."""
+    waves = ordered(pipeline.waves)
+    stages = [s["name"] for s in request["pipeline"]["stages"]]
+    count = len(waves) + sum(1 for w in waves if any(g.approval for g in w.gates))
+    tail = stages[len(stages) - count:] if count else []
+    names, i = [], 0
+    for wave in waves:
+        i += 1 if any(g.approval for g in wave.gates) else 0
+        names.append(tail[i])
+        i += 1
+    return names
+
+
+def _approval_stage(ctx: Context, wave: ir.Wave, name: str) -> JSON:
+    """The approval of a wave, in a stage of its own before the wave's: entry conditions run before a stage's
+    actions (rule 29) and are not checked again (rules 38, 52), so an approval inside the wave's stage would let
+    a late approval deploy outside the window; here the wave's window and blockers are checked once it is given.
+    A rejection or a timeout fails this stage (rule 51), which has nothing to roll back, and a rollback of the
+    wave's stage does not ask for the approval again."""
+    return {"name": name, "actions": [{
+        "name": "approval",
+        "actionTypeId": type_id("Approval", "Manual"),
+        "runOrder": 1,
+        "configuration": {"CustomData": f"Approve wave {wave.name} of pipeline {ctx.pipeline.name}"},
+    }]}
 
 
 def _exposure_honoured(ctx: Context) -> None:
@@ -125,14 +160,6 @@ def _cloudformation_roles(ctx: Context) -> None:
 def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
     actions: list[JSON] = []
     order = 1
-    if any(g.approval for g in wave.gates):
-        actions.append({
-            "name": "approval",
-            "actionTypeId": type_id("Approval", "Manual"),
-            "runOrder": 1,
-            "configuration": {"CustomData": f"Approve wave {wave.name} of pipeline {ctx.pipeline.name}"},
-        })
-        order = 2
     profile = wave.deploy
     providers = [p for p in profile.providers if p.kind != "local"] if profile is not None else []
     if profile is not None and not providers:
@@ -141,13 +168,18 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
                   "CodePipeline cannot run", wave.attr_spans.get("deploy", wave.span.head()),
                   label="no cloudformation, codedeploy or ecs provider",
                   help="add a `cloudformation`, `codedeploy` or `ecs` block to the deploy profile")
-    batches = wave_batches(wave)
-    for b, batch in enumerate(batches):
+    for b, batch in enumerate(wave_batches(wave)):
+        if b:  # the first batch's blockers are the stage's entry condition
+            checks = _blocker_checks(ctx, wave, batch, b, order)
+            actions.extend(checks)
+            order += 1 if checks else 0
         for target in batch:
             for provider in providers:
                 assert profile is not None
-                actions.append(_deploy(ctx, wave, target, profile, provider, order + b, len(providers) > 1))
-    actions.extend(_bake_actions(ctx, wave, order + len(batches)))
+                actions.append(_deploy(ctx, wave, target, profile, provider, order, len(providers) > 1))
+        order += 1
+    actions.extend(_bake_actions(ctx, wave, order))
+    _guard(ctx, name, actions)
     if len(actions) > MAX_ACTIONS:
         ctx.error(codes.TOO_MANY_ACTIONS, f"wave `{wave.name}` compiles to {len(actions)} actions, CodePipeline allows "
                   f"{MAX_ACTIONS}", wave.span.head(), label="this wave", help="split the wave in two")
@@ -156,12 +188,45 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
     if entry:
         stage["beforeEntry"] = {"conditions": [{"result": "FAIL", "rules": entry}]}
     _unexpressed_gates(ctx, wave)
-    # A breach fails the bake's action, a failed deploy its own: either fails the stage, and onFailure rolls it
-    # back (rule 65). `halt` keeps CodePipeline's default: a failed stage stops the execution, nothing rolls back.
-    # One stage has one onFailure: a wave mixing `halt` and rollback gates rolls back on any breach.
-    if any(g.on_breach != "halt" for g in wave.gates):
+    if rolls_back(ctx.pipeline, wave):
         stage["onFailure"] = {"result": "ROLLBACK"}
     return stage
+
+
+def _guard(ctx: Context, stage: str, actions: list[JSON]) -> None:
+    """Give a stage whose actions watch the wave — bake and blocker readings (Step Functions), `check` loops
+    (Commands) — the rollback guard (:mod:`.guard`) at runOrder 1, beside the first deploys, and make them skip
+    when it says the stage runs in a rollback. PARALLEL mode has no rollback (rule 11)."""
+    readings = [a for a in actions if a["actionTypeId"]["provider"] in ("StepFunctions", "Commands")]
+    if not readings or ctx.pipeline.execution_mode == "parallel":
+        return
+    if any(a["runOrder"] == 1 for a in readings):  # the guard answers before any reading
+        for a in actions:
+            a["runOrder"] += 1
+    answer = guard.variable(stage)
+    for a in readings:
+        if a["actionTypeId"]["provider"] == "Commands":
+            # Each command is skipped in a rollback; CodePipeline fills in the variable (`true` or `false`).
+            a["commands"] = [f'[ "{answer}" = true ] || {c}' for c in a["commands"]]
+            continue
+        spec = json.loads(a["configuration"]["Input"])
+        a["configuration"]["Input"] = machine.bake_input(spec["wave"], spec["target"], spec["bake"], spec["gates"],
+                                                         answer)
+    actions.insert(0, guard.action(ctx.pipeline.name, stage))
+
+
+def rolls_back(pipeline: ir.Pipeline, wave: ir.Wave) -> bool:
+    """Whether the wave's stage rolls back when it fails (``onFailure: ROLLBACK``).
+
+    A breach fails the bake's action, a failed deploy its own: either fails the stage, and onFailure rolls it
+    back (rule 65). A wave without gates rolls back a failed deploy, as ``wavec run`` does; `halt` keeps
+    CodePipeline's default: a failed stage stops the execution, nothing rolls back. One stage has one
+    onFailure: a wave mixing `halt` and rollback gates rolls back on any failure, its strongest policy, as
+    ``wavec run`` does for a failed deploy. PARALLEL mode has no rollback (rule 11; WV921 for rollback gates).
+    """
+    if pipeline.execution_mode == "parallel":
+        return False
+    return not wave.gates or any(g.on_breach != "halt" for g in wave.gates)
 
 
 def _deploy(ctx: Context, wave: ir.Wave, target: ir.Target, profile: ir.DeployProfile, provider: ir.Provider,
@@ -332,6 +397,34 @@ def _account(ctx: Context, target: ir.Target | None) -> str:
     fields = role.split(":")
     # No role is WV900 and a malformed one WV901: the output is discarded, any account does.
     return fields[4] if len(fields) > 5 and fields[4].isdigit() else "000000000000"
+
+
+def _blocker_checks(ctx: Context, wave: ir.Wave, batch: Sequence[ir.Target], b: int,
+                    run_order: int) -> list[JSON]:
+    """Blockers read again before batch ``b`` (≥ 1), as ``wavec run`` does: one Step Functions action per target
+    of the batch that has blockers, at the run order before its deploys, running the bake machine with a bake of
+    0 — one reading of the blocker alarms, failing on ALARM or a missing alarm (rules 63–65). The entry
+    condition's rules are checked once, before the first batch (rules 29, 38), so they cannot serve here."""
+    actions: list[JSON] = []
+    profile_role = wave.deploy.role if wave.deploy is not None else None
+    for target in batch:
+        names = _unique([ctx.render(a, wave=wave.name, region=target.region, account=target.account)
+                         for g in wave.gates for a in g.blockers])
+        if not names:
+            continue
+        placement = machine.Placement(target.region, _account(ctx, target))
+        gates = [machine.gate_input("blockers", 60, names, "ok")]
+        config = {"StateMachineArn": machine.machine_arn(placement, ctx.pipeline.name), "InputType": "Literal",
+                  "Input": machine.bake_input(wave.name, target.id, 0, gates)}
+        name = f"blockers-{target.region}" + (f"-{target.account}" if target.account else "") + f"-batch-{b + 1}"
+        ctx.check_config(f"wave `{wave.name}` blocker action `{name}`", config, wave.span.head())
+        action: JSON = {"name": name, "actionTypeId": type_id("Invoke", "StepFunctions"), "runOrder": run_order,
+                        "region": target.region, "configuration": config}
+        if target.account not in (None, ctx.account) and profile_role is not None:
+            action["roleArn"] = ctx.render(profile_role, wave=wave.name, region=target.region,
+                                           account=target.account)
+        actions.append(action)
+    return actions
 
 
 def _bake_alarms(ctx: Context, wave: ir.Wave) -> dict[ir.Target, list[JSON]]:

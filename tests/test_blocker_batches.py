@@ -1,0 +1,107 @@
+"""Defect 7 of the production-parity issue: blockers are read again before every deploy batch, on both targets.
+
+A wave's entry condition reads its blockers once, before the first batch (rules 29, 38 of docs/codepipeline.md:
+entry rules are not checked again). An incident that begins while batch 1 deploys must stop batch 2: `wavec run`
+reads the blockers before each batch, and the compiled stage has a Step Functions reading of the batch's blockers
+(the bake machine with a bake of 0, rules 63–65) before each later batch. The wave then fails and rolls back;
+the rollback's re-run of the reading is skipped by the rollback guard (rules 44, 47).
+
+The two rehearsals count a command's time differently (`wavec run`: its real time × `--speed`; the emulator: its
+real time), so each test anchors the incident between the wave's start and its second batch on its own clock.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from emulator_helpers import FAST, Run, wavec_run
+
+from wavec.api import build
+from wavec.config import Config
+
+WAVE = """pipeline app {
+  role      = "arn:aws:iam::111122223333:role/app"
+  artifacts = "app-artifacts-${region}"
+  source s3 { bucket = "b"  key = "k.zip" }
+  deploy {
+    cloudformation {
+      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/app-cloudformation"
+    }
+    local {
+      run      = "sleep 4; echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
+      rollback = "echo rollback ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
+    }
+  }
+  gate health { alarms = ["errors-${region}"]  blockers = ["sev2-${region}"]  on_breach = rollback }
+  wave one { regions = ["eu-west-1"]  bake = 1m  gates = [health] }
+  wave two { regions = ["us-east-1", "us-west-2"]  parallel = 1  bake = 1m  gates = [health] }
+}
+"""
+
+
+def _scenario(minute: float, state_at_start: bool = False) -> str:
+    """us-west-2's blocker enters ALARM at bake minute ``minute`` of wave one (or is in ALARM from the start)."""
+    when = "" if state_at_start else f'wave = "one"\nminute = {minute}\n'
+    return ('start = "2024-06-03T10:00:00Z"\n'
+            f'[[alarm]]\nname = "sev2-us-west-2"\nregion = "us-west-2"\nstate = "ALARM"\n{when}')
+
+
+def _run(tmp: Path, target: str, scenario: str, speed: str) -> Run:
+    tmp.mkdir(exist_ok=True)
+    (tmp / "batches.wave").write_text(WAVE, encoding="utf-8")
+    (tmp / "scenario.toml").write_text(scenario, encoding="utf-8")
+    return wavec_run(tmp, tmp / "batches.wave", "--target", target, "--scenario", tmp / "scenario.toml",
+                     "--speed", speed, timeout=120)
+
+
+def _rolled_back_batch_one(run: Run) -> None:
+    assert run.code == 3, run.stderr
+    assert "deploy two us-west-2" not in run.log  # batch 2 never deployed
+    assert run.log[:3] == ["deploy one eu-west-1", "deploy two us-east-1", "rollback two us-east-1"]
+    assert "rollback one eu-west-1" not in run.log  # a baked wave stays (on_breach = rollback)
+    assert run.report["status"] == "rolled_back"
+    assert "sev2-us-west-2" in json.dumps(run.report["reason"])
+
+
+def test_wavec_run_reads_the_blockers_again_before_batch_two(tmp_path: Path) -> None:
+    # Speed 60: wave two starts at about minute 1 of wave one's bake; its first batch deploys for 4 minutes.
+    _rolled_back_batch_one(_run(tmp_path, "local", _scenario(2), "60"))
+
+
+def test_the_compiled_stage_reads_the_blockers_again_before_batch_two(tmp_path: Path) -> None:
+    # Wave two starts at minute 1 of wave one's bake exactly (the bake's virtual time); batch 1 takes 4 seconds.
+    run = _run(tmp_path, "codepipeline", _scenario(1.02), "60")
+    _rolled_back_batch_one(run)
+    # A rollback execution re-runs every deploy action of the stage with the previous artefacts (rule 44): the
+    # never-deployed us-west-2 gets the previous version again, which it already runs.
+    assert run.log[3:] == ["rollback two us-west-2"]
+    executions = {e["type"]: e["status"] for e in run.report["executions"]}
+    assert executions == {"STANDARD": "Failed", "ROLLBACK": "Succeeded"}  # the rollback held
+
+
+def test_a_blocker_of_a_later_batch_keeps_the_wave_from_starting(tmp_path: Path) -> None:
+    # Before the first batch every target's blockers are read, on both targets: nothing of wave two deploys.
+    for target in ("local", "codepipeline"):
+        run = _run(tmp_path / target, target, _scenario(0, state_at_start=True), FAST)
+        assert run.code == 3, run.stderr
+        assert run.log == ["deploy one eu-west-1"], target
+
+
+def test_without_the_readings_batch_two_deploys_into_the_incident(tmp_path: Path) -> None:
+    # The oracle: the same compiled pipeline with its blocker readings removed (the output before this fix).
+    run = _run(tmp_path, "codepipeline", _scenario(1.02), "60")
+    assert "deploy two us-west-2" not in run.log
+    built = {fmt: build(tmp_path / "batches.wave", "codepipeline", fmt, config=Config()).output
+             for fmt in ("json", "cloudformation")}
+    assert built["json"] is not None and built["cloudformation"] is not None
+    request = json.loads(built["json"])
+    for stage in request["pipeline"]["stages"]:
+        stage["actions"] = [a for a in stage["actions"] if not a["name"].startswith("blockers-")]
+    (tmp_path / "old.json").write_text(json.dumps(request), encoding="utf-8")
+    (tmp_path / "template.json").write_text(built["cloudformation"], encoding="utf-8")
+    old = wavec_run(tmp_path, tmp_path / "old.json", "--template", tmp_path / "template.json", "--scenario",
+                    tmp_path / "scenario.toml", "--speed", "60", timeout=120)
+    assert old.code == 0, old.stderr
+    (two,) = [w for w in old.report["waves"] if w["name"] == "two"]
+    assert two["deployed"] == ["us-east-1", "us-west-2"] and two["status"] == "baked"
