@@ -20,6 +20,7 @@ from typing import Any
 from ..api import PipelineChoiceError, build
 from ..config import Config
 from ..diagnostics import Severity
+from ..emulator.compensation import compensator_from_template
 from ..emulator.engine import Emulator, Options
 from ..emulator.functions import Function, functions_from_template
 from ..emulator.model import Refusal, read_pipeline
@@ -100,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
             machines = machines_from_template(template, str(args.template or "the CloudFormation output"))
             functions = functions_from_template(template)
         pipeline = read_pipeline(document)
+        compensator = None
+        if template is not None:
+            compensator = compensator_from_template(template, pipeline.region or "us-east-1",
+                                                    pipeline.account() or "000000000000")
         standins = load_standins(_readable(args.stand_ins)) if args.stand_ins else derived or StandIns()
         scenario = load_scenario(_readable(args.scenario)) if args.scenario else None
         if args.workdir is not None:
@@ -109,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         options = Options(speed=args.speed or 1.0, now=now, no_wait=bool(args.no_wait),
                           workdir=workdir.resolve(), base=Path.cwd())
         emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
-                            machines, functions)
+                            machines, functions, compensator)
     except (Refusal, ScenarioError) as exc:
         raise UsageError(f"cannot emulate {args.file}: {exc}") from None
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"

@@ -17,6 +17,7 @@ has and the local runner has not (``execution_started``, ``stage_started``, ``ch
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
@@ -35,9 +36,11 @@ from ..runner.executor import State, final_status, source_commit
 from ..runner.process import Processes, expand_data
 from ..schedule.cron import parse_cron
 from ..schedule.windows import Window, is_open, next_open
+from .compensation import Compensator, matches, run_machine
 from .functions import NO_REPLY_S, Function, Jobs, find_function, invoke, load
 from .model import Action, Condition, Pipeline, Refusal, Rule, Stage, arn_account, substitute, variables_in, zone_name
 from .scenario import Scenario, stage_matches
+from .service import CodeBuildApi, CodePipelineApi, Started, StepFunctionsApi
 from .standins import StandIn, StandIns
 from .stepfunctions import Machine, Read, StepFunctions, find_machine
 
@@ -93,7 +96,8 @@ class Emulator:
 
     def __init__(self, pipeline: Pipeline, scenario: Scenario, standins: StandIns, options: Options,
                  emit: Callable[[dict[str, Any]], None], run_id: str,
-                 machines: list[Machine] | None = None, functions: list[Function] | None = None) -> None:
+                 machines: list[Machine] | None = None, functions: list[Function] | None = None,
+                 compensator: Compensator | None = None) -> None:
         self.pipeline = pipeline
         self.scenario = scenario
         self.standins = standins
@@ -130,7 +134,7 @@ class Emulator:
         self.bakes: dict[str, datetime] = {}
         self.variables: dict[str, str] = {}
         # GetPipelineState's view: each stage's latest execution (id, status, type), as a job's function reads it.
-        self.stage_states: dict[str, dict[str, str]] = {}
+        self.latest: dict[str, dict[str, str]] = {}
         self.choices: list[dict[str, Any]] = []
         self._choice_keys: set[str] = set()
         self._notes: set[str] = set()
@@ -149,6 +153,16 @@ class Emulator:
         self.started = time.monotonic()
         # moto's Step Functions, started only when an action needs it (a missing moto is refused here).
         self.sfn = StepFunctions() if self.machines else None
+        self.compensator = compensator
+        self._compensator = load(compensator.function, "the compensator") if compensator is not None else None
+        self.action_runs: list[dict[str, Any]] = []  # ListActionExecutions' view
+        self.sfn_api: StepFunctionsApi | None = None
+        self.clients: dict[str, Any] = {}
+        if compensator is not None:
+            self.sfn_api = StepFunctionsApi(compensator.environment.get("WAVEC_STATE_MACHINE", ""))
+            source = next((s.name for s in pipeline.stages if any(a.kind == "source" for a in s.actions)), None)
+            self.clients = {"codepipeline": CodePipelineApi(pipeline.name, self, source),
+                            "stepfunctions": self.sfn_api, "codebuild": CodeBuildApi(self)}
 
     # ------------------------------------------------------------------ naming
 
@@ -241,6 +255,7 @@ class Emulator:
         if self.pipeline.execution_mode == "QUEUED":
             self.choice("9", "queued", "QUEUED mode: one execution is emulated, so queuing (UNDOCUMENTED: per stage "
                         "or pipeline-wide) does not arise")
+        logs = self._function_logs()
         try:
             self._begin(self.execution, "STANDARD", "StartPipelineExecution")
             status = "Succeeded"
@@ -256,9 +271,23 @@ class Emulator:
             self.record({"event": "run_interrupted", "running": []})
             raise KeyboardInterrupt from None
         finally:
+            if logs is not None:
+                logging.getLogger().removeHandler(logs)
+                logs.close()
             if self.sfn is not None:
                 self.sfn.close()
         return self._conclude()
+
+    def _function_logs(self) -> logging.Handler | None:
+        """Where the functions run here log (``logs/functions.log`` of the run), not the run's stderr: a handler
+        on the root logger, which also makes their ``logging.basicConfig`` do nothing."""
+        if not self.functions and self.compensator is None:
+            return None
+        self.logs.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(self.logs / "functions.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logging.getLogger().addHandler(handler)
+        return handler
 
     def _begin(self, execution: str, kind: str, trigger: str, **extra: Any) -> None:
         self.current = execution
@@ -275,12 +304,14 @@ class Emulator:
         self.current = self.execution
 
     def _stage_done(self, stage: Stage, status: str, began: datetime) -> str:
-        if self.stage_states.get(stage.name, {}).get("pipelineExecutionId") == self.current:
-            self.stage_states[stage.name]["status"] = status
+        if self.latest.get(stage.name, {}).get("pipelineExecutionId") == self.current:
+            self.latest[stage.name]["status"] = status
         self.timeline.append({"stage": stage.name, "execution": self.current, "status": status,
                               "started": _iso(began), "finished": _iso(self.now)})
         self.record({"event": "stage_finished", "stage": stage.name, "execution": self.current, "status": status,
                      "wave": self.labels.get(stage.name)})
+        if status == "Failed" and self.current == self.execution:
+            self._stage_event(stage, "FAILED")
         return status.lower()
 
     def _stage(self, stage: Stage) -> str:
@@ -288,7 +319,7 @@ class Emulator:
         began = self.now
         label = self.labels.get(stage.name)
         self.record({"event": "stage_started", "stage": stage.name, "execution": self.current, "wave": label})
-        self.stage_states[stage.name] = {"pipelineExecutionId": self.current, "status": "InProgress",
+        self.latest[stage.name] = {"pipelineExecutionId": self.current, "status": "InProgress",
                                          "type": "STANDARD"}
         if stage.before_entry is not None:  # rule 29: before any action, approvals included
             node = f"wave:{label}:entry" if label else f"stage:{stage.name}:entry"
@@ -384,30 +415,154 @@ class Emulator:
         self._rollback(stage, f"stage {stage.name} failed: {reason}")
         return self._stage_done(stage, "Failed", began)
 
-    def _rollback(self, stage: Stage, reason: str) -> None:
-        """Section 3: a new execution re-runs the stage with the last successful execution's artefacts."""
-        target = self.history.get(stage.name)
+    def _rollback(self, stage: Stage, reason: str, target: str | None = None) -> str | None:
+        """Section 3: a new execution re-runs the stage with the last successful execution's artefacts (an
+        automatic rollback), or with ``target``'s (a manual one, ``RollbackStage``); its id."""
+        manual = target is not None
+        target = target or self.history.get(stage.name)
         if target is None:
             self.record({"event": "rollback_plan", "nodes": [], "stage": stage.name,
                          "reason": f"{reason}; stage {stage.name} has no earlier successful execution to roll back "
                                    "to (rule 45): nothing is rolled back"})
-            return
+            return None
         nodes = [self.nodes[(stage.name, a.name)] for _, group in stage.groups for a in group]
         self.record({"event": "rollback_plan", "nodes": [self._rollback_id(n) for n in nodes], "stage": stage.name,
                      "target_execution": target, "reason": reason})
         self.choice("48", "rollback-scope", "a rollback execution re-runs only the failed stage (its actions, "
                     "not its conditions) and ends; earlier stages are left as they are (UNDOCUMENTED)")
         rollback = str(uuid.uuid4())
-        self._begin(rollback, "ROLLBACK", "AutomatedRollback",
-                    trigger_detail={"FailedPipelineExecutionId": self.execution}, stage=stage.name,
-                    target_execution=target)
+        if manual:
+            self._begin(rollback, "ROLLBACK", "ManualRollback", stage=stage.name, target_execution=target)
+        else:
+            self._begin(rollback, "ROLLBACK", "AutomatedRollback",
+                        trigger_detail={"FailedPipelineExecutionId": self.execution}, stage=stage.name,
+                        target_execution=target)
         began = self.now
-        self.stage_states[stage.name] = {"pipelineExecutionId": rollback, "status": "InProgress", "type": "ROLLBACK"}
+        self.latest[stage.name] = {"pipelineExecutionId": rollback, "status": "InProgress", "type": "ROLLBACK"}
         failed = self._groups(stage, rollback=True)
-        self.stage_states[stage.name]["status"] = "Failed" if failed else "Succeeded"
+        self.latest[stage.name]["status"] = "Failed" if failed else "Succeeded"
         self.timeline.append({"stage": stage.name, "execution": rollback, "status": "Failed" if failed else
                               "Succeeded", "started": _iso(began), "finished": _iso(self.now)})
         self._end(rollback, "Failed" if failed else "Succeeded")
+        return rollback
+
+    # ------------------------------------------------------------------ the compensator (compensation.py)
+
+    def _stage_event(self, stage: Stage, state: str) -> None:
+        """Rules 59–61: a stage event of the main execution; the compensator's rules take it if they match."""
+        if self.compensator is None:
+            return
+        event = {"version": "0", "source": "aws.codepipeline",
+                 "detail-type": "CodePipeline Stage Execution State Change", "region": self.region or "",
+                 "account": self.pipeline.account() or "", "time": _iso(self.now),
+                 "detail": {"pipeline": self.pipeline.name, "version": 1, "execution-id": self.execution,
+                            "stage": stage.name, "state": state, "pipeline-execution-attempt": 1}}
+        if not any(matches(p, event) for p in self.compensator.patterns):
+            return
+        self.choice("62", "events-once", "a stage event reaches the compensator once, after the stage's own "
+                    "rollback ended (delivery is CONTRADICTORY: at-least-once or best effort; the scheduled sweep "
+                    "is not run)")
+        self.record({"event": "compensation", "stage": stage.name, "state": state, "execution": self.execution})
+        self._compensator_call(event)
+        assert self.sfn_api is not None
+        while self.sfn_api.pending:
+            self._compensation(self.sfn_api.pending.pop(0))
+
+    def _compensator_call(self, event: Any) -> Any:
+        """One invocation of the compensator's function, its environment in place."""
+        assert self.compensator is not None and self._compensator is not None
+        saved = {k: os.environ.get(k) for k in self.compensator.environment}
+        os.environ.update(self.compensator.environment)
+        try:
+            return self._compensator(event, None, clients=self.clients)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _compensation(self, run: Started) -> None:
+        """Run one execution of the compensator's state machine on the virtual clock."""
+        assert self.compensator is not None
+        self.record({"event": "compensation_started", "name": run.name, "input": json.loads(run.input)})
+        outcomes: list[Any] = []
+
+        def task(document: Any) -> Any:
+            answer = self._compensator_call(document)
+            outcomes[:] = (answer or {}).get("outcomes") or ([answer.get("outcome")] if answer else [])
+            return answer
+
+        end = run_machine(self.compensator.definition, json.loads(run.input), task,
+                          lambda seconds: self.advance(self.now + timedelta(seconds=seconds)))
+        self.record({"event": "compensation_finished", "name": run.name, "status": end.status,
+                     "error": end.error, "outcomes": outcomes})
+        if end.status != "SUCCEEDED":
+            self.record({"event": "note", "text": f"compensation {run.name} ended {end.status}: {end.error}"})
+
+    # Backend (service.py): what the emulated pipeline answers a function's calls with.
+
+    def stage_states(self) -> list[dict[str, Any]]:
+        """``GetPipelineState``'s ``stageStates``: each stage, with its latest execution once it ran."""
+        return [{"stageName": s.name, **({"latestExecution": dict(self.latest[s.name])}
+                                         if s.name in self.latest else {})} for s in self.pipeline.stages]
+
+    def execution_summaries(self) -> list[dict[str, Any]]:
+        """Every execution, newest first; the scenario's earlier success (``previous``) the oldest."""
+        found = []
+        for entry in reversed(self.executions):
+            summary = {"pipelineExecutionId": entry["execution"], "status": entry["status"],
+                       "startTime": datetime.fromisoformat(entry["started"].replace("Z", "+00:00")),
+                       "executionType": entry["type"],
+                       "trigger": {"triggerType": entry["trigger"],
+                                   "triggerDetail": json.dumps(entry.get("trigger_detail") or {})},
+                       "artifactRevisions": [{"revisionId": self.commit}]}
+            if entry["type"] == "ROLLBACK":
+                summary["rollbackMetadata"] = {"rollbackTargetPipelineExecutionId": entry.get("target_execution")}
+            found.append(summary)
+        if self.scenario.previous_execution:
+            found.append({"pipelineExecutionId": "previous", "status": "Succeeded", "executionType": "STANDARD",
+                          "startTime": self.start - timedelta(days=1), "artifactRevisions": [{"revisionId": ""}],
+                          "trigger": {"triggerType": "StartPipelineExecution", "triggerDetail": "{}"}})
+        found.sort(key=lambda s: s["startTime"], reverse=True)  # stable: the same instant keeps newest first
+        return found
+
+    def succeeded_in(self, stage: str) -> set[str]:
+        """The executions that succeeded in ``stage``."""
+        ok = {t["execution"] for t in self.timeline if t["stage"] == stage and t["status"] == "Succeeded"}
+        return ok | ({"previous"} if self.scenario.previous_execution else set())
+
+    def action_executions(self, execution: str) -> list[dict[str, Any]]:
+        """The actions an execution ran (stage, action, status), for ``ListActionExecutions``."""
+        return [dict(a) for a in self.action_runs if a["pipelineExecutionId"] == execution]
+
+    def rollback_stage(self, stage: str, target: str) -> str:
+        """``RollbackStage``: a manual rollback of ``stage`` to ``target``, run to its end."""
+        found = next(s for s in self.pipeline.stages if s.name == stage)
+        rollback = self._rollback(found, f"the compensator rolls stage {stage} back to execution {target}", target)
+        assert rollback is not None
+        return rollback
+
+    def project_commands(self, project: str) -> list[str] | None:
+        """The build commands of a CodeBuild project of the template."""
+        assert self.compensator is not None
+        found = self.compensator.projects.get(project)
+        return list(found[0]) if found is not None else None
+
+    def run_build(self, project: str, commands: list[str], variables: dict[str, str]) -> str:
+        """A teardown build: its commands run here, to the end; shown as the stage's sandbox ``destroy``."""
+        assert self.compensator is not None
+        env = {**self.compensator.projects[project][1], **variables}
+        stage = next((s for s in self.pipeline.stages if s.name == env.get("WAVE_STAGE")), self.pipeline.stages[0])
+        node_id = f"stage:{stage.name}:destroy"
+        self.record({"event": "node_started", "node": node_id, "kind": "env_destroy", "stage": stage.name,
+                     "wave": None, "target": None, "execution": env.get("WAVE_EXECUTION")})
+        result = self._commands(stage, None, None, tuple(commands), self.now, env, False, node_id=node_id)
+        self.advance(result.at)
+        self.record({"event": "node_finished", "node": node_id, "kind": "env_destroy", "stage": stage.name,
+                     "wave": None, "target": None, "status": "ok" if result.ok else "failed", "exit": result.exit,
+                     **({"reason": result.reason} if result.reason else {})})
+        return "SUCCEEDED" if result.ok else "FAILED"
 
     # ------------------------------------------------------------------ actions
 
@@ -503,6 +658,9 @@ class Emulator:
                 self.record({"event": "node_retry", "node": node_id, "attempt": 2, "reason": result.reason,
                              "stage": stage.name})
             else:
+                self.action_runs.append({"pipelineExecutionId": self.current, "stageName": stage.name,
+                                         "actionName": node.action.name, "input": {},
+                                         "status": "Succeeded" if result.ok else "Failed"})
                 self.record({"event": "node_finished", "node": node_id, "kind": kind, "stage": stage.name,
                              "wave": node.wave, "target": (node.target or {}).get("id"),
                              "status": result.status or ("ok" if result.ok else "failed"), "exit": result.exit,
@@ -580,8 +738,7 @@ class Emulator:
             if resolved is None:
                 return Result(False, t0, why)
             configuration[key] = resolved
-        jobs = Jobs(self.pipeline.name, lambda: [{"stageName": name, "latestExecution": dict(latest)}
-                                                 for name, latest in self.stage_states.items()])
+        jobs = Jobs(self.pipeline.name, self.stage_states)
         answer = invoke(self.functions[(stage.name, action.name)], configuration,
                         arn_account(action.role_arn) or self.pipeline.account() or "", jobs)
         if answer.hung:

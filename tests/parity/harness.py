@@ -63,17 +63,13 @@ CELLS: tuple[Cell, ...] = (
     Cell("breach-first-wave", WAVES, START + breach("errors-eu-west-1", "eu-west-1", "one", 7)),
     Cell("breach-middle-rollback", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12)),
     Cell("breach-middle-rollback-all", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12),
-         policy="rollback_all",
-         xfail="rollback_all: the emulator rolls back wave two only; the local runner rolls back wave two, then "
-               "wave one (the emulated pipeline does not run the compensator for earlier, baked waves)"),
+         policy="rollback_all"),
     Cell("breach-middle-halt", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12), policy="halt"),
     Cell("breach-late-in-bake", WAVES, START + breach("errors-ap-southeast-2", "ap-southeast-2", "three", 28)),
     Cell("breach-stays", WAVES, START + breach("errors-us-east-1", "us-east-1", "two", 12, recover=None)),
     Cell("deploy-failure-in-batch", WAVES, START + '[[deploy_failure]]\nregion = "us-west-2"\nwave = "two"\n'),
     Cell("healthy", SANDBOX, START),
-    Cell("sandbox-test-fails", SANDBOX, START + '[[step_failure]]\naction = "integration"\nstage = "sandbox"\n',
-         xfail="the local runner destroys the sandbox after the failing test; the compiled stage's "
-               "environment-destroy action never runs once an earlier action failed (sandbox left behind)"),
+    Cell("sandbox-test-fails", SANDBOX, START + '[[step_failure]]\naction = "integration"\nstage = "sandbox"\n'),
     Cell("check-breaches-third-interval", CHECK, START,
          xfail="the emulator sees a `check` gate's Commands action as one command: it reports only the "
                "failing evaluation (gates [(one, 15.0, False)] != the local [(one, 5.0, True), (one, 10.0, True), "
