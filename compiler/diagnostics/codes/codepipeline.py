@@ -17,99 +17,173 @@ E, W = Severity.ERROR, Severity.WARNING
 _c = maker("codepipeline", E)
 
 
-_ROLE = 'role = "arn:aws:iam::111122223333:role/p"'
+# The examples are real `.wave` input, which tests/test_docs.py checks: each Example reports its code, and each
+# Use instead nothing, when checked (`targets = [codepipeline]` makes `wavec check` build the pipeline for
+# CodePipeline). Fragments (context="pipeline") are checked inside a minimal pipeline that adds a role, an
+# artifact bucket per region, an s3 source and a wave; its default deploy profile has only a `local` provider
+# (WV910 on this target), so they bring their own. An example in parentheses describes input too large to show.
+_ROLE = 'role = "arn:aws:iam::111122223333:role/shop-pipeline"'
+_ARTIFACTS = 'artifacts = "shop-artifacts-${region}"'
+_KEY = 'encryption_key = "arn:aws:kms:${region}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"'
+_CFN = 'cloudformation {{ stack = "{stack}"  template = "{template}"  role = "arn:aws:iam::{account}:role/shop-cfn" }}'
+_LOCAL = 'local { run = "./deploy.sh ${region}"  rollback = "./rollback.sh ${region}" }'
+
+
+def _deploy(*, stack: str = "shop", template: str = "source::shop.yaml", account: str = "111122223333",
+            role: str | None = None, name: str = "", comment: str = "") -> str:
+    """A deploy profile of the examples: CodePipeline deploys with CloudFormation, `wavec run` with the scripts;
+    ``role``: the role the deploy actions assume (one in each account of a cross-account wave)."""
+    lines = [f"deploy {name + ' ' if name else ''}{{" + (f"   # {comment}" if comment else "")]
+    if role is not None:
+        lines.append(f'  role = "{role}"')
+    lines += ["  " + _CFN.format(stack=stack, template=template, account=account), f"  {_LOCAL}", "}"]
+    return "\n".join(lines)
+
+
+_DEPLOY = _deploy()
+_CROSS_ACCOUNT = _deploy(account="${account}", role="arn:aws:iam::${account}:role/shop-deployer")
+"""The deploy profile of waves in other accounts: the actions assume a role there, CloudFormation one of them."""
+
+
+def _aligned(*attrs: str) -> list[str]:
+    pairs = [a.split(" = ", 1) for a in attrs]
+    width = max(len(key) for key, _ in pairs)
+    return [f"{key:<{width}} = {value}" for key, value in pairs]
+
+
+def _pipeline(*attrs: str, waves: str = 'wave eu { regions = ["eu-west-1"] }') -> str:
+    """A whole file: pipeline `shop`, built for CodePipeline, with these attributes (role, artifacts, …)."""
+    lines = [*_aligned("targets = [codepipeline]", *attrs), 'source s3 { bucket = "shop-source"  key = "shop.zip" }',
+             *_DEPLOY.splitlines(), *waves.splitlines()]
+    return "pipeline shop {\n" + "".join(f"  {line}\n" for line in lines) + "}"
+
+
+def _fragment(body: str = "", *attrs: str, deploy: str = _DEPLOY) -> str:
+    """The body of a pipeline built for CodePipeline: these attributes, a deploy profile, then ``body``."""
+    return "\n".join([*_aligned("targets = [codepipeline]", *attrs), deploy, *([body] if body else [])])
+
+
+def _fleet(wave: str, accounts: range) -> str:
+    """A wave deploying to 6 regions in each of these accounts (111111111111, 222222222222, …)."""
+    listed = ", ".join(f'"{str(n) * 12}"' for n in accounts)
+    return (f"wave {wave} {{   # 6 regions × {len(accounts)} accounts: {6 * len(accounts)} deploy actions\n"
+            '  regions  = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]\n'
+            f"  accounts = [{listed}]\n}}")
+
+
+_BAKES = ('gate health {{ alarms = ["errors-${{region}}"]  interval = {interval} }}\n'
+          'wave eu {{ regions = ["eu-west-1"]  gates = [health]  bake = 1d }}\n'
+          'wave us {{ regions = ["us-east-1"]  bake = {bake} }}')
+_OFFICE_BLOCKERS = ('window office { days = [mon, tue, wed, thu, fri]  hours = [09:00, 17:00] }\n'
+                    'gate calm { blockers = ["sev2-${region}"] }\n')
+_LONG = "business_hours_of_the_european_support_teams_except_public_holidays_and_the_end_of_year_freeze"
+_OTHER_ACCOUNT = 'wave other { regions = ["eu-west-1"]  accounts = ["444455556666"] }'
+_EU_WINDOW = 'wave eu {{ regions = ["eu-west-1"]  windows = [{}] }}'
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat")
+_EU_US = 'wave eu { regions = ["eu-west-1"] }\nwave us { regions = ["us-east-1"] }'
+_STAMP = 'stage build {\n  step stamp { run = "echo ${commit} > VERSION" }\n}'
+_ROLLBACK_GATE = ('gate errors { alarms = ["errors-${region}"]  on_breach = rollback }\n'
+                  'wave eu { regions = ["eu-west-1"]  bake = 1h  gates = [errors] }')
 
 # ---------------------------------------------------------------- service rules
 NO_PIPELINE_ROLE = _c(
     "WV900", "pipeline without a role",
     "Reports a pipeline built for CodePipeline that has no `role`.",
     "CodePipeline requires a service role (`roleArn`); the pipeline acts with its permissions.",
-    "pipeline p { artifacts = \"b-${region}\" … }", f"pipeline p {{ {_ROLE}  artifacts = \"b-${{region}}\" … }}")
+    _pipeline(_ARTIFACTS), _pipeline(_ROLE, _ARTIFACTS))
 INVALID_ROLE_ARN = _c(
     "WV901", "role is not an IAM role ARN",
     "Reports a pipeline or deploy `role` that does not match `arn:aws…:iam::<12 digits>:role/<name>`.",
     "CodePipeline rejects any other `roleArn` (the pattern is part of the API).",
-    'role = "checkout-pipeline"', _ROLE)
+    _pipeline('role = "shop-pipeline"', _ARTIFACTS), _pipeline(_ROLE, _ARTIFACTS))
 NO_ARTIFACT_BUCKET = _c(
     "WV902", "pipeline without an artifact bucket",
     "Reports a pipeline built for CodePipeline that has no `artifacts` bucket.",
     "CodePipeline keeps every artifact in an S3 artifact store; there is none to use.",
-    "pipeline p { " + _ROLE + " … }", "pipeline p { " + _ROLE + "  artifacts = \"p-artifacts-${region}\" … }")
+    _pipeline(_ROLE), _pipeline(_ROLE, _ARTIFACTS))
 SHARED_ARTIFACT_BUCKET = _c(
     "WV903", "one artifact bucket for several regions",
     "Reports an `artifacts` bucket without `${region}` in a pipeline whose actions run in several regions.",
     "CodePipeline needs one artifact store per region used, each a bucket in that region; one bucket name "
     "cannot be in two regions.",
-    'artifacts = "acme-artifacts"', 'artifacts = "acme-artifacts-${region}"')
+    _pipeline(_ROLE, 'artifacts = "shop-artifacts"', waves=_EU_US), _pipeline(_ROLE, _ARTIFACTS, waves=_EU_US))
 INVALID_BUCKET_NAME = _c(
     "WV904", "invalid artifact bucket name",
     "Reports an artifact bucket name CodePipeline does not accept (3–63 letters, digits, `.` and `-`).",
     "The artifact store location must be a valid bucket name.",
-    'artifacts = "my_bucket"', 'artifacts = "my-bucket-${region}"')
+    _pipeline(_ROLE, 'artifacts = "shop_artifacts_${region}"'), _pipeline(_ROLE, _ARTIFACTS))
 NAME_NOT_ALLOWED = _c(
     "WV905", "name not allowed by CodePipeline",
-    "Reports a pipeline, stage, action, artifact or variable name that breaks CodePipeline's name rules "
-    "(length and allowed characters), or two stages/actions that would get the same name.",
-    "CodePipeline rejects the request; names must be unique in their scope.",
-    "pipeline p { wave w { … }  stage Source { … } }  # collides with the source stage",
-    "pipeline p { wave w { … }  stage checks { … } }")
+    "Reports a pipeline, stage, action, artifact or environment variable name that breaks CodePipeline's name "
+    "rules (length and allowed characters).",
+    "CodePipeline rejects the request. Names must also be unique in their scope, which the names wavec "
+    "generates are: a stage of yours named `Source` makes the source stage `Source-2`.",
+    _fragment('stage test {\n  step unit { run = "make test"  env = { "LOG-LEVEL" = "debug" } }\n}'),
+    _fragment('stage test {\n  step unit { run = "make test"  env = { "LOG_LEVEL" = "debug" } }\n}'),
+    context="pipeline")
+# WV906's example is described, not shown: a pipeline of more than 50 stages is one wave or stage per line,
+# 50 lines of them, which would bury the point (tests/test_codepipeline_codes.py builds one).
 TOO_MANY_STAGES = _c(
     "WV906", "too many stages",
     "Reports a pipeline that compiles to more than 50 stages (source, one per stage, one per wave).",
     "A CodePipeline pipeline has at most 50 stages.",
-    "(60 waves)", "fewer, larger waves; or split the service into several pipelines")
+    "(a pipeline of 60 waves)", "(fewer, larger waves; or several pipelines, one per group of regions)")
 TOO_MANY_ACTIONS = _c(
     "WV907", "too many actions in a stage",
     "Reports a stage or wave that compiles to more than 50 actions.",
     "A CodePipeline stage has at most 50 actions.",
-    "wave all { regions = [ …60 regions… ] }", "split the wave in two")
+    _fragment(_fleet("everywhere", range(1, 10)), _KEY, deploy=_CROSS_ACCOUNT),
+    _fragment(_fleet("first", range(1, 5)) + "\n" + _fleet("rest", range(5, 10)), _KEY, deploy=_CROSS_ACCOUNT),
+    context="pipeline")
 TOO_MANY_RULES = _c(
     "WV908", "too many rules in a stage condition",
     "Reports a wave whose entry condition needs more than 5 rules for its windows (one `DeploymentWindow` rule "
     "per window), or whose windows leave no room for its blockers (4 windows at most beside them).",
     "A CodePipeline condition holds at most 5 rules (rule 25 of docs/codepipeline-semantics.md), and a stage has "
     "one entry condition. Blockers beyond the limit fold into one Commands rule (WV917); windows cannot.",
-    "wave w { regions = [\"eu-west-1\"]  windows = [mon, tue, wed, thu, fri, sat] }   # one window per day",
-    "window weekdays { days = [mon, tue, wed, thu, fri, sat]  hours = [09:00, 17:00] }\n"
-    "wave w { regions = [\"eu-west-1\"]  windows = [weekdays] }   # a wave starts inside all its windows: "
-    "write them as one")
+    _fragment("".join(f"window {d} {{ days = [{d}]  hours = [09:00, 17:00] }}\n" for d in _DAYS)
+              + _EU_WINDOW.format(", ".join(_DAYS)) + "   # one window per day"),
+    _fragment("# a wave starts only inside all its windows: write them as one\n"
+              f"window workdays {{ days = [{', '.join(_DAYS)}]  hours = [09:00, 17:00] }}\n"
+              + _EU_WINDOW.format("workdays")), context="pipeline")
 CROSS_ACCOUNT_WITHOUT_ROLE = _c(
     "WV909", "cross-account deploy without a role",
     "Reports a wave deploying to an account other than the pipeline's whose deploy profile has no `role`.",
     "CodePipeline can only act in another account by assuming a role there (the action's `roleArn`).",
-    'wave w { regions = ["us-east-1"]  accounts = ["444455556666"] }',
-    'deploy { role = "arn:aws:iam::${account}:role/deployer"  cloudformation { … } }')
+    _fragment(_OTHER_ACCOUNT, _KEY),
+    _fragment(_OTHER_ACCOUNT, _KEY, deploy=_CROSS_ACCOUNT), context="pipeline")
 NO_DEPLOY_PROVIDER = _c(
     "WV910", "no deploy provider for CodePipeline",
     "Reports a wave whose deploy profile has only a `local` provider.",
     "`local` is what `wavec run` executes; CodePipeline needs `cloudformation`, `codedeploy` or `ecs`.",
-    'deploy { local { run = "./deploy.sh"  rollback = "./rollback.sh" } }',
-    'deploy {\n  cloudformation { stack = "app"  template = "source::template.yaml" }\n'
-    '  local { run = "./deploy.sh"  rollback = "./rollback.sh" }\n}')
+    _fragment(deploy=f"deploy {{\n  {_LOCAL}\n}}"),
+    _fragment(), context="pipeline")
 UNKNOWN_ARTIFACT = _c(
     "WV911", "template from an unknown artifact",
     "Reports a CloudFormation `template` whose `artifact::path` names no artifact of the pipeline, or is "
     "not of that form.",
     "The deploy action reads the template from an input artifact: `source`, or a stage whose step has "
     "`outputs`.",
-    'template = "build::infra.yaml"   # no stage `build` has outputs',
-    'template = "source::infra.yaml"')
+    _fragment(deploy=_deploy(template="build::shop.yaml", comment="no stage `build` has outputs")),
+    _fragment(), context="pipeline")
 BAKE_OUT_OF_RANGE = _c(
     "WV913", "bake out of range",
     "Reports a bake longer than 7 days, or one whose gates are read so often that its Step Functions execution "
     "would write more than 25,000 history events (about 13 per reading of a gate).",
     "The bake is a Step Functions execution run by a CodePipeline invoke action, which waits at most 7 days; a "
     "Standard execution's history holds 25,000 events, past which it fails.",
-    "wave w { … bake = 10d }\ngate g { alarms = [\"errors\"]  interval = 10s }   # with bake = 1d",
-    "wave w { … bake = 2d }\ngate g { alarms = [\"errors\"]  interval = 1m }")
+    _fragment(_BAKES.format(interval="10s", bake="10d")),
+    _fragment(_BAKES.format(interval="1m", bake="7d")), context="pipeline")
 CHECK_BAKE_TOO_LONG = _c(
     "WV920", "`check` gate with a bake beyond 50 minutes",
     "Reports a gate with `check` on a wave whose bake is longer than 50 minutes.",
     "A `check` runs every `interval` during the bake in a CodePipeline Commands action, which is stopped after "
     "55 minutes (5 are kept for the checks' own run time and the action's start-up); a Step Functions state "
     "machine cannot run a command.",
-    "gate smoke { check = \"./smoke.sh\" }\nwave w { … bake = 2h  gates = [smoke] }",
-    "gate smoke { alarms = [\"smoke-${region}\"] }   # a canary alarm, watched for any bake")
+    _fragment('gate smoke { check = "./smoke.sh ${region}" }\n'
+              'wave eu { regions = ["eu-west-1"]  bake = 2h  gates = [smoke] }'),
+    _fragment('gate smoke { alarms = ["smoke-${region}"] }   # a canary alarm, watched for any bake\n'
+              'wave eu { regions = ["eu-west-1"]  bake = 2h  gates = [smoke] }'), context="pipeline")
 ROLLBACK_IN_PARALLEL_MODE = _c(
     "WV921", "rollback in PARALLEL mode",
     "Reports a pipeline whose `execution_mode` is `parallel` and one of whose waves uses a gate whose `on_breach` "
@@ -117,10 +191,9 @@ ROLLBACK_IN_PARALLEL_MODE = _c(
     "In PARALLEL mode \"stage rollback is not available\" and \"failure conditions with a rollback result type "
     "cannot be added\" (rule 11 of docs/codepipeline.md): the `onFailure: ROLLBACK` a rollback gate compiles to "
     "is not accepted, and without it a breach would leave the new version deployed.",
-    "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback } }",
-    "pipeline p { execution_mode = queued … gate g { alarms = [\"errors-${region}\"]  on_breach = rollback } }\n"
-    "# or keep `parallel`: a breach then fails the stage and stops that execution, nothing rolls back\n"
-    "pipeline p { execution_mode = parallel … gate g { alarms = [\"errors-${region}\"]  on_breach = halt } }")
+    _fragment(_ROLLBACK_GATE, "execution_mode = parallel"),
+    _fragment(_ROLLBACK_GATE + "\n# or keep `parallel` with `on_breach = halt`: a breach then fails the stage "
+              "and stops that execution,\n# nothing rolls back", "execution_mode = queued"), context="pipeline")
 CROSS_ACCOUNT_WITHOUT_KEY = _c(
     "WV923", "cross-account deploys without an artifact key",
     "Reports a pipeline one of whose waves deploys to another account, when it has no `encryption_key`, names a "
@@ -129,10 +202,8 @@ CROSS_ACCOUNT_WITHOUT_KEY = _c(
     "a cross-account pipeline needs a customer-managed KMS key, and \"you can only use the key ID or key ARN\" "
     "(rule 58 of docs/codepipeline.md); the default AWS-managed key cannot be shared, so the deploy fails when it "
     "runs. KMS keys are regional, like the stores (rule 54).",
-    "pipeline p { artifacts = \"p-artifacts-${region}\" … }\nwave w { regions = [\"eu-west-1\"]  "
-    "accounts = [\"444455556666\"] }",
-    "pipeline p {\n  artifacts      = \"p-artifacts-${region}\"\n  encryption_key = "
-    "\"arn:aws:kms:${region}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\"\n  …\n}")
+    _fragment(_OTHER_ACCOUNT, deploy=_CROSS_ACCOUNT),
+    _fragment(_OTHER_ACCOUNT, _KEY, deploy=_CROSS_ACCOUNT), context="pipeline")
 EXPOSURE_NOT_HONOURED = _c(
     "WV924", "exposure the deploy action cannot limit",
     "Reports a wave with `exposure` below 100% whose `exposure_by` is `provider` (the default).",
@@ -141,9 +212,10 @@ EXPOSURE_NOT_HONOURED = _c(
     "`DeploymentGroupName` (CodePipeline User Guide, CodeDeploy deploy action reference) — the deployment "
     "configuration that shifts traffic (canary, linear) belongs to the deployment group. Compiled as written, a "
     "1% one-box would reach all of each target's traffic.",
-    "wave canary { regions = [\"eu-west-1\"]  exposure = 1% }",
-    "deploy onebox { cloudformation { stack = \"app-onebox\" … } }   # a stack that serves 1% of the traffic\n"
-    "wave canary { regions = [\"eu-west-1\"]  exposure = 1%  exposure_by = profile  deploy = onebox }")
+    _fragment('wave canary { regions = ["eu-west-1"]  exposure = 1% }\nwave eu { regions = ["eu-west-1"] }'),
+    _fragment(_deploy(name="onebox", stack="shop-onebox", comment="a stack that serves 1% of the traffic")
+              + '\nwave canary { regions = ["eu-west-1"]  exposure = 1%  exposure_by = profile  deploy = onebox }\n'
+              'wave eu { regions = ["eu-west-1"] }'), context="pipeline")
 CLOUDFORMATION_WITHOUT_ROLE = _c(
     "WV922", "CloudFormation deploy without a role",
     "Reports a `cloudformation` deploy block without `role` on the CodePipeline target.",
@@ -151,42 +223,54 @@ CLOUDFORMATION_WITHOUT_ROLE = _c(
     "stack) is required for the `CREATE_UPDATE` action mode wavec uses (rule CFN-1 of docs/codepipeline.md, from "
     "the CodePipeline User Guide's CloudFormation deploy action reference): without it the deploy fails when it "
     "runs.",
-    'deploy { cloudformation { stack = "app"  template = "source::template.yaml" } }',
-    'deploy {\n  cloudformation {\n    stack    = "app"\n    template = "source::template.yaml"\n'
-    '    role     = "arn:aws:iam::${account}:role/app-cloudformation"\n  }\n}')
+    _fragment(deploy=f'deploy {{\n  cloudformation {{ stack = "shop"  template = "source::shop.yaml" }}\n'
+              f"  {_LOCAL}\n}}"),
+    _fragment(), context="pipeline")
 TIMEOUT_BEYOND_COMMANDS = _c(
     "WV915", "step timeout beyond the Commands action",
     "Reports a step whose `timeout` is longer than the 55 minutes a CodePipeline Commands action may run.",
     "CodePipeline stops the action after 55 minutes whatever the file says.",
-    "step e2e { run = \"make e2e\"  timeout = 2h }",
-    "step e2e { project = \"e2e-tests\" }   # a CodeBuild project with its own timeout")
+    _fragment('stage test {\n  step e2e { run = "make e2e"  timeout = 2h }\n}'),
+    _fragment("stage test {\n  # or a CodeBuild project (`project = …`), which has its own timeout\n"
+              '  step e2e { run = "make e2e"  timeout = 55m }\n}'), context="pipeline")
 OVER_SERVICE_LIMIT = _c(
     "WV916", "CodePipeline length or count limit",
     "Reports a value longer, or a list longer, than CodePipeline accepts: more than 50 commands, a command "
     "over 1000 characters, more than 10 `outputs` or `env` entries, a configuration value over 1000 "
     "characters (such as the `parameters` JSON).",
     "CodePipeline rejects the request.",
-    "step s { run = [ …60 commands… ] }", "step s { run = \"./ci/all.sh\" }")
+    _fragment('stage build {\n  step dist {\n    run     = "make dist"\n'
+              '    outputs = ["dist/**", "docs/**", "reports/**", "coverage/**", "bin/**", "lib/**",\n'
+              '               "assets/**", "config/**", "schemas/**", "migrations/**", "scripts/**"]\n  }\n}'),
+    _fragment('stage build {\n  step dist {\n    run     = "make dist"\n'
+              '    outputs = ["dist/**"]   # one directory of what it makes\n  }\n}'), context="pipeline")
 BLOCKERS_IN_COMMANDS_RULE = _c(
     "WV917", "blockers checked by a Commands rule",
     "Reports a wave whose entry condition would need more than 5 rules; the blockers of the regions that do "
     "not fit are checked by one `Commands` rule calling `aws cloudwatch describe-alarms`.",
     "A condition holds at most 5 rules. The Commands rule needs `cloudwatch:DescribeAlarms` on the pipeline "
     "role and runs on CodeBuild.",
-    "wave rest { regions = [five regions]  windows = [business_hours]  gates = [with_blockers] }",
-    "give the pipeline role `cloudwatch:DescribeAlarms`, or use fewer regions per wave", W)
+    _fragment(_OFFICE_BLOCKERS + "wave rest {\n"
+              '  regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"]\n'
+              "  windows = [office]\n  gates   = [calm]\n}"),
+    _fragment(_OFFICE_BLOCKERS + "# or give the pipeline role `cloudwatch:DescribeAlarms`\nwave most {\n"
+              '  regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"]\n'
+              "  windows = [office]\n  gates   = [calm]\n}\n"
+              'wave rest { regions = ["eu-central-1"]  windows = [office]  gates = [calm] }'), W, context="pipeline")
 COMMIT_WITH_S3_SOURCE = _c(
     "WV918", "`${commit}` with an S3 source",
     "Reports `${commit}` in a pipeline whose source is `s3`: the S3 source has no commit id, so the object's "
     "`VersionId` is used.",
     "The S3 source action outputs `VersionId` and `ETag`, not `CommitId`.",
-    'source s3 { … }\n… run = "echo ${commit}"', 'source codecommit { repo = "app" }', W)
+    _fragment(_STAMP), _fragment('source codecommit { repo = "shop" }\n' + _STAMP), W, context="pipeline")
 REJECTED_BY_SERVICE_MODEL = _c(
     "WV919", "rejected by the CodePipeline service model",
     "Reports a request that botocore's CodePipeline model rejects (a length, pattern, range or enum) and that "
     "no more specific check caught.",
     "CodePipeline would reject the request; the message names the field.",
-    "(a value that breaks a rule of the API)", "change the value the message names")
+    _fragment(f"window {_LONG} {{ days = [mon]  hours = [09:00, 17:00] }}\n" + _EU_WINDOW.format(_LONG)),
+    _fragment("window eu_business_hours { days = [mon]  hours = [09:00, 17:00] }\n"
+              + _EU_WINDOW.format("eu_business_hours")), context="pipeline")
 
 # -------------------------------------------------------------- not expressible
 PROMETHEUS_NOT_EXPRESSIBLE = _c(
@@ -194,8 +278,12 @@ PROMETHEUS_NOT_EXPRESSIBLE = _c(
     "Reports a gate with a `prometheus` query on the CodePipeline target.",
     "CodePipeline's conditions can watch CloudWatch alarms and run commands, not PromQL queries; the "
     "query is checked only by `wavec run`.",
-    "gate g { prometheus { url = \"…\"  query = \"…\"  max = 1 } }",
-    "gate g { alarms = [\"errors-${region}\"] }   # a CloudWatch alarm on the same metric", W)
+    _fragment('gate latency {\n  alarms = ["errors-${region}"]\n'
+              '  prometheus { url = "http://prometheus:9090"  query = "job:latency_p99:5m"  max = 0.5 }\n}\n'
+              'wave eu { regions = ["eu-west-1"]  bake = 30m  gates = [latency] }'),
+    _fragment('# a CloudWatch alarm on the same metric\n'
+              'gate latency { alarms = ["errors-${region}", "latency-p99-${region}"] }\n'
+              'wave eu { regions = ["eu-west-1"]  bake = 30m  gates = [latency] }'), W, context="pipeline")
 # WV931 ("`rollback_all` in PARALLEL mode", a warning) is retired: any rollback in PARALLEL mode is the error
 # WV921. Its number is not reused.
 # WV932 ("sandbox not destroyed on failure") is retired: the compensator runs `destroy` after a failed step.
@@ -204,24 +292,31 @@ RETRIES_NOT_EXPRESSIBLE = _c(
     "WV933", "step retries not expressible",
     "Reports a step with `retries` on the CodePipeline target.",
     "CodePipeline has no per-action retry count; a failed stage can only be retried as a whole.",
-    "step flaky { run = \"make e2e\"  retries = 2 }", "step flaky { run = \"make e2e || make e2e\" }", W)
+    _fragment('stage test {\n  step flaky { run = "make e2e"  retries = 2 }\n}'),
+    _fragment('stage test {\n  step flaky { run = "make e2e || make e2e" }\n}'), W, context="pipeline")
 IMAGE_NOT_EXPRESSIBLE = _c(
     "WV934", "step image not expressible",
     "Reports a step with `image` on the CodePipeline target.",
     "The Commands action runs on CodePipeline's managed image, and a CodeBuild action on its project's "
     "image; neither takes an image from the pipeline.",
-    "step s { run = \"make\"  image = \"node:20\" }", "step s { project = \"build-node20\" }", W)
+    _fragment('stage build {\n  step app { run = "npm ci && npm test"  image = "node:20" }\n}'),
+    _fragment("stage build {\n  # on the Commands action's managed image; or a CodeBuild project (`project = …`) "
+              'that uses node:20\n  step app { run = "npm ci && npm test" }\n}'), W, context="pipeline")
 TIMEOUT_NOT_ENFORCEABLE = _c(
     "WV935", "step timeout not enforceable",
     "Reports a step whose `timeout` CodePipeline cannot apply (action timeouts are fixed, 55 minutes for a "
     "Commands action; a CodeBuild action uses its project's timeout).",
     "The step may run longer than its `timeout` says.",
-    "step s { run = \"make\"  timeout = 10m }", "step s { run = \"timeout 600 make\" }", W)
+    _fragment('stage test {\n  step unit { run = "make test"  timeout = 10m }\n}'),
+    _fragment('stage test {\n  step unit { run = "timeout 600 make test" }\n}'), W, context="pipeline")
 WINDOW_APPROXIMATED = _c(
     "WV938", "window approximated",
     "Reports a window that one CodePipeline cron expression cannot describe exactly (hours that are not whole "
     "hours, or a window crossing midnight on some days only); the window is narrowed to what it can express.",
     "A `DeploymentWindow` rule holds one cron expression, and the rules of a condition must all pass.",
-    "window w { days = [mon]  hours = [09:30, 17:00] }", "window w { days = [mon]  hours = [10:00, 17:00] }", W)
+    _fragment("window office { days = [mon, tue, wed, thu, fri]  hours = [09:30, 17:00] }\n"
+              + _EU_WINDOW.format("office")),
+    _fragment("window office { days = [mon, tue, wed, thu, fri]  hours = [10:00, 17:00] }\n"
+              + _EU_WINDOW.format("office")), W, context="pipeline")
 
 CODES: tuple[Code, ...] = collect(globals())
