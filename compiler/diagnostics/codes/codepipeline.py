@@ -290,10 +290,15 @@ PROMETHEUS_NOT_EXPRESSIBLE = _c(
 # Its number is not reused.
 RETRIES_NOT_EXPRESSIBLE = _c(
     "WV933", "step retries not expressible",
-    "Reports a step with `retries` on the CodePipeline target.",
-    "CodePipeline has no per-action retry count; a failed stage can only be retried as a whole.",
-    _fragment('stage test {\n  step flaky { run = "make e2e"  retries = 2 }\n}'),
-    _fragment('stage test {\n  step flaky { run = "make e2e || make e2e" }\n}'), W, context="pipeline")
+    "Reports a step with `retries` that runs a CodeBuild project (`project`) on the CodePipeline target. A step "
+    "that runs commands (`run`, a Commands action) is retried: its commands run in a loop of `1 + retries` "
+    "attempts, as `wavec run` runs it.",
+    "CodePipeline has no per-action retry count, and a stage retry re-runs a failed action once (rule 21 of "
+    "docs/codepipeline.md); a CodeBuild action runs the project's buildspec, which wavec does not write.",
+    _fragment('stage test {\n  step flaky { project = "orders-e2e"  retries = 2 }\n}'),
+    _fragment('stage test {\n  # a Commands action, retried by wavec\n'
+              '  step flaky { run = "make e2e"  retries = 2 }\n}'),
+    W, context="pipeline")
 IMAGE_NOT_EXPRESSIBLE = _c(
     "WV934", "step image not expressible",
     "Reports a step with `image` on the CodePipeline target.",
@@ -304,11 +309,14 @@ IMAGE_NOT_EXPRESSIBLE = _c(
               'that uses node:20\n  step app { run = "npm ci && npm test" }\n}'), W, context="pipeline")
 TIMEOUT_NOT_ENFORCEABLE = _c(
     "WV935", "step timeout not enforceable",
-    "Reports a step whose `timeout` CodePipeline cannot apply (action timeouts are fixed, 55 minutes for a "
-    "Commands action; a CodeBuild action uses its project's timeout).",
-    "The step may run longer than its `timeout` says.",
-    _fragment('stage test {\n  step unit { run = "make test"  timeout = 10m }\n}'),
-    _fragment('stage test {\n  step unit { run = "timeout 600 make test" }\n}'), W, context="pipeline")
+    "Reports a step with `timeout` that runs a CodeBuild project (`project`) on the CodePipeline target. A step "
+    "that runs commands (a Commands action) is stopped at its `timeout` (coreutils `timeout` around each "
+    "attempt), up to the action's own 55 minutes (WV915 beyond).",
+    "A CodeBuild action runs as long as its project's own timeout allows; the pipeline cannot shorten it, so the "
+    "step may run longer than its `timeout` says.",
+    _fragment('stage test {\n  step unit { project = "orders-test"  timeout = 10m }\n}'),
+    _fragment('stage test {\n  # a Commands action, stopped after 10 minutes\n'
+              '  step unit { run = "make test"  timeout = 10m }\n}'), W, context="pipeline")
 WINDOW_APPROXIMATED = _c(
     "WV938", "window approximated",
     "Reports a window that one CodePipeline cron expression cannot describe exactly (hours that are not whole "

@@ -6,6 +6,7 @@ Waves and their gates live in :mod:`.waves`; the request is assembled in :mod:`.
 from __future__ import annotations
 
 import json
+import shlex
 
 from ...diagnostics.codes import codepipeline as codes
 from ...lang.values import Template
@@ -110,9 +111,10 @@ def _env_action(ctx: Context, stage: ir.Stage, env: ir.Environment, which: str, 
                 run_order: int, inputs: list[str]) -> JSON:
     span = env.attr_spans.get(which, env.span)
     commands = [ctx.render(command, stage=stage.name)]
-    ctx.check_commands(f"stage `{stage.name}` environment `{which}`", commands, span)
     if "timeout" in env.attr_spans:
         _timeout(ctx, f"stage `{stage.name}` environment", env.timeout.seconds, env.attr_spans["timeout"], True)
+        commands = attempts(commands, 0, env.timeout.seconds)
+    ctx.check_commands(f"stage `{stage.name}` environment `{which}`", commands, span)
     action: JSON = {
         "name": f"environment-{which}",
         "actionTypeId": type_id("Compute", "Commands"),
@@ -126,16 +128,40 @@ def _env_action(ctx: Context, stage: ir.Stage, env: ir.Environment, which: str, 
 
 
 def _timeout(ctx: Context, what: str, seconds: int, span: Span, commands: bool) -> None:
+    """A Commands action's timeout is enforced by :func:`attempts` up to the action's own 55 minutes; a CodeBuild
+    action's is its project's."""
     if commands and seconds > COMMANDS_TIMEOUT_S:
         ctx.error(codes.TIMEOUT_BEYOND_COMMANDS,
                   f"{what} has a timeout of {seconds // 60} minutes; a CodePipeline Commands action is "
                   "stopped after 55", span, label="longer than 55m",
                   help="use a CodeBuild project (`project = …`) for long steps, or split the step")
-    elif seconds != COMMANDS_TIMEOUT_S or not commands:
+    elif not commands:
         ctx.warn(codes.TIMEOUT_NOT_ENFORCEABLE,
-                 f"{what}: CodePipeline cannot apply a timeout of {seconds // 60} minutes "
-                 + ("(Commands actions run up to 55 minutes)" if commands else "(the CodeBuild project's own "
-                    "timeout applies)"), span, help="enforce the limit in the command, e.g. `timeout 600 make`")
+                 f"{what}: CodePipeline cannot apply a timeout of {seconds // 60} minutes to a CodeBuild action "
+                 "(the project's own timeout applies)", span,
+                 help="set the project's timeout to the same value, or give the step `run` without `project`")
+
+
+def attempts(commands: list[str], retries: int, timeout_s: int | None) -> list[str]:
+    """The commands of a Commands action as one that runs them ``1 + retries`` times at most, each attempt
+    stopped after ``timeout_s`` (coreutils ``timeout``, on the action's managed image), as ``wavec run`` runs
+    a step: a Commands action has no retry setting and only its own 55-minute limit (rule 18), and a stage
+    retry re-runs a failed action once (rule 21).
+
+    The commands are the arguments of the shells, never spliced into their text, and each attempt runs them in
+    one shell with ``set -e`` (``eval`` of each in turn), as ``wavec run`` runs a step's lines; the result is one
+    line, as a Commands action takes (WV916).
+    """
+    if not retries and timeout_s is None:
+        return commands
+    inner = shlex.quote('set -e; for c in "$@"; do eval "$c"; done')
+    attempt = ("" if timeout_s is None else f"timeout {timeout_s} ") + f'sh -c {inner} _ "$@"'
+    args = " ".join(shlex.quote(c) for c in commands)
+    if not retries:
+        return [f"sh -c {shlex.quote(attempt)} _ {args}"]
+    loop = (f'n=0; until {attempt}; do n=$((n + 1)); [ "$n" -le {retries} ] || exit 1; '
+            f'echo "attempt $((n + 1)) of {retries + 1}" >&2; done')
+    return [f"sh -c {shlex.quote(loop)} _ {args}"]
 
 
 def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, inputs: list[str]) -> JSON:
@@ -143,10 +169,11 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
     spans = step.attr_spans
     values = {"stage": stage.name, "step": step.name}
     env = [(k, ctx.render(v, **values)) for k, v in step.env]
-    if step.retries:
+    if step.retries and step.project is not None:
         ctx.warn(codes.RETRIES_NOT_EXPRESSIBLE,
-                 f"{what}: CodePipeline cannot retry one action ({step.retries} retries asked)",
-                 spans.get("retries"), help="retry inside the command, or re-run the failed stage by hand")
+                 f"{what}: CodePipeline cannot retry one CodeBuild action ({step.retries} retries asked)",
+                 spans.get("retries"), help="retry inside the project's buildspec, or give the step `run` "
+                                            "without `project` (a Commands action, which wavec retries)")
     if step.image is not None:
         ctx.warn(codes.IMAGE_NOT_EXPRESSIBLE,
                  f"{what}: CodePipeline cannot choose the image `{step.image}`", spans.get("image"),
@@ -189,7 +216,8 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
         if art is not None:
             action["outputArtifacts"] = [{"name": art}]
         return action
-    commands = [ctx.render(r, **values) for r in step.run]
+    commands = attempts([ctx.render(r, **values) for r in step.run], step.retries,
+                        step.timeout.seconds if "timeout" in spans else None)
     ctx.check_commands(what, commands, spans.get("run", step.span))
     action["actionTypeId"] = type_id("Compute", "Commands")
     action["commands"] = commands
