@@ -5,6 +5,7 @@ Examples::
     python -m benchmarks                          # everything, report on stdout
     python -m benchmarks --write docs/performance.md
     python -m benchmarks --sizes 250,1000 --runs 3   # a quick look
+    python -m benchmarks.emulator_overhead           # only the emulator's section
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import report, suite
+from . import emulator_overhead, report, suite
 from .audit import audit
 
 DEFAULT_SIZES = (1000, 4000, 16000)
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                         help="wave counts for the growth figures (default 1000,4000,16000)")
     parser.add_argument("--skip-growth", action="store_true", help="only start-up, runner and the audit")
+    parser.add_argument("--skip-emulator", action="store_true",
+                        help="leave out the CodePipeline emulator's overhead (it needs moto)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     log = suite.default_log
@@ -124,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                 lines += report.series_section(series)
             lines += [f"- not measured: {s}" for s in skipped] + ([""] if skipped else [])
         lines += report.runner_section(suite.runner(args.runs, work, log))
+        if not args.skip_emulator:
+            lines += emulator_overhead.section(emulator_overhead.measure(args.runs, work, log))
     lines += report.audit_section(audit(cwd=suite.ROOT))
     load_after = os.getloadavg()[0]
     cpus = os.cpu_count() or 1

@@ -23,7 +23,7 @@ from .measure import Sample, python, sample, wavec
 
 ROOT = Path(__file__).resolve().parent.parent
 HAND_TEMPLATE = Path(__file__).resolve().parent / "data" / "checkout.cfn.json"
-LIBRARIES = ("lark", "networkx", "cfn-lint", "botocore", "hypothesis")
+LIBRARIES = ("lark", "networkx", "cfn-lint", "botocore", "hypothesis", "moto", "jsonpath-ng")
 
 Log = Callable[[str], None]
 

@@ -68,3 +68,33 @@ def test_hand_written_template_is_a_codepipeline_v2_pipeline_that_passes_cfn_lin
     assert resource["Properties"]["PipelineType"] == "V2"
     names = [s["Name"] for s in resource["Properties"]["Stages"]]
     assert names == ["Source", "build", "sandbox", "wave-onebox", "wave-first_region", "wave-second", "wave-rest"]
+
+
+@pytest.mark.parametrize("baked", [False, True])
+def test_emulator_benchmark_pipelines_build_for_codepipeline(tmp_path: Path, baked: bool) -> None:
+    from benchmarks.emulator_overhead import pipeline
+    from wavec.api import build
+
+    path = tmp_path / "emu.wave"
+    path.write_text(pipeline(3, baked), encoding="utf-8")
+    result = build(path, "codepipeline", config=Config())
+    assert not [d for d in result.diagnostics if d.severity.name == "ERROR"]
+    stages = [s["name"] for s in json.loads(result.output)["pipeline"]["stages"]]
+    assert stages == ["Source", "wave-w0", "wave-w1", "wave-w2"]
+
+
+def test_emulator_benchmark_section_reports_slopes_and_the_checkout_target() -> None:
+    from benchmarks.emulator_overhead import Emulator, section
+    from benchmarks.measure import Sample
+
+    def s(label: str, seconds: float) -> Sample:
+        return Sample(label, ("x",), (seconds,), (1024,), (0,))
+
+    result = Emulator((5, 25), (10, 210), (s("p5", 1.0), s("p25", 1.2)), (s("b5", 2.0), s("b25", 4.2)),
+                      (s("f10", 1.0), s("f210", 3.0)), s("import moto", 0.2), s("checkout", 9.0))
+    assert result.per_action_ms == pytest.approx(10.0)
+    assert result.per_bake_ms == pytest.approx(100.0)
+    assert result.per_execution_ms == pytest.approx(10.0)
+    text = "\n".join(section(result))
+    assert "| 10.0× |" in text and "| 2.0× |" in text and "| 5.0× |" in text and "| met |" in text
+    assert section("not measured: moto is not installed")[2] == "Not measured: moto is not installed."

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from emulator_helpers import FAST, ROOT, Run, standins, wavec_run, write
 
 from wavec.api import build
@@ -121,3 +122,41 @@ def test_without_moto_the_bake_is_refused_with_a_clear_message(tmp_path: Path) -
     run = wavec_run(tmp_path, _app(tmp_path), "--target", "codepipeline", env={"PYTHONPATH": str(stub.parent)})
     assert run.code == 2
     assert "pip install 'wavec[emulate]'" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_history_is_read_from_the_execution_in_this_process_when_a_branch_showed_it() -> None:
+    from wavec.emulator.stepfunctions import _history
+
+    class Manager:
+        def get_event_history(self) -> list[dict[str, Any]]:
+            return [{"id": 1, "type": "ExecutionStarted"}]
+
+    class Pages:  # GetExecutionHistory over HTTP, two pages
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def get_execution_history(self, **kwargs: Any) -> dict[str, Any]:
+            self.calls += 1
+            if "nextToken" in kwargs:
+                return {"events": [{"id": 2, "type": "ExecutionSucceeded"}]}
+            return {"events": [{"id": 1, "type": "ExecutionStarted"}], "nextToken": "t"}
+
+    pages = Pages()
+    assert _history(pages, "arn", Manager()) == [{"id": 1, "type": "ExecutionStarted"}] and pages.calls == 0
+    assert [e["id"] for e in _history(pages, "arn", None)] == [1, 2] and pages.calls == 2
+
+
+def test_moto_parses_each_jsonpath_once_and_lists_its_modules_once() -> None:
+    pytest.importorskip("moto.stepfunctions.parser")
+    from moto import backends
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    from wavec.emulator.stepfunctions import _patch_waits
+
+    _patch_waits()
+    path = json_path.parse("$.gates[0].alarms")
+    assert json_path.parse("$.gates[0].alarms") is path
+    data = {"gates": [{"alarms": ["a", "b"]}]}
+    assert [m.value for m in path.find(data)] == [["a", "b"]]
+    assert json_path.extract_json("$.bake", {"bake": 60}) == 60
+    assert "stepfunctions" in backends.list_of_moto_modules()

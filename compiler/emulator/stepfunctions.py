@@ -19,6 +19,7 @@ two moves of the clock happened at the first one). The engine then replays the r
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -123,6 +124,7 @@ class _Clock:
         self.last_event = 0
         self.marks: list[tuple[int, float]] = []  # (last event id before a move, the instant before it)
         self.closed = False
+        self.events: Any = None  # the execution's event manager (every branch's frame shares it)
 
     def wait(self, env: Any, seconds: int) -> None:
         me = threading.current_thread()
@@ -131,6 +133,8 @@ class _Clock:
             self.active.discard(me)
             self.waiting[me] = self.now + max(0, seconds)
             self.envs[me] = env
+            if self.events is None:
+                self.events = getattr(env, "event_manager", None)
             self.last_event = max(self.last_event, _last_event_id(env))
             self.cond.notify_all()
             while me in self.waiting and not self.closed and env.is_running():
@@ -170,7 +174,8 @@ _PATCHED = False
 
 
 def _patch_waits() -> None:
-    """Make the interpreter's Wait states wait on their execution's virtual clock (once per process)."""
+    """Make the interpreter's Wait states wait on their execution's virtual clock, and spare moto two costs it
+    pays on every call that do not change within a run (once per process)."""
     global _PATCHED
     with _PATCH_LOCK:
         if _PATCHED:
@@ -181,6 +186,24 @@ def _patch_waits() -> None:
             raise Refusal(f"this moto has no Step Functions interpreter the emulator knows ({exc}); "
                           "pip install 'wavec[emulate]'") from None
         original = WaitFunction._wait_interval
+        try:  # the interpreter builds a new JSONPath parser (its parse table) for every path it evaluates
+            from moto.stepfunctions.parser.asl.utils import json_path
+        except ImportError:
+            pass
+        else:
+            parse = getattr(json_path, "parse", None)
+            if callable(parse):
+                # a parsed path is never changed by finding it, so one per distinct string serves every thread
+                setattr(json_path, "parse", functools.lru_cache(maxsize=4096)(parse))  # noqa: B010
+        try:  # the server lists moto's package folder (a stat of each) on every request, holding its lock
+            from moto import backends
+        except ImportError:
+            pass
+        else:
+            listed = getattr(backends, "list_of_moto_modules", None)
+            if callable(listed):
+                modules = tuple(listed())  # the installed package does not change during a run
+                setattr(backends, "list_of_moto_modules", lambda: modules)  # noqa: B010
 
         def virtual_wait(self: Any, env: Any, wait_seconds: int) -> None:
             name = env.states.context_object.context_object_data["Execution"]["Name"]
@@ -346,14 +369,22 @@ class StepFunctions:
                 clock.closed = True
                 clock.cond.notify_all()
             found = sfn.describe_execution(executionArn=execution)
-            history = _history(sfn, execution)
+            history = _history(sfn, execution, clock.events)
             return Outcome(found["status"], found.get("error", ""), found.get("cause", ""), clock.now,
                            _reads(history, clock), notes)
         finally:
             _CLOCKS.pop(name, None)
 
 
-def _history(sfn: Any, execution: str) -> list[JSON]:
+def _history(sfn: Any, execution: str, events_of: Any = None) -> list[JSON]:
+    """The execution's history: from its event manager in this process when a branch showed it (what
+    ``GetExecutionHistory`` returns, without serialising a history of thousands of events twice), else paged
+    through the API."""
+    get = getattr(events_of, "get_event_history", None)
+    if callable(get):
+        found = get()
+        if isinstance(found, list):
+            return found
     events: list[JSON] = []
     token = None
     while True:
