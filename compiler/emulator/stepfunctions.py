@@ -205,6 +205,31 @@ def _patch_waits() -> None:
                 modules = tuple(listed())  # the installed package does not change during a run
                 setattr(backends, "list_of_moto_modules", lambda: modules)  # noqa: B010
 
+        try:  # every aws-sdk task builds a new boto3 client (a fifth of a reading's time) and a new connection
+            from moto.settings import moto_server_port
+            from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+                state_task_service_aws_sdk as sdk,
+            )
+        except ImportError:
+            pass
+        else:
+            make = getattr(sdk, "boto_client_for", None)
+            if callable(make):
+                clients: dict[tuple[str, str, int], Any] = {}
+                lock = threading.Lock()
+
+                def one_client(region: str, service: str, state_credentials: Any = None) -> Any:
+                    if state_credentials is not None:  # a task assuming a role: its own client, as before
+                        return make(region, service, state_credentials)
+                    # boto3 clients are safe to share between threads; one per region, service and server
+                    key = (region, service, int(moto_server_port()))
+                    with lock:
+                        if key not in clients:
+                            clients[key] = make(region, service)
+                        return clients[key]
+
+                setattr(sdk, "boto_client_for", one_client)  # noqa: B010
+
         def virtual_wait(self: Any, env: Any, wait_seconds: int) -> None:
             name = env.states.context_object.context_object_data["Execution"]["Name"]
             clock = _CLOCKS.get(name)
