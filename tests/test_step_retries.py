@@ -2,8 +2,9 @@
 
 A Commands action has no retry setting and only its own 55-minute limit (rule 18 of docs/codepipeline.md), and a
 stage retry re-runs a failed action once (rule 21); so the compiled action runs its commands in a loop of
-`1 + retries` attempts, each under coreutils `timeout` (stages.attempts). The emulator runs the compiled
-commands as CodeBuild would, so the same flaky step passes on both targets, and the same hung one is stopped.
+`1 + retries` attempts, each under coreutils `timeout` (targets/codepipeline/attempts.py). The emulator runs
+the compiled commands as CodeBuild would, so the same flaky step passes on both targets, and the same hung one
+is stopped.
 The oracle: the commands as they were compiled before (the step's own, no loop) fail the flaky step.
 """
 

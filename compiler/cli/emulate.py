@@ -24,6 +24,7 @@ from ..emulator.compensation import compensator_from_template
 from ..emulator.engine import Emulator, Options
 from ..emulator.functions import Function, functions_from_template
 from ..emulator.model import Refusal, read_pipeline
+from ..emulator.projects import projects_from_template
 from ..emulator.report import render, summary
 from ..emulator.standins import StandIns, load_standins, standins_from
 from ..emulator.stepfunctions import Machine, machines_from_template
@@ -114,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         options = Options(speed=args.speed or 1.0, now=now, no_wait=bool(args.no_wait),
                           workdir=workdir.resolve(), base=Path.cwd())
         emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
-                            machines, functions, compensator)
+                            machines, functions, compensator,
+                            projects_from_template(template) if template is not None else None)
     except (Refusal, ScenarioError) as exc:
         raise UsageError(f"cannot emulate {args.file}: {exc}") from None
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"

@@ -31,6 +31,7 @@ from typing import Any
 
 from .functions import Function, find_function, functions_from_template
 from .model import Refusal
+from .projects import Project, projects_from_template
 
 JSON = dict[str, Any]
 MAX_STEPS = 10_000  # states one compensation may pass through (a loop that never ends is a failure)
@@ -46,7 +47,7 @@ class Compensator:
     environment: dict[str, str]
     machine_name: str
     definition: JSON
-    projects: dict[str, tuple[tuple[str, ...], dict[str, str]]]  # CodeBuild project → build commands, variables
+    projects: dict[str, Project]  # the template's CodeBuild projects, by name
 
 
 def _sub(value: Any, names: dict[str, str], pseudo: dict[str, str], where: str) -> str:
@@ -121,25 +122,7 @@ def compensator_from_template(template: Any, region: str, account: str) -> Compe
         raise Refusal(f"state machine {mid}: only a STANDARD machine with a plain `Definition` is emulated")
     _check_machine(mprops["Definition"], mid)
     return Compensator(tuple(patterns), function, environment, str(mprops.get("StateMachineName") or mid),
-                       mprops["Definition"], _projects(resources))
-
-
-def _projects(resources: JSON) -> dict[str, tuple[tuple[str, ...], dict[str, str]]]:
-    """CodeBuild projects with a plain buildspec (JSON, which is YAML): their build commands and variables."""
-    found: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {}
-    for rid, resource in sorted(resources.items()):
-        if not isinstance(resource, dict) or resource.get("Type") != "AWS::CodeBuild::Project":
-            continue
-        props = resource.get("Properties") or {}
-        try:
-            spec = json.loads((props.get("Source") or {}).get("BuildSpec", ""))
-            commands = tuple(str(c) for c in spec["phases"]["build"]["commands"])
-        except (ValueError, KeyError, TypeError):
-            continue  # a buildspec this reader cannot take: a build of it is refused when started
-        variables = {str(v["Name"]): str(v["Value"]) for v in (props.get("Environment") or {}).get(
-            "EnvironmentVariables", []) if isinstance(v, dict) and isinstance(v.get("Value"), str)}
-        found[str(props.get("Name") or rid)] = (commands, variables)
-    return found
+                       mprops["Definition"], projects_from_template(template))
 
 
 def matches(pattern: Any, event: Any) -> bool:

@@ -39,6 +39,7 @@ from ..schedule.windows import Window, is_open, next_open
 from .compensation import Compensator, matches, run_machine
 from .functions import NO_REPLY_S, Function, Jobs, find_function, invoke, load
 from .model import Action, Condition, Pipeline, Refusal, Rule, Stage, arn_account, substitute, variables_in, zone_name
+from .projects import Project
 from .scenario import Scenario, stage_matches
 from .service import CodeBuildApi, CodePipelineApi, Started, StepFunctionsApi
 from .standins import StandIn, StandIns
@@ -97,7 +98,7 @@ class Emulator:
     def __init__(self, pipeline: Pipeline, scenario: Scenario, standins: StandIns, options: Options,
                  emit: Callable[[dict[str, Any]], None], run_id: str,
                  machines: list[Machine] | None = None, functions: list[Function] | None = None,
-                 compensator: Compensator | None = None) -> None:
+                 compensator: Compensator | None = None, projects: dict[str, Project] | None = None) -> None:
         self.pipeline = pipeline
         self.scenario = scenario
         self.standins = standins
@@ -154,6 +155,7 @@ class Emulator:
         # moto's Step Functions, started only when an action needs it (a missing moto is refused here).
         self.sfn = StepFunctions() if self.machines else None
         self.compensator = compensator
+        self.projects = projects or {}
         self._compensator = load(compensator.function, "the compensator") if compensator is not None else None
         self.action_runs: list[dict[str, Any]] = []  # ListActionExecutions' view
         self.sfn_api: StepFunctionsApi | None = None
@@ -546,13 +548,13 @@ class Emulator:
     def project_commands(self, project: str) -> list[str] | None:
         """The build commands of a CodeBuild project of the template."""
         assert self.compensator is not None
-        found = self.compensator.projects.get(project)
-        return list(found[0]) if found is not None else None
+        found = self.projects.get(project)
+        return list(found.commands) if found is not None else None
 
     def run_build(self, project: str, commands: list[str], variables: dict[str, str]) -> str:
         """A teardown build: its commands run here, to the end; shown as the stage's sandbox ``destroy``."""
         assert self.compensator is not None
-        env = {**self.compensator.projects[project][1], **variables}
+        env = {**self.projects[project].variables, **variables}
         stage = next((s for s in self.pipeline.stages if s.name == env.get("WAVE_STAGE")), self.pipeline.stages[0])
         node_id = f"stage:{stage.name}:destroy"
         self.record({"event": "node_started", "node": node_id, "kind": "env_destroy", "stage": stage.name,
@@ -710,6 +712,13 @@ class Emulator:
             return self._state_machine(stage, node, t0)
         if action.kind == "lambda" and (stage.name, action.name) in self.functions:
             return self._lambda(stage, action, t0)
+        project = self.projects.get(action.configuration.get("ProjectName", "")) \
+            if action.provider == "CodeBuild" and self.standins.exact(stage.name, action.name) is None else None
+        if project is not None:  # a project of the output (a step on its image): its build commands run here
+            env = dict(project.variables)
+            for entry in _json_list(action.configuration.get("EnvironmentVariables", "[]")):
+                env[str(entry.get("name"))] = str(entry.get("value", ""))
+            return self._commands(stage, action, node, project.commands, t0, env, rollback)
         standin = self.standins.action(stage.name, action.name)
         if standin is None:
             self.note("no-standin", "actions without a stand-in succeed at once (no stand-in table entry): "
@@ -1088,6 +1097,15 @@ def _json_object(text: str) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def _json_list(text: str) -> list[dict[str, Any]]:
+    """The objects of a JSON array (a CodeBuild action's ``EnvironmentVariables``); none when it is not one."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return []
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _function_of(stage: Stage, action: Action, functions: list[Function] | None) -> Callable[..., Any]:

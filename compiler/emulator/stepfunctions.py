@@ -206,7 +206,6 @@ def _patch_waits() -> None:
                 setattr(backends, "list_of_moto_modules", lambda: modules)  # noqa: B010
 
         try:  # every aws-sdk task builds a new boto3 client (a fifth of a reading's time) and a new connection
-            from moto.settings import moto_server_port
             from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
                 state_task_service_aws_sdk as sdk,
             )
@@ -222,7 +221,7 @@ def _patch_waits() -> None:
                     if state_credentials is not None:  # a task assuming a role: its own client, as before
                         return make(region, service, state_credentials)
                     # boto3 clients are safe to share between threads; one per region, service and server
-                    key = (region, service, int(moto_server_port()))
+                    key = (region, service, int(os.environ.get("MOTO_PORT", "5000")))  # moto_server_port()
                     with lock:
                         if key not in clients:
                             clients[key] = make(region, service)

@@ -301,12 +301,13 @@ RETRIES_NOT_EXPRESSIBLE = _c(
     W, context="pipeline")
 IMAGE_NOT_EXPRESSIBLE = _c(
     "WV934", "step image not expressible",
-    "Reports a step with `image` on the CodePipeline target.",
-    "The Commands action runs on CodePipeline's managed image, and a CodeBuild action on its project's "
-    "image; neither takes an image from the pipeline.",
-    _fragment('stage build {\n  step app { run = "npm ci && npm test"  image = "node:20" }\n}'),
-    _fragment("stage build {\n  # on the Commands action's managed image; or a CodeBuild project (`project = …`) "
-              'that uses node:20\n  step app { run = "npm ci && npm test" }\n}'), W, context="pipeline")
+    "Reports a step with both `image` and `project` on the CodePipeline target. A step with `image` and `run` "
+    "runs in a CodeBuild project on that image, which the CloudFormation output creates.",
+    "A CodeBuild action runs on its project's image; the pipeline cannot change the image of a project it "
+    "does not create.",
+    _fragment('stage build {\n  step app { project = "orders-build"  image = "node:20" }\n}'),
+    _fragment("stage build {\n  # a project on node:20, created by wavec's CloudFormation output\n"
+              '  step app { run = "npm ci && npm test"  image = "node:20" }\n}'), W, context="pipeline")
 TIMEOUT_NOT_ENFORCEABLE = _c(
     "WV935", "step timeout not enforceable",
     "Reports a step with `timeout` that runs a CodeBuild project (`project`) on the CodePipeline target. A step "

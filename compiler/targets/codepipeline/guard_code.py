@@ -25,6 +25,8 @@ import json
 import logging
 from typing import Any
 
+import boto3  # the Lambda runtime's (and the emulator's, which hands the handler its own clients)
+
 LOG = logging.getLogger("wavec.guard")
 LOG.setLevel(logging.INFO)
 
@@ -44,13 +46,7 @@ def in_rollback(cp: Client, pipeline: str, stage: str) -> bool:
 
 def handler(event: Json, context: object = None, clients: dict[str, Client] | None = None) -> Json:
     """The Lambda entry point of a CodePipeline ``Lambda`` action; ``clients`` (``codepipeline``) are for tests."""
-    given = clients or {}
-    if "codepipeline" in given:
-        cp = given["codepipeline"]
-    else:
-        import boto3  # the runtime's; imported here so that the tests need not have it configured
-
-        cp = boto3.client("codepipeline")
+    cp = (clients or {}).get("codepipeline") or boto3.client("codepipeline")
     job = event["CodePipeline.job"]
     try:
         params = json.loads(job["data"]["actionConfiguration"]["configuration"]["UserParameters"])

@@ -6,12 +6,12 @@ Waves and their gates live in :mod:`.waves`; the request is assembled in :mod:`.
 from __future__ import annotations
 
 import json
-import shlex
 
 from ...diagnostics.codes import codepipeline as codes
 from ...lang.values import Template
 from ...semantics import ir
 from ...source import Span
+from .attempts import attempts
 from .context import (
     ARTIFACT_RE,
     COMMANDS_TIMEOUT_S,
@@ -28,6 +28,7 @@ from .context import (
     Context,
     type_id,
 )
+from .step_projects import project_name, runs_on_image
 
 
 def source_stage(ctx: Context, source: ir.Source, name: str) -> JSON:
@@ -142,28 +143,6 @@ def _timeout(ctx: Context, what: str, seconds: int, span: Span, commands: bool) 
                  help="set the project's timeout to the same value, or give the step `run` without `project`")
 
 
-def attempts(commands: list[str], retries: int, timeout_s: int | None) -> list[str]:
-    """The commands of a Commands action as one that runs them ``1 + retries`` times at most, each attempt
-    stopped after ``timeout_s`` (coreutils ``timeout``, on the action's managed image), as ``wavec run`` runs
-    a step: a Commands action has no retry setting and only its own 55-minute limit (rule 18), and a stage
-    retry re-runs a failed action once (rule 21).
-
-    The commands are the arguments of the shells, never spliced into their text, and each attempt runs them in
-    one shell with ``set -e`` (``eval`` of each in turn), as ``wavec run`` runs a step's lines; the result is one
-    line, as a Commands action takes (WV916).
-    """
-    if not retries and timeout_s is None:
-        return commands
-    inner = shlex.quote('set -e; for c in "$@"; do eval "$c"; done')
-    attempt = ("" if timeout_s is None else f"timeout {timeout_s} ") + f'sh -c {inner} _ "$@"'
-    args = " ".join(shlex.quote(c) for c in commands)
-    if not retries:
-        return [f"sh -c {shlex.quote(attempt)} _ {args}"]
-    loop = (f'n=0; until {attempt}; do n=$((n + 1)); [ "$n" -le {retries} ] || exit 1; '
-            f'echo "attempt $((n + 1)) of {retries + 1}" >&2; done')
-    return [f"sh -c {shlex.quote(loop)} _ {args}"]
-
-
 def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, inputs: list[str]) -> JSON:
     what = f"step `{stage.name}.{step.name}`"
     spans = step.attr_spans
@@ -174,11 +153,13 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
                  f"{what}: CodePipeline cannot retry one CodeBuild action ({step.retries} retries asked)",
                  spans.get("retries"), help="retry inside the project's buildspec, or give the step `run` "
                                             "without `project` (a Commands action, which wavec retries)")
-    if step.image is not None:
+    if step.image is not None and step.project is not None:
         ctx.warn(codes.IMAGE_NOT_EXPRESSIBLE,
-                 f"{what}: CodePipeline cannot choose the image `{step.image}`", spans.get("image"),
-                 help="use a CodeBuild project configured with that image (`project = …`)")
-    if "timeout" in spans:
+                 f"{what}: the CodeBuild project `{step.project}` runs on its own image, not `{step.image}`",
+                 spans.get("image"), help="configure the project with that image, or drop `project` (wavec's "
+                                          "output then creates a project on the image)")
+    on_image = runs_on_image(step)
+    if "timeout" in spans and not on_image:
         _timeout(ctx, what, step.timeout.seconds, spans["timeout"], step.project is None)
     for name, value in env:
         ctx.check_name("environment variable", name, spans.get("env"), ENV_NAME_RE, 128)
@@ -195,7 +176,7 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
                   f"{what}: CodePipeline accepts up to {MAX_FILES} `outputs` of up to {MAX_FILE_LEN} "
                   "characters", spans.get("outputs"), label="too many or too long",
                   help="use wider globs (`dist/**`)")
-    provider = "CodeBuild" if step.project is not None else "Commands"
+    provider = "CodeBuild" if step.project is not None or on_image else "Commands"
     if len(inputs) > MAX_INPUTS[provider]:
         ctx.error(codes.OVER_SERVICE_LIMIT, f"{what} would read {len(inputs)} artifacts, a {provider} action accepts "
                   f"{MAX_INPUTS[provider]}", step.span.head(), label="too many input artifacts",
@@ -203,8 +184,9 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
     action: JSON = {"name": step.name, "runOrder": run_order, "inputArtifacts": [{"name": a} for a in inputs]}
     ctx.check_name("action", step.name, step.span.head())
     art = ctx.step_output.get((stage.name, step.name))
-    if step.project is not None:
-        config = {"ProjectName": step.project}
+    if step.project is not None or on_image:
+        # A step on its own image runs in the project the CloudFormation output creates (step_projects.py).
+        config = {"ProjectName": step.project or project_name(ctx.pipeline.name, stage.name, step.name)}
         if len(inputs) > 1:
             config["PrimarySource"] = SOURCE_ARTIFACT
         if env:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ...diagnostics import Severity, Sink
 from ...diagnostics.codes import codepipeline as codes
 from ..base import BuildOptions
-from . import compensator, guard
+from . import compensator, guard, step_projects
 from .cloudformation import logical_id, merge, place_at_home, template
 from .context import pipeline_region
 from .request import build_request
@@ -76,6 +76,8 @@ class CodePipelineTarget:
                             severity=Severity.ERROR)
                 return None
             merge(document, place_at_home(document, guard.part(request, logical_id(pipeline.name))))
+            merge(document, place_at_home(document, step_projects.part(
+                step_projects.plan(pipeline), logical_id(pipeline.name), request["pipeline"]["roleArn"])))
             return dumps(merge(document, place_at_home(document, compensator.part(plan, logical_id(pipeline.name)))))
         return dumps(request)
 
