@@ -105,3 +105,42 @@ def test_without_the_readings_batch_two_deploys_into_the_incident(tmp_path: Path
     assert old.code == 0, old.stderr
     (two,) = [w for w in old.report["waves"] if w["name"] == "two"]
     assert two["deployed"] == ["us-east-1", "us-west-2"] and two["status"] == "baked"
+
+
+CROSS = """pipeline app {
+  role           = "arn:aws:iam::111122223333:role/app"
+  artifacts      = "app-artifacts-${region}"
+  encryption_key = "arn:aws:kms:${region}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  source s3 { bucket = "b"  key = "k.zip" }
+  deploy {
+    role = "arn:aws:iam::${account}:role/app-deployer"
+    cloudformation {
+      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::${account}:role/app-cloudformation"
+    }
+    local {
+      run      = "echo deploy ${account} >> \\"$RUNLOG\\""
+      rollback = "echo rollback ${account} >> \\"$RUNLOG\\""
+    }
+  }
+  gate health { alarms = ["errors-${account}"]  blockers = ["sev2-${account}"]  on_breach = rollback }
+  wave both { regions = ["eu-west-1"]  accounts = ["111122223333", "444455556666"]  bake = 10m  gates = [health] }
+}
+"""
+
+
+def test_a_blocker_in_another_account_keeps_the_wave_from_starting(tmp_path: Path) -> None:
+    # Rule 43: an entry rule would read `sev2-444455556666` in the pipeline's account, where it does not exist;
+    # the compiled stage reads it in its own account (Step Functions with the deploy role) before any deploy.
+    # (The emulator's scenario alarms have no account, so it cannot show the old rule's blindness: the mapping
+    # test pins the reading.)
+    for target in ("local", "codepipeline"):
+        folder = tmp_path / target
+        folder.mkdir()
+        (folder / "cross.wave").write_text(CROSS, encoding="utf-8")
+        (folder / "scenario.toml").write_text(
+            'start = "2024-06-03T10:00:00Z"\n[[alarm]]\nname = "sev2-444455556666"\nstate = "ALARM"\n',
+            encoding="utf-8")
+        run = wavec_run(folder, folder / "cross.wave", "--target", target, "--scenario", folder / "scenario.toml",
+                        "--speed", FAST, timeout=120)
+        assert run.code == 3, (target, run.stderr)
+        assert not [line for line in run.log if line.startswith("deploy")], (target, run.log)

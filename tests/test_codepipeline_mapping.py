@@ -107,11 +107,19 @@ def test_wave_row_one_stage_per_wave_parallel_batches(orders: dict[str, Any], ch
 def test_accounts_times_regions_give_actions_with_roles(orders: dict[str, Any]) -> None:
     wave = stage(orders, "wave-accounts")
     assert [(a["name"], a["region"], a["roleArn"], a["runOrder"]) for a in deploys(wave)] == [
-        ("deploy-eu-west-1-111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/orders-deployer", 1),
-        ("deploy-eu-west-1-444455556666", "eu-west-1", "arn:aws:iam::444455556666:role/orders-deployer", 1),
-        ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 3),
-        ("deploy-eu-central-1-444455556666", "eu-central-1", "arn:aws:iam::444455556666:role/orders-deployer", 3),
+        ("deploy-eu-west-1-111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/orders-deployer", 3),
+        ("deploy-eu-west-1-444455556666", "eu-west-1", "arn:aws:iam::444455556666:role/orders-deployer", 3),
+        ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 5),
+        ("deploy-eu-central-1-444455556666", "eu-central-1", "arn:aws:iam::444455556666:role/orders-deployer", 5),
     ]
+    # Rule 43: an entry rule reads its alarm in the pipeline's account; the other account's blockers are read in
+    # that account, by Step Functions with the deploy role (rule 57), before the first batch (runOrder 2, after
+    # the rollback guard's 1).
+    entry = [r["name"] for r in wave["beforeEntry"]["conditions"][0]["rules"]]
+    assert entry == ["window-nights", "blockers-eu-west-1", "blockers-eu-central-1"]
+    assert [(a["name"], a["runOrder"], a.get("roleArn")) for a in wave["actions"] if a["name"].endswith("-batch-1")] \
+        == [("blockers-eu-west-1-444455556666-batch-1", 2, "arn:aws:iam::444455556666:role/orders-deployer"),
+            ("blockers-eu-central-1-444455556666-batch-1", 2, "arn:aws:iam::444455556666:role/orders-deployer")]
 
 
 def test_cloudformation_deploy_row(orders: dict[str, Any]) -> None:
@@ -145,12 +153,12 @@ def test_bake_row_step_functions_action_per_target_after_the_deploys(orders: dic
     wave = stage(orders, "wave-accounts")  # bake = 1h, 2 regions × 2 accounts, parallel = 2
     bakes = [a for a in wave["actions"] if a["actionTypeId"] == SFN and a["name"].startswith("bake")]
     assert [(a["name"], a["region"], a["runOrder"], a.get("roleArn")) for a in bakes] == [
-        ("bake-eu-west-1-111122223333", "eu-west-1", 4, None),
-        ("bake-eu-west-1-444455556666", "eu-west-1", 4, "arn:aws:iam::444455556666:role/orders-deployer"),
-        ("bake-eu-central-1-111122223333", "eu-central-1", 4, None),
-        ("bake-eu-central-1-444455556666", "eu-central-1", 4, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("bake-eu-west-1-111122223333", "eu-west-1", 6, None),
+        ("bake-eu-west-1-444455556666", "eu-west-1", 6, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("bake-eu-central-1-111122223333", "eu-central-1", 6, None),
+        ("bake-eu-central-1-444455556666", "eu-central-1", 6, "arn:aws:iam::444455556666:role/orders-deployer"),
     ]
-    assert max(a["runOrder"] for a in deploys(wave)) == 3  # the bake starts after the last deploy batch
+    assert max(a["runOrder"] for a in deploys(wave)) == 5  # the bake starts after the last deploy batch
     config = bakes[1]["configuration"]
     assert config["StateMachineArn"] == "arn:aws:states:eu-west-1:444455556666:stateMachine:wavec-bake-orders"
     assert config["InputType"] == "Literal"

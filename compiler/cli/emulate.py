@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +205,48 @@ def derive_standins(document: dict[str, Any], plan: dict[str, Any]) -> StandIns:
                 entry["rollback"] = rollback["command"]
             table[f"{stage['name']}/{match['name']}"] = entry
     return standins_from({"actions": table}, "the deploy.local profile")
+
+
+def planned_timeline(path: Path, args: argparse.Namespace, start: datetime) -> dict[str, Any] | None:
+    """``wavec plan --target codepipeline``: the compiled pipeline's healthy run, emulated without running a
+    command, as a timeline of stages (virtual time); ``None`` when the file does not compile."""
+    loaded = _compile(args, path)
+    if loaded is None:
+        return None
+    document, _, template = loaded
+    try:
+        pipeline = read_pipeline(document)
+        compensator = compensator_from_template(template, pipeline.region or "us-east-1",
+                                                pipeline.account() or "000000000000")
+        options = Options(speed=1e9, now=start, dry=True, workdir=path.parent.resolve(), base=Path.cwd())
+        emulator = Emulator(pipeline, Scenario(), StandIns(), options, lambda e: None, new_run_id(),
+                            machines_from_template(template, "the CloudFormation output"),
+                            functions_from_template(template), compensator, projects_from_template(template))
+        code = emulator.run()
+    except (Refusal, ScenarioError) as exc:
+        raise UsageError(f"cannot emulate {path}: {exc}") from None
+    stages = [{"stage": t["stage"], "status": t["status"], "starts_at": t["started"], "ends_at": t["finished"],
+               "seconds": (_instant(t["finished"]) - _instant(t["started"])).total_seconds()}
+              for t in emulator.timeline]
+    finish = max((_instant(t["finished"]) for t in emulator.timeline), default=start)
+    return {"format": "wavec-codepipeline-timeline/1", "pipeline": pipeline.name, "target": "codepipeline",
+            "start": emulator.view_start(), "finish": finish.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time_to_full_deployment_seconds": (finish - emulator.start).total_seconds(), "exit": code,
+            "stages": stages, "assumptions": list(emulator.choices)}
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def render_timeline(timeline: dict[str, Any]) -> str:
+    """The timeline as text for people."""
+    hours = timeline["time_to_full_deployment_seconds"] / 3600
+    lines = [f"Pipeline {timeline['pipeline']} on CodePipeline (emulated healthy run, no command run): "
+             f"{timeline['start']} → {timeline['finish']} ({hours:.1f} h to full deployment)"]
+    for stage in timeline["stages"]:
+        lines.append(f"  {stage['starts_at']} → {stage['ends_at']}  {stage['stage']:<24} {stage['status']:<10} "
+                     f"{stage['seconds'] / 60:7.1f} min")
+    for choice in timeline["assumptions"]:
+        lines.append(f"  assumed (rule {choice['rule']}): {choice['text']}")
+    return "\n".join(lines)

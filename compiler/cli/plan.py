@@ -7,6 +7,7 @@ the exposure curve. Feasibility findings (WV250-WV256) are printed on stderr as 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, Severity, Sink
 from ..report import html, plan_json, plan_text
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
+from .emulate import planned_timeline, render_timeline
 from .errors import UsageError
 
 
@@ -31,6 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "offset: UTC); default: $SOURCE_DATE_EPOCH if set, else now")
     parser.add_argument("--html", type=Path, metavar="OUT", help="also write a self-contained HTML page here")
     parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to plan when the file has several")
+    parser.add_argument("--target", choices=("local", "codepipeline"), default="local",
+                        help="local (default): the plan's own estimates; codepipeline: the compiled pipeline's "
+                             "healthy run, emulated without running a command (needs wavec[emulate])")
     parser.add_argument("--weights", metavar="REGION=W,…",
                         help="traffic weight per region, overriding std/regions and the file's `let weights`")
     add_config_option(parser)
@@ -56,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     """Plan the pipeline and print the report."""
 
     start = parse_start(args.start)
+    if args.target == "codepipeline":
+        return _codepipeline(args, start)
     try:
         weights = parse_weights_option(args.weights) if args.weights else {}
     except ValueError as exc:
@@ -85,3 +92,16 @@ def run(args: argparse.Namespace) -> int:
         args.html.write_text(html.render(plan, findings), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     return 1 if any(d.severity is Severity.ERROR for d in findings) else 0
+
+
+def _codepipeline(args: argparse.Namespace, start: datetime) -> int:
+    """The timeline of the compiled pipeline's healthy run (docs/plan.md, "On CodePipeline")."""
+    if args.html is not None or args.weights:
+        raise UsageError("--html and --weights are for the local plan; --target codepipeline prints a timeline")
+    (path,) = existing_paths([args.file])
+    timeline = planned_timeline(path, args, start)
+    if timeline is None:
+        return 1
+    write((json.dumps(timeline, indent=2, sort_keys=True) if args.format == "json" else render_timeline(timeline))
+          + "\n")
+    return 0 if timeline["exit"] == 0 else 1

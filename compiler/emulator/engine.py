@@ -65,6 +65,9 @@ class Options:
     no_wait: bool = False
     workdir: Path = field(default_factory=Path.cwd)
     base: Path = field(default_factory=Path.cwd)
+    # `wavec plan --target codepipeline`: no command runs (Commands actions and rules, builds and stand-ins
+    # succeed at once); the timing is the pipeline's own (rules, windows, bake machines, approvals at once).
+    dry: bool = False
 
 
 @dataclass
@@ -905,6 +908,8 @@ class Emulator:
 
     def _run(self, command: str, env: dict[str, str], node: Node | None, t0: datetime, timeout: float,
              node_id: str | None = None) -> Result:
+        if self.options.dry:  # a plan: the command's success is assumed, its time unknown (0)
+            return Result(True, t0, "")
         log = self.logs / (re.sub(r"[^A-Za-z0-9_.-]+", "_", node_id or (node.id if node else "command")) + ".log")
         # `sleep` is the emulator's: it sleeps `seconds / speed` and counts the seconds as the command's
         # virtual time (a check gate's loop of `sleep INTERVAL && check` takes its bake, not real minutes).

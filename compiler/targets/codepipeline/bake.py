@@ -25,11 +25,12 @@ pipeline's bakes (a *placement*), named :func:`machine_name` there, the ARN know
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from .names import bounded
 
 JSON = dict[str, Any]
 
@@ -62,11 +63,7 @@ class Placement:
 
 def machine_name(pipeline: str) -> str:
     """The bake state machine's name for a pipeline: ``wavec-bake-<pipeline>``, shortened with a hash past 80."""
-    name = f"wavec-bake-{pipeline}"
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(pipeline.encode("utf-8")).hexdigest()[:8]
-    return f"{name[: MAX_NAME - 9]}-{digest}"
+    return bounded(f"wavec-bake-{pipeline}", MAX_NAME, pipeline)
 
 
 def machine_arn(placement: Placement, pipeline: str) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 from ...diagnostics import Sink
 from ...semantics import ir
 from .context import JSON, Context, ordered
+from .names import bounded, only
 from .waves import wave_stage_names
 
 RUNTIME = "python3.12"
@@ -138,7 +139,7 @@ def part(p: Plan, pipeline_id: str) -> JSON:
         res[lid] = _project(p, t, ids)
     document = json.dumps(p.document(projects), sort_keys=True, separators=(",", ":"))
     res[ids.log_group] = {"Type": "AWS::Logs::LogGroup", "Metadata": _meta(p), "Properties": {
-        "LogGroupName": f"/wavec/{re.sub(r'[^A-Za-z0-9_./#-]', '-', p.pipeline)}/compensator",
+        "LogGroupName": f"/wavec/{only(p.pipeline, 'A-Za-z0-9_./#-')}/compensator",
         "RetentionInDays": LOG_RETENTION_DAYS}}
     res[ids.role] = _function_role(p, ids)
     res[ids.function] = {"Type": "AWS::Lambda::Function", "Metadata": _meta(p), "Properties": {
@@ -298,4 +299,4 @@ class _Ids:
 
     def machine_name(self, p: Plan) -> str:
         # Named (not generated) so the function's role and environment can name it without a cycle.
-        return re.sub(r"[^A-Za-z0-9_-]", "-", f"wavec-{p.pipeline}-compensator")[:80]
+        return bounded(only(f"wavec-{p.pipeline}-compensator", "A-Za-z0-9_-"), 80, p.pipeline)

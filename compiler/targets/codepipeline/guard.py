@@ -10,12 +10,11 @@ the pipeline lives (``Metadata.wavec.part`` = ``guard``).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from importlib import resources
 
 from .context import JSON, type_id
+from .names import bounded, only
 
 ACTION = "rollback-guard"
 RUNTIME = "python3.12"
@@ -28,20 +27,12 @@ _PART = "guard"
 
 def function_name(pipeline: str) -> str:
     """``wavec-guard-<pipeline>``: letters, digits, ``-`` and ``_``, at most 64 (shortened with a hash)."""
-    name = re.sub(r"[^A-Za-z0-9_-]", "-", f"wavec-guard-{pipeline}")
-    if len(name) <= MAX_FUNCTION_NAME:
-        return name
-    digest = hashlib.sha256(pipeline.encode("utf-8")).hexdigest()[:8]
-    return f"{name[: MAX_FUNCTION_NAME - 9]}-{digest}"
+    return bounded(only(f"wavec-guard-{pipeline}", "A-Za-z0-9_-"), MAX_FUNCTION_NAME, pipeline)
 
 
 def namespace(stage: str) -> str:
     """The guard action's variable namespace in ``stage`` (unique: stage names are)."""
-    name = re.sub(r"[^A-Za-z0-9@_-]", "_", f"wavec-{stage}")
-    if len(name) <= MAX_NAMESPACE:
-        return name
-    digest = hashlib.sha256(stage.encode("utf-8")).hexdigest()[:8]
-    return f"{name[: MAX_NAMESPACE - 9]}-{digest}"
+    return bounded(only(f"wavec-{stage}", "A-Za-z0-9@_-", "_"), MAX_NAMESPACE, stage)
 
 
 def variable(stage: str) -> str:
@@ -94,7 +85,7 @@ def part(request: JSON, pipeline_id: str) -> JSON:
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
     res: dict[str, JSON] = {
         f"{base}Logs": {"Type": "AWS::Logs::LogGroup", "Metadata": meta, "Properties": {
-            "LogGroupName": f"/wavec/{re.sub(r'[^A-Za-z0-9_./#-]', '-', pipeline)}/guard",
+            "LogGroupName": f"/wavec/{only(pipeline, 'A-Za-z0-9_./#-')}/guard",
             "RetentionInDays": LOG_RETENTION_DAYS}},
         f"{base}Role": {"Type": "AWS::IAM::Role", "Metadata": {"wavec": {"part": _PART, "wildcards": {
             a: "no resource-level permissions exist for it" for a in (

@@ -11,7 +11,6 @@ CloudFormation output is deployed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -21,6 +20,7 @@ from ...diagnostics import Sink
 from ...semantics import ir
 from .attempts import attempts
 from .context import JSON, Context, ordered
+from .names import bounded, only
 
 MAX_NAME = 150  # CodeBuild project names: 2–255 of [A-Za-z0-9-_]; kept short for the console
 _PART = "step-image"
@@ -46,11 +46,7 @@ def runs_on_image(step: ir.Step) -> bool:
 
 def project_name(pipeline: str, stage: str, step: str) -> str:
     """``wavec-<pipeline>-<stage>-<step>``, letters, digits, ``-`` and ``_``; shortened with a hash when long."""
-    name = re.sub(r"[^A-Za-z0-9_-]", "-", f"wavec-{pipeline}-{stage}-{step}")
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(f"{pipeline}/{stage}/{step}".encode()).hexdigest()[:8]
-    return f"{name[: MAX_NAME - 9]}-{digest}"
+    return bounded(only(f"wavec-{pipeline}-{stage}-{step}", "A-Za-z0-9_-"), MAX_NAME, f"{pipeline}/{stage}/{step}")
 
 
 def plan(pipeline: ir.Pipeline) -> list[StepProject]:

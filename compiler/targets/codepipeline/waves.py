@@ -169,10 +169,13 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
                   label="no cloudformation, codedeploy or ecs provider",
                   help="add a `cloudformation`, `codedeploy` or `ecs` block to the deploy profile")
     for b, batch in enumerate(wave_batches(wave)):
-        if b:  # the first batch's blockers are the stage's entry condition
-            checks = _blocker_checks(ctx, wave, batch, b, order)
-            actions.extend(checks)
-            order += 1 if checks else 0
+        # The first batch's blockers are the stage's entry condition, except those in other accounts: a rule
+        # reads its alarm in the pipeline's account (rule 43; cross-account rules are UNDOCUMENTED), so they
+        # are read by the machine in their own account, before the first deploys, as a later batch's are.
+        checks = _blocker_checks(ctx, wave, batch if b else [t for t in wave.targets if _elsewhere(ctx, t)], b,
+                                 order)
+        actions.extend(checks)
+        order += 1 if checks else 0
         for target in batch:
             for provider in providers:
                 assert profile is not None
@@ -308,10 +311,16 @@ def _regions(wave: ir.Wave) -> list[str]:
     return _unique([t.region for t in wave.targets])
 
 
+def _elsewhere(ctx: Context, target: ir.Target) -> bool:
+    """Whether a target is in another account than the pipeline's (its own, else its role's)."""
+    return target.account is not None and target.account != _account(ctx, None)
+
+
 def _blocker_names(ctx: Context, wave: ir.Wave, region: str) -> list[str]:
-    """The blockers of a region: every gate's, rendered for each target there (one alarm may serve several)."""
+    """The entry blockers of a region: every gate's, rendered for each target there in the pipeline's account
+    (one alarm may serve several); those of other accounts are read by Step Functions (:func:`_blocker_checks`)."""
     return _unique([ctx.render(a, wave=wave.name, region=t.region, account=t.account)
-                    for t in wave.targets if t.region == region
+                    for t in wave.targets if t.region == region and not _elsewhere(ctx, t)
                     for g in wave.gates for a in g.blockers])
 
 
@@ -401,10 +410,11 @@ def _account(ctx: Context, target: ir.Target | None) -> str:
 
 def _blocker_checks(ctx: Context, wave: ir.Wave, batch: Sequence[ir.Target], b: int,
                     run_order: int) -> list[JSON]:
-    """Blockers read again before batch ``b`` (≥ 1), as ``wavec run`` does: one Step Functions action per target
-    of the batch that has blockers, at the run order before its deploys, running the bake machine with a bake of
-    0 — one reading of the blocker alarms, failing on ALARM or a missing alarm (rules 63–65). The entry
-    condition's rules are checked once, before the first batch (rules 29, 38), so they cannot serve here."""
+    """Blockers read again before batch ``b`` (≥ 1), as ``wavec run`` does — or, for ``b`` = 0, those of the
+    targets in other accounts, which no entry rule can read: one Step Functions action per target that has
+    blockers, at the run order before the batch's deploys, running the bake machine with a bake of 0 — one
+    reading of the blocker alarms, failing on ALARM or a missing alarm (rules 63–65). The entry condition's
+    rules are checked once, before the first batch (rules 29, 38), so they cannot serve for later batches."""
     actions: list[JSON] = []
     profile_role = wave.deploy.role if wave.deploy is not None else None
     for target in batch:
