@@ -95,7 +95,8 @@ def test_step_row_commands_and_codebuild(orders: dict[str, Any]) -> None:
 
 def test_wave_row_one_stage_per_wave_parallel_batches(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
     assert [s["name"] for s in orders["stages"]] == [
-        "Source", "build", "sandbox", "wave-canary", "wave-accounts", "approve-workers", "wave-workers", "wave-web"]
+        "Source", "build", "sandbox", "wave-canary", "enter-accounts", "wave-accounts", "approve-workers",
+        "wave-workers", "wave-web"]
     rest = stage(checkout, "wave-rest")  # 5 regions, parallel = 2; blockers read again before batches 2 and 3
     assert [(a["region"], a["runOrder"]) for a in deploys(rest)] == [
         ("eu-central-1", 1), ("ap-northeast-1", 1), ("ap-southeast-2", 3), ("sa-east-1", 3), ("ca-central-1", 5)]
@@ -107,19 +108,21 @@ def test_wave_row_one_stage_per_wave_parallel_batches(orders: dict[str, Any], ch
 def test_accounts_times_regions_give_actions_with_roles(orders: dict[str, Any]) -> None:
     wave = stage(orders, "wave-accounts")
     assert [(a["name"], a["region"], a["roleArn"], a["runOrder"]) for a in deploys(wave)] == [
-        ("deploy-eu-west-1-111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/orders-deployer", 3),
-        ("deploy-eu-west-1-444455556666", "eu-west-1", "arn:aws:iam::444455556666:role/orders-deployer", 3),
-        ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 5),
-        ("deploy-eu-central-1-444455556666", "eu-central-1", "arn:aws:iam::444455556666:role/orders-deployer", 5),
+        ("deploy-eu-west-1-111122223333", "eu-west-1", "arn:aws:iam::111122223333:role/orders-deployer", 1),
+        ("deploy-eu-west-1-444455556666", "eu-west-1", "arn:aws:iam::444455556666:role/orders-deployer", 1),
+        ("deploy-eu-central-1-111122223333", "eu-central-1", "arn:aws:iam::111122223333:role/orders-deployer", 3),
+        ("deploy-eu-central-1-444455556666", "eu-central-1", "arn:aws:iam::444455556666:role/orders-deployer", 3),
     ]
     # Rule 43: an entry rule reads its alarm in the pipeline's account; the other account's blockers are read in
-    # that account, by Step Functions with the deploy role (rule 57), before the first batch (runOrder 2, after
-    # the rollback guard's 1).
-    entry = [r["name"] for r in wave["beforeEntry"]["conditions"][0]["rules"]]
-    assert entry == ["window-nights", "blockers-eu-west-1", "blockers-eu-central-1"]
-    assert [(a["name"], a["runOrder"], a.get("roleArn")) for a in wave["actions"] if a["name"].endswith("-batch-1")] \
-        == [("blockers-eu-west-1-444455556666-batch-1", 2, "arn:aws:iam::444455556666:role/orders-deployer"),
-            ("blockers-eu-central-1-444455556666-batch-1", 2, "arn:aws:iam::444455556666:role/orders-deployer")]
+    # that account, by Step Functions with the deploy role (rule 57), in a stage `enter-accounts` of their own
+    # before the wave's: blocked there, nothing was deployed and nothing rolls back (it has no onFailure).
+    enter = stage(orders, "enter-accounts")
+    assert "onFailure" not in enter and "beforeEntry" not in wave
+    assert [r["name"] for r in enter["beforeEntry"]["conditions"][0]["rules"]] == [
+        "window-nights", "blockers-eu-west-1", "blockers-eu-central-1"]
+    assert [(a["name"], a["runOrder"], a.get("roleArn")) for a in enter["actions"]] == [
+        ("blockers-eu-west-1-444455556666-batch-1", 1, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("blockers-eu-central-1-444455556666-batch-1", 1, "arn:aws:iam::444455556666:role/orders-deployer")]
 
 
 def test_cloudformation_deploy_row(orders: dict[str, Any]) -> None:
@@ -153,12 +156,12 @@ def test_bake_row_step_functions_action_per_target_after_the_deploys(orders: dic
     wave = stage(orders, "wave-accounts")  # bake = 1h, 2 regions × 2 accounts, parallel = 2
     bakes = [a for a in wave["actions"] if a["actionTypeId"] == SFN and a["name"].startswith("bake")]
     assert [(a["name"], a["region"], a["runOrder"], a.get("roleArn")) for a in bakes] == [
-        ("bake-eu-west-1-111122223333", "eu-west-1", 6, None),
-        ("bake-eu-west-1-444455556666", "eu-west-1", 6, "arn:aws:iam::444455556666:role/orders-deployer"),
-        ("bake-eu-central-1-111122223333", "eu-central-1", 6, None),
-        ("bake-eu-central-1-444455556666", "eu-central-1", 6, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("bake-eu-west-1-111122223333", "eu-west-1", 4, None),
+        ("bake-eu-west-1-444455556666", "eu-west-1", 4, "arn:aws:iam::444455556666:role/orders-deployer"),
+        ("bake-eu-central-1-111122223333", "eu-central-1", 4, None),
+        ("bake-eu-central-1-444455556666", "eu-central-1", 4, "arn:aws:iam::444455556666:role/orders-deployer"),
     ]
-    assert max(a["runOrder"] for a in deploys(wave)) == 5  # the bake starts after the last deploy batch
+    assert max(a["runOrder"] for a in deploys(wave)) == 3  # the bake starts after the last deploy batch
     config = bakes[1]["configuration"]
     assert config["StateMachineArn"] == "arn:aws:states:eu-west-1:444455556666:stateMachine:wavec-bake-orders"
     assert config["InputType"] == "Literal"
@@ -221,7 +224,7 @@ def test_window_row_deployment_window_rule(orders: dict[str, Any], checkout: dic
 
     assert window(stage(orders, "wave-canary")) == {"Cron": "* * 9-15 ? * MON,TUE,WED,THU *",
                                                     "TimeZone": "Europe/Berlin"}
-    assert window(stage(orders, "wave-accounts")) == {"Cron": "* * 22-23,0-5 ? * SUN,MON,TUE,WED,THU,FRI,SAT *",
+    assert window(stage(orders, "enter-accounts")) == {"Cron": "* * 22-23,0-5 ? * SUN,MON,TUE,WED,THU,FRI,SAT *",
                                                       "TimeZone": "UTC"}
     assert window(stage(orders, "wave-workers")) == {"Cron": "* * 10-14 ? * MON-FRI *", "TimeZone": "UTC"}
     assert window(stage(checkout, "wave-onebox")) == {"Cron": "* * 9-16 ? * MON,TUE,WED,THU,FRI *",
@@ -229,7 +232,7 @@ def test_window_row_deployment_window_rule(orders: dict[str, Any], checkout: dic
 
 
 def test_blockers_row_cloudwatch_rule_per_region_in_entry(orders: dict[str, Any], checkout: dict[str, Any]) -> None:
-    rules = stage(orders, "wave-accounts")["beforeEntry"]["conditions"][0]["rules"]
+    rules = stage(orders, "enter-accounts")["beforeEntry"]["conditions"][0]["rules"]  # its entry stage (rule 43)
     assert [(r["name"], r.get("region"), r["configuration"].get("AlarmName")) for r in rules[1:]] == [
         ("blockers-eu-west-1", "eu-west-1", "orders-sev2-eu-west-1"),
         ("blockers-eu-central-1", "eu-central-1", "orders-sev2-eu-central-1")]

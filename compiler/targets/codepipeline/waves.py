@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ...dag.build import wave_batches
+from ...diagnostics import Sink
 from ...diagnostics.codes import codepipeline as codes
 from ...semantics import ir, schema
 from . import bake as machine
@@ -65,20 +66,45 @@ def wave_stages(ctx: Context, names: StageNames) -> list[JSON]:
     for wave in ordered(ctx.pipeline.waves):
         if any(g.approval for g in wave.gates):
             stages.append(_approval_stage(ctx, wave, names.take(f"approve-{wave.name}", span=wave.span.head())))
-        stages.append(_wave(ctx, wave, names.take(f"wave-{wave.name}", span=wave.span.head())))
+        apart = _enters_apart(ctx, wave)
+        if apart:
+            stages.append(_entry_stage(ctx, wave, names.take(f"enter-{wave.name}", span=wave.span.head())))
+        stages.append(_wave(ctx, wave, names.take(f"wave-{wave.name}", span=wave.span.head()), apart))
     return stages
+
+
+def _enters_apart(ctx: Context, wave: ir.Wave) -> bool:
+    """Whether the wave is entered through a stage of its own: it has blockers in another account, which no
+    entry rule can read (rule 43) and whose reading must not roll the wave's stage back when it blocks."""
+    return any(_elsewhere(ctx, t) for t in wave.targets) and any(g.blockers for g in wave.gates)
+
+
+def _entry_stage(ctx: Context, wave: ir.Wave, name: str) -> JSON:
+    """``enter-<wave>``: the wave's entry condition (windows, the pipeline account's blockers), then a reading of
+    the other accounts' blockers in their own accounts (Step Functions with the deploy role, rule 57). Blocked,
+    it fails before anything of the wave is deployed, with nothing to roll back (no ``onFailure``); passed, the
+    wave's stage follows at once, so the window and blockers are those of the deploy (approval → window →
+    blockers → deploy)."""
+    stage: JSON = {"name": name,
+                   "actions": _blocker_checks(ctx, wave, [t for t in wave.targets if _elsewhere(ctx, t)], 0, 1)}
+    entry = _entry_rules(ctx, wave)
+    if entry:
+        stage["beforeEntry"] = {"conditions": [{"result": "FAIL", "rules": entry}]}
+    return stage
 
 
 def wave_stage_names(pipeline: ir.Pipeline, request: JSON) -> list[str]:
     """The deploy stage of each wave (rollout order) in a request :func:`wave_stages` built: the last stages,
-    an approval stage before each wave that has an approval gate."""
+    an approval stage and an entry stage before each wave that has them."""
     waves = ordered(pipeline.waves)
     stages = [s["name"] for s in request["pipeline"]["stages"]]
-    count = len(waves) + sum(1 for w in waves if any(g.approval for g in w.gates))
+    ctx = Context(pipeline, Sink())  # reading the IR only; the request's build reported every problem
+    before = [int(any(g.approval for g in w.gates)) + int(_enters_apart(ctx, w)) for w in waves]
+    count = len(waves) + sum(before)
     tail = stages[len(stages) - count:] if count else []
     names, i = [], 0
-    for wave in waves:
-        i += 1 if any(g.approval for g in wave.gates) else 0
+    for extra in before:  # each wave's stages before its own, then its own
+        i += extra
         names.append(tail[i])
         i += 1
     return names
@@ -157,7 +183,7 @@ def _cloudformation_roles(ctx: Context) -> None:
                            "assume, in the target's account")
 
 
-def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
+def _wave(ctx: Context, wave: ir.Wave, name: str, apart: bool) -> JSON:
     actions: list[JSON] = []
     order = 1
     profile = wave.deploy
@@ -169,13 +195,10 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
                   label="no cloudformation, codedeploy or ecs provider",
                   help="add a `cloudformation`, `codedeploy` or `ecs` block to the deploy profile")
     for b, batch in enumerate(wave_batches(wave)):
-        # The first batch's blockers are the stage's entry condition, except those in other accounts: a rule
-        # reads its alarm in the pipeline's account (rule 43; cross-account rules are UNDOCUMENTED), so they
-        # are read by the machine in their own account, before the first deploys, as a later batch's are.
-        checks = _blocker_checks(ctx, wave, batch if b else [t for t in wave.targets if _elsewhere(ctx, t)], b,
-                                 order)
-        actions.extend(checks)
-        order += 1 if checks else 0
+        if b:  # the first batch's blockers are the entry condition (of this stage, or of the entry stage)
+            checks = _blocker_checks(ctx, wave, batch, b, order)
+            actions.extend(checks)
+            order += 1 if checks else 0
         for target in batch:
             for provider in providers:
                 assert profile is not None
@@ -187,7 +210,7 @@ def _wave(ctx: Context, wave: ir.Wave, name: str) -> JSON:
         ctx.error(codes.TOO_MANY_ACTIONS, f"wave `{wave.name}` compiles to {len(actions)} actions, CodePipeline allows "
                   f"{MAX_ACTIONS}", wave.span.head(), label="this wave", help="split the wave in two")
     stage: JSON = {"name": name, "actions": actions}
-    entry = _entry_rules(ctx, wave)
+    entry = [] if apart else _entry_rules(ctx, wave)
     if entry:
         stage["beforeEntry"] = {"conditions": [{"result": "FAIL", "rules": entry}]}
     _unexpressed_gates(ctx, wave)
