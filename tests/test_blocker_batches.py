@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from emulator_helpers import FAST, Run, wavec_run
 
@@ -144,3 +145,56 @@ def test_a_blocker_in_another_account_keeps_the_wave_from_starting(tmp_path: Pat
                         "--speed", FAST, timeout=120)
         assert run.code == 3, (target, run.stderr)
         assert not [line for line in run.log if line.startswith("deploy")], (target, run.log)
+
+
+WIDE = """pipeline app {
+  role      = "arn:aws:iam::111122223333:role/app"
+  artifacts = "app-artifacts-${region}"
+  source s3 { bucket = "b"  key = "k.zip" }
+  deploy {
+    cloudformation {
+      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/app-cloudformation"
+    }
+    local {
+      run      = "echo deploy ${region} >> \\"$RUNLOG\\""
+      rollback = "echo rollback ${region} >> \\"$RUNLOG\\""
+    }
+  }
+  window always { days = [mon, tue, wed, thu, fri, sat, sun]  hours = [00:00, 23:59] }
+  gate calm { blockers = ["sev2-${region}"] }
+  wave wide {
+    regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
+    windows = [always]  gates = [calm]
+  }
+}
+"""
+
+
+def test_blockers_beyond_the_five_entry_rules_are_read_and_block(tmp_path: Path) -> None:
+    # Rule 25: one window and six regions' blockers do not fit in 5 rules; the last two regions' are read by
+    # Step Functions in `enter-wide` (WV917's Commands rule, which passed a missing alarm, is retired).
+    built = build_wide(tmp_path)
+    stages = {s["name"]: s for s in built["pipeline"]["stages"]}
+    assert [a["name"] for a in stages["enter-wide"]["actions"]] == [
+        "blockers-eu-central-1-batch-1", "blockers-ap-southeast-2-batch-1"]
+    assert len(stages["enter-wide"]["beforeEntry"]["conditions"][0]["rules"]) == 5
+    for target in ("local", "codepipeline"):
+        folder = tmp_path / target
+        folder.mkdir()
+        (folder / "wide.wave").write_text(WIDE, encoding="utf-8")
+        (folder / "scenario.toml").write_text(
+            'start = "2024-06-03T10:00:00Z"\n[[alarm]]\nname = "sev2-ap-southeast-2"\nregion = "ap-southeast-2"\n'
+            'state = "ALARM"\n', encoding="utf-8")
+        run = wavec_run(folder, folder / "wide.wave", "--target", target, "--scenario", folder / "scenario.toml",
+                        "--speed", FAST, timeout=120)
+        assert run.code == 3, (target, run.stderr)
+        assert run.log == [], (target, run.log)
+
+
+def build_wide(tmp: Path) -> dict[str, Any]:
+    """The compiled request of :data:`WIDE`."""
+    (tmp / "wide.wave").write_text(WIDE, encoding="utf-8")
+    output = build(tmp / "wide.wave", "codepipeline", "json", config=Config()).output
+    assert output is not None
+    request: dict[str, Any] = json.loads(output)
+    return request

@@ -84,6 +84,6 @@ def test_cli_build_with_target_error_exits_1_and_writes_nothing(tmp_path: Path) 
 
 
 def test_explain_knows_the_target_codes() -> None:
-    proc = cli("explain", "WV917")
+    proc = cli("explain", "WV908")
     assert proc.returncode == 0, proc.stderr
-    assert "blockers checked by a Commands rule" in proc.stdout
+    assert "too many rules in a stage condition" in proc.stdout

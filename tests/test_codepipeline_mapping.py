@@ -236,14 +236,15 @@ def test_blockers_row_cloudwatch_rule_per_region_in_entry(orders: dict[str, Any]
     assert [(r["name"], r.get("region"), r["configuration"].get("AlarmName")) for r in rules[1:]] == [
         ("blockers-eu-west-1", "eu-west-1", "orders-sev2-eu-west-1"),
         ("blockers-eu-central-1", "eu-central-1", "orders-sev2-eu-central-1")]
-    # checkout's `rest` wave: window + 5 regions > 5 rules; the last regions are checked by one Commands rule.
-    rest = stage(checkout, "wave-rest")["beforeEntry"]["conditions"][0]["rules"]
-    assert len(rest) == 5
-    assert [r.get("region") for r in rest[1:4]] == ["eu-central-1", "ap-northeast-1", "ap-southeast-2"]
-    folded = rest[4]
-    assert folded["ruleTypeId"]["provider"] == "Commands"
-    assert [c.split("--region ")[1].split()[0] for c in folded["commands"]] == ["sa-east-1", "ca-central-1"]
-    assert "checkout-sev2-open-sa-east-1" in folded["commands"][0]
+    # checkout's `rest` wave: window + 5 regions > 5 rules (rule 25); the last region's blockers are read by Step
+    # Functions in the entry stage `enter-rest`, which holds the entry condition (no Commands rule, WV917 retired).
+    rest = stage(checkout, "enter-rest")["beforeEntry"]["conditions"][0]["rules"]
+    assert [r.get("region") for r in rest[1:]] == ["eu-central-1", "ap-northeast-1", "ap-southeast-2", "sa-east-1"]
+    assert all(r["ruleTypeId"]["provider"] in ("DeploymentWindow", "CloudWatchAlarm") for r in rest)
+    (reading,) = stage(checkout, "enter-rest")["actions"]
+    assert reading["name"] == "blockers-ca-central-1-batch-1" and reading["region"] == "ca-central-1"
+    assert json.loads(reading["configuration"]["Input"])["gates"][0]["alarms"] == ["checkout-sev2-open-ca-central-1"]
+    assert "beforeEntry" not in stage(checkout, "wave-rest")
 
 
 def test_runtime_variables_row(orders: dict[str, Any]) -> None:

@@ -138,9 +138,10 @@ TOO_MANY_ACTIONS = _c(
 TOO_MANY_RULES = _c(
     "WV908", "too many rules in a stage condition",
     "Reports a wave whose entry condition needs more than 5 rules for its windows (one `DeploymentWindow` rule "
-    "per window), or whose windows leave no room for its blockers (4 windows at most beside them).",
+    "per window).",
     "A CodePipeline condition holds at most 5 rules (rule 25 of docs/codepipeline-semantics.md), and a stage has "
-    "one entry condition. Blockers beyond the limit fold into one Commands rule (WV917); windows cannot.",
+    "one entry condition. Blockers beyond the limit are read by a Step Functions action of the wave's entry "
+    "stage; windows cannot be.",
     _fragment("".join(f"window {d} {{ days = [{d}]  hours = [09:00, 17:00] }}\n" for d in _DAYS)
               + _EU_WINDOW.format(", ".join(_DAYS)) + "   # one window per day"),
     _fragment("# a wave starts only inside all its windows: write them as one\n"
@@ -244,19 +245,8 @@ OVER_SERVICE_LIMIT = _c(
               '               "assets/**", "config/**", "schemas/**", "migrations/**", "scripts/**"]\n  }\n}'),
     _fragment('stage build {\n  step dist {\n    run     = "make dist"\n'
               '    outputs = ["dist/**"]   # one directory of what it makes\n  }\n}'), context="pipeline")
-BLOCKERS_IN_COMMANDS_RULE = _c(
-    "WV917", "blockers checked by a Commands rule",
-    "Reports a wave whose entry condition would need more than 5 rules; the blockers of the regions that do "
-    "not fit are checked by one `Commands` rule calling `aws cloudwatch describe-alarms`.",
-    "A condition holds at most 5 rules. The Commands rule needs `cloudwatch:DescribeAlarms` on the pipeline "
-    "role and runs on CodeBuild.",
-    _fragment(_OFFICE_BLOCKERS + "wave rest {\n"
-              '  regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"]\n'
-              "  windows = [office]\n  gates   = [calm]\n}"),
-    _fragment(_OFFICE_BLOCKERS + "# or give the pipeline role `cloudwatch:DescribeAlarms`\nwave most {\n"
-              '  regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1"]\n'
-              "  windows = [office]\n  gates   = [calm]\n}\n"
-              'wave rest { regions = ["eu-central-1"]  windows = [office]  gates = [calm] }'), W, context="pipeline")
+# WV917 ("blockers checked by a Commands rule", a warning) is retired: blockers beyond the 5 entry rules are read
+# by a Step Functions action of the wave's entry stage, like those of other accounts. Its number is not reused.
 COMMIT_WITH_S3_SOURCE = _c(
     "WV918", "`${commit}` with an S3 source",
     "Reports `${commit}` in a pipeline whose source is `s3`: the S3 source has no commit id, so the object's "

@@ -2,7 +2,8 @@
 
 * windows and ``blockers`` → ``beforeEntry`` (result ``FAIL``): one ``DeploymentWindow`` rule per window, one
   ``CloudWatchAlarm`` rule per blocker alarm (a rule names one alarm, rule 33 of docs/codepipeline-semantics.md);
-  what does not fit in the condition's 5 rules is checked by one ``Commands`` rule (WV917);
+  the blockers of other accounts and of the regions beyond the condition's 5 rules are read by Step Functions in
+  a stage ``enter-<wave>`` of their own, before the wave's, which holds the entry condition then;
 * ``bake`` + ``alarms`` → after the last deploy batch, one ``StepFunctions`` invoke action per target running the
   bake state machine of :mod:`.bake` (rules 63–65; a ``WaitTime`` is no bake, rules 35–37), one waiting action
   when no target has alarms; ``check`` → a ``Commands`` action beside them that runs the check every
@@ -74,19 +75,20 @@ def wave_stages(ctx: Context, names: StageNames) -> list[JSON]:
 
 
 def _enters_apart(ctx: Context, wave: ir.Wave) -> bool:
-    """Whether the wave is entered through a stage of its own: it has blockers in another account, which no
-    entry rule can read (rule 43) and whose reading must not roll the wave's stage back when it blocks."""
-    return any(_elsewhere(ctx, t) for t in wave.targets) and any(g.blockers for g in wave.gates)
+    """Whether the wave is entered through a stage of its own: it has blockers that no entry rule reads — in
+    another account (rule 43) or beyond the condition's 5 rules (rule 25) — and whose reading must not roll the
+    wave's stage back when it blocks."""
+    return bool(_entry_split(ctx, wave)[1])
 
 
 def _entry_stage(ctx: Context, wave: ir.Wave, name: str) -> JSON:
-    """``enter-<wave>``: the wave's entry condition (windows, the pipeline account's blockers), then a reading of
-    the other accounts' blockers in their own accounts (Step Functions with the deploy role, rule 57). Blocked,
+    """``enter-<wave>``: the wave's entry condition (windows, the pipeline account's blockers that fit), then a
+    reading of the other blockers (:func:`_entry_split`) where they are — in another account with the deploy
+    role (rule 57) — by Step Functions (the bake machine with a bake of 0, rules 63–65). Blocked,
     it fails before anything of the wave is deployed, with nothing to roll back (no ``onFailure``); passed, the
     wave's stage follows at once, so the window and blockers are those of the deploy (approval → window →
     blockers → deploy)."""
-    stage: JSON = {"name": name,
-                   "actions": _blocker_checks(ctx, wave, [t for t in wave.targets if _elsewhere(ctx, t)], 0, 1)}
+    stage: JSON = {"name": name, "actions": _blocker_checks(ctx, wave, _entry_split(ctx, wave)[1], 0, 1)}
     entry = _entry_rules(ctx, wave)
     if entry:
         stage["beforeEntry"] = {"conditions": [{"result": "FAIL", "rules": entry}]}
@@ -353,60 +355,36 @@ def _alarm_rule(name: str, region: str, alarm: str) -> JSON:
             "configuration": {"AlarmName": alarm, "AlarmStates": "ALARM"}}
 
 
-def _entry_rules(ctx: Context, wave: ir.Wave) -> list[JSON]:
+def _entry_split(ctx: Context, wave: ir.Wave) -> tuple[list[JSON], list[ir.Target]]:
+    """The wave's entry: its rules (one ``DeploymentWindow`` rule per window, one ``CloudWatchAlarm`` rule per
+    blocker alarm of the pipeline's account, rule 33), and the targets whose blockers a Step Functions reading
+    of the entry stage reads instead: those of other accounts (rule 43), and those of the regions beyond the
+    condition's 5 rules (rule 25). Nothing is reported here."""
     rules = [_window_rule(ctx, w) for w in wave.windows]
     blocked = [(r, names) for r in _regions(wave) if (names := _blocker_names(ctx, wave, r))]
     # One rule per blocker alarm, named for its region (and its rank there when the region has several).
     singles = [(f"blockers-{r}" + (f"-{k}" if len(names) > 1 else ""), r, n)
                for r, names in blocked for k, n in enumerate(names, 1)]
-    room = MAX_RULES - len(rules)
-    if len(rules) > MAX_RULES or (singles and room < 1):
+    room = max(0, MAX_RULES - len(rules))
+    rules.extend(_alarm_rule(name, r, n) for name, r, n in singles[:room])
+    folded = set(_unique([r for _, r, _ in singles[room:]]))
+    read = [t for t in wave.targets if _elsewhere(ctx, t) or t.region in folded]
+    return rules, [t for t in read if any(g.blockers for g in wave.gates)]
+
+
+def _entry_rules(ctx: Context, wave: ir.Wave) -> list[JSON]:
+    """The entry condition's rules (:func:`_entry_split`), with what is wrong with them reported."""
+    rules, _ = _entry_split(ctx, wave)
+    if len(wave.windows) > MAX_RULES:
         ctx.error(codes.TOO_MANY_RULES,
-                  f"wave `{wave.name}` has {len(rules)} windows" + (" and blockers" if singles else "")
-                  + f"; a CodePipeline condition holds at most {MAX_RULES} rules"
-                  + (f", {MAX_RULES - 1} windows besides the blockers" if singles else ""),
-                  wave.attr_spans.get("windows", wave.span.head()), label="too many windows",
+                  f"wave `{wave.name}` has {len(wave.windows)} windows; a CodePipeline condition holds at most "
+                  f"{MAX_RULES} rules", wave.attr_spans.get("windows", wave.span.head()), label="too many windows",
                   help="a wave starts only inside all its windows: write them as one window (the hours and days "
                        "they share)")
-    elif len(singles) > room:
-        keep = singles[: room - 1]
-        folded_regions = _unique([r for _, r, _ in singles[room - 1:]])
-        folded = [(r, [n for _, r2, n in singles[room - 1:] if r2 == r]) for r in folded_regions]
-        ctx.warn(codes.BLOCKERS_IN_COMMANDS_RULE,
-                 f"wave `{wave.name}` needs {len(rules) + len(singles)} rules to enter (one per window and "
-                 f"blocker alarm), CodePipeline allows {MAX_RULES}: the blockers beyond them "
-                 f"({', '.join(folded_regions)}) are checked by one Commands rule",
-                 wave.attr_spans.get("gates", wave.span.head()),
-                 help="give the pipeline role `cloudwatch:DescribeAlarms`, or use fewer blockers or regions per wave")
-        rules.extend(_alarm_rule(name, r, n) for name, r, n in keep)
-        rules.append(_blockers_command(folded))
-    else:
-        rules.extend(_alarm_rule(name, r, n) for name, r, n in singles)
     for rule in rules:
         ctx.check_config(f"wave `{wave.name}` entry rule `{rule['name']}`", rule.get("configuration", {}),
                          wave.span.head(), MAX_RULE_CONFIG_VALUE)
-    return rules
-
-
-# DescribeAlarms returns metric alarms only unless `AlarmTypes` says otherwise ("If you omit this parameter, only
-# metric alarms are returned, even if composite alarms exist in the account", CloudWatch API Reference,
-# DescribeAlarms): without it a composite blocker in ALARM was never seen and the rule passed. Both lists are
-# counted, and the state is checked in the query too, so the count is right even where `--state-value` is not
-# applied together with `--alarm-names` (moto, which the tests run the command against, does not).
-BLOCKERS_QUERY = "length([MetricAlarms, CompositeAlarms][] | [?StateValue==`\"ALARM\"`])"
-
-
-def _blockers_command(folded: list[tuple[str, list[str]]]) -> JSON:
-    """One Commands rule that fails when any of these alarms, metric or composite, is in ALARM (regions beyond
-    the rule limit)."""
-    commands = [
-        f"test \"$(aws cloudwatch describe-alarms --region {region} --alarm-types CompositeAlarm MetricAlarm "
-        f"--state-value ALARM --alarm-names {' '.join(shlex.quote(n) for n in names)} "
-        f"--query {shlex.quote(BLOCKERS_QUERY)} --output text)\" = 0"
-        for region, names in folded
-    ]
-    return {"name": "blockers-more-regions", "ruleTypeId": rule_type("Commands"), "commands": commands,
-            "inputArtifacts": [{"name": SOURCE_ARTIFACT}]}
+    return rules[:MAX_RULES]
 
 
 def _unexpressed_gates(ctx: Context, wave: ir.Wave) -> None:
