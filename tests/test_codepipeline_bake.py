@@ -129,7 +129,7 @@ def bake_machinery(req: dict[str, Any], plan: dict[str, Any]) -> list[str]:
             ticks, rest = divmod(wave["bake"], gate["interval"])
             if not loops or any(a["runOrder"] != bakes[0]["runOrder"] for a in loops):
                 problems.append(f"{where}: check of gate {gate['name']} does not run beside the bake")
-            elif ticks and not all(f"seq 1 {ticks}); do sleep {gate['interval']} " in a["commands"][0]
+            elif ticks and not all(f"seq 1 {ticks}); do sleep {gate['interval']};" in a["commands"][0]
                                    for a in loops):
                 problems.append(f"{where}: check of gate {gate['name']} does not run every {gate['interval']}s")
             elif rest and not all(any(c.endswith(f"sleep {rest}") for c in a["commands"]) for a in loops):

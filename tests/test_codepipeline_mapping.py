@@ -193,8 +193,11 @@ def test_check_row_is_a_commands_action_looping_for_the_bake(orders: dict[str, A
     assert check["actionTypeId"] == {"category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1"}
     assert check["runOrder"] == action(workers, "bake-us-west-2")["runOrder"] == 2
     # Skipped in a rollback, which re-runs the stage (rules 44, 47): the guard says when.
+    # Each evaluation logs its verdict and second of the bake (the emulator reads these lines as evaluations).
     assert check["commands"] == ['[ "#{wavec-wave-workers.rollback}" = true ] || '
-                                 "for i in $(seq 1 15); do sleep 60 && sh -c './smoke.sh us-west-2' || exit 1; done"]
+                                 "for i in $(seq 1 15); do sleep 60; if sh -c './smoke.sh us-west-2'; "
+                                 'then echo "wavec-check careful: ok at $((i * 60))s"; '
+                                 'else echo "wavec-check careful: failed at $((i * 60))s"; exit 1; fi; done']
 
 
 def test_approval_row_a_stage_of_its_own_before_the_window(orders: dict[str, Any]) -> None:

@@ -249,7 +249,7 @@ def test_rehearsal_fleet_works_unchanged_and_rolls_back_a_faulty_region(tmp_path
     waves = {w["name"]: w for w in faulty.report["waves"]}
     assert sorted(waves["europe"]["rolled_back"]) == ["eu-central-1", "eu-west-1"]
     (check,) = [g for g in faulty.of("gate", wave="europe") if not g["ok"]]
-    assert check["gate"] == "check-health-eu-west-1"
+    assert (check["gate"], check["action"]) == ("health", "check-health-eu-west-1")  # the gate, as wavec run names it
 
 
 # ---------------------------------------------------------------------------------------------- refusals

@@ -633,6 +633,7 @@ class Emulator:
         if interrupted.is_set():
             raise Interrupted
         done = [(n, r) for n, r in zip(nodes, results, strict=True) if r is not None]
+        marked = {id(r) for n, r in done if shown and n.action.kind == "commands" and self._check_marks(n, r, t0)}
         # What happened meanwhile (a bake's readings) and the actions' ends, in virtual-time order.
         timeline: list[tuple[datetime, int, int, Node, Result, dict[str, Any] | None]] = []
         for node, result in done:
@@ -653,7 +654,7 @@ class Emulator:
                 self.record(event)
                 continue
             node_id, kind = (self._rollback_id(node), "rollback") if rollback else (node.id, node.kind)
-            if shown and node.action.kind == "commands":  # a check gate beside the bake
+            if shown and node.action.kind == "commands" and id(result) not in marked:  # a check beside the bake
                 detail = "check passed" if result.ok else f"check failed: {result.reason}"
                 self.record({"event": "gate", "wave": label, "stage": stage.name, "block": "bake",
                              "gate": node.action.name, "rule": "Commands", "ok": result.ok, "detail": detail})
@@ -681,6 +682,25 @@ class Emulator:
             self.choice("16", "siblings", "the siblings of a failed action are not cancelled; the stage fails once "
                         "they have finished (UNDOCUMENTED)")
         return failed
+
+    def _check_marks(self, node: Node, result: Result, t0: datetime) -> bool:
+        """A `check` loop's evaluations, from the lines it logs (``wavec-check GATE: ok|failed at Ns``, which
+        wavec's compiled loop prints and CodeBuild's log shows): one gate event each, at its instant."""
+        try:
+            text = self._log_path(node.id).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        marks = [m for m in (_CHECK_MARK.fullmatch(line.strip()) for line in text.splitlines()) if m]
+        label = self.labels.get(node.stage)
+        for m in marks:
+            ok = m["verdict"] == "ok"
+            detail = f"check {'passed' if ok else 'failed'} at {m['seconds']}s"
+            result.events.append((t0 + timedelta(seconds=int(m["seconds"])), {
+                "event": "gate", "wave": label, "stage": node.stage, "block": "bake", "gate": m["gate"],
+                "rule": "Commands", "action": node.action.name, "ok": ok, "detail": detail}))
+            if not ok and result.breach is None:
+                result.breach = {"gate": m["gate"], "reason": f"gate {m['gate']}: {detail}"}
+        return bool(marks)
 
     @staticmethod
     def _bake_seconds(actions: list[Action]) -> float:
@@ -906,11 +926,15 @@ class Emulator:
         timeout = (action.timeout_minutes if action is not None else 55) * 60.0
         return self._run(script, env, node, t0, timeout, node_id)
 
+    def _log_path(self, node_id: str) -> Path:
+        """Where a command run for ``node_id`` logs (this run's ``logs/``)."""
+        return self.logs / (re.sub(r"[^A-Za-z0-9_.-]+", "_", node_id) + ".log")
+
     def _run(self, command: str, env: dict[str, str], node: Node | None, t0: datetime, timeout: float,
              node_id: str | None = None) -> Result:
         if self.options.dry:  # a plan: the command's success is assumed, its time unknown (0)
             return Result(True, t0, "")
-        log = self.logs / (re.sub(r"[^A-Za-z0-9_.-]+", "_", node_id or (node.id if node else "command")) + ".log")
+        log = self._log_path(node_id or (node.id if node else "command"))
         # `sleep` is the emulator's: it sleeps `seconds / speed` and counts the seconds as the command's
         # virtual time (a check gate's loop of `sleep INTERVAL && check` takes its bake, not real minutes).
         slept = log.with_suffix(f".{uuid.uuid4().hex[:8]}.slept")
@@ -1102,6 +1126,9 @@ def _json_object(text: str) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None
+
+
+_CHECK_MARK = re.compile(r"wavec-check (?P<gate>\S+): (?P<verdict>ok|failed) at (?P<seconds>\d+)s")
 
 
 def _json_list(text: str) -> list[dict[str, Any]]:

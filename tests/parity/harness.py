@@ -70,10 +70,7 @@ CELLS: tuple[Cell, ...] = (
     Cell("deploy-failure-in-batch", WAVES, START + '[[deploy_failure]]\nregion = "us-west-2"\nwave = "two"\n'),
     Cell("healthy", SANDBOX, START),
     Cell("sandbox-test-fails", SANDBOX, START + '[[step_failure]]\naction = "integration"\nstage = "sandbox"\n'),
-    Cell("check-breaches-third-interval", CHECK, START,
-         xfail="the emulator sees a `check` gate's Commands action as one command: it reports only the "
-               "failing evaluation (gates [(one, 15.0, False)] != the local [(one, 5.0, True), (one, 10.0, True), "
-               "(one, 15.0, False)]); the rollout itself is the same"),
+    Cell("check-breaches-third-interval", CHECK, START),
     Cell("healthy", GATED, START),
     Cell("blocker-at-entry", GATED,  # the blocker alarm is in ALARM from the start
          START + '[[alarm]]\nname = "sev2-us-east-1"\nregion = "us-east-1"\nstate = "ALARM"\n'),

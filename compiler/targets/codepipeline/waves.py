@@ -532,12 +532,14 @@ def _check_actions(ctx: Context, wave: ir.Wave, gate: ir.Gate, run_order: int) -
                          account=target.account if target else None)
         run = f"sh -c {shlex.quote(cmd)}"
         ticks, rest = divmod(bake_s, interval)
+
         # The schedule of `wavec run`: at every interval up to the bake, then at its end when that is not one.
-        commands = [f"for i in $(seq 1 {ticks}); do sleep {interval} && {run} || exit 1; done"] if ticks else []
+        loop = _judged(gate.name, run, f"$((i * {interval}))")
+        commands = [f"for i in $(seq 1 {ticks}); do sleep {interval}; {loop}; done"] if ticks else []
         if rest:
             commands.append(f"sleep {rest}")
         if rest or not ticks:
-            commands.append(run)
+            commands.append(_judged(gate.name, run, str(bake_s)))
         ctx.check_commands(f"gate `{gate.name}` check", commands, span)
         name = f"check-{gate.name}" + (f"-{target.region}" if target else "") + (
             f"-{target.account}" if target and target.account else "")
@@ -545,6 +547,13 @@ def _check_actions(ctx: Context, wave: ir.Wave, gate: ir.Gate, run_order: int) -
         actions.append({"name": name, "actionTypeId": type_id("Compute", "Commands"), "runOrder": run_order,
                         "commands": commands, "inputArtifacts": [{"name": SOURCE_ARTIFACT}]})
     return actions
+
+
+def _judged(gate: str, run: str, at: str) -> str:
+    """One evaluation of a `check`: it says in the action's log how it went, at which second of the bake (the
+    emulator reads these lines back as the gate's evaluations), and a failure ends the loop."""
+    mark = f"wavec-check {gate}"
+    return f'if {run}; then echo "{mark}: ok at {at}s"; else echo "{mark}: failed at {at}s"; exit 1; fi'
 
 
 def _window_rule(ctx: Context, window: ir.Window) -> JSON:
