@@ -95,3 +95,26 @@ def write(tmp: Path, name: str, document: Any) -> Path:
     path = tmp / name
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
+
+
+LOGGED = ('echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\"', 'echo rollback ${wave} $WAVE_REGION >> \\"$RUNLOG\\"')
+
+
+def app_pipeline(body: str, run: str = LOGGED[0], rollback: str = LOGGED[1]) -> str:
+    """A one-account pipeline `app` (S3 source, a CloudFormation deploy with its role, and a `local` profile
+    whose `run` and `rollback` are given as `.wave` string contents) holding ``body``: its gates, windows,
+    stages and waves. The tests of the two rehearsals share it."""
+    lines = ["pipeline app {",
+             '  role      = "arn:aws:iam::111122223333:role/app"',
+             '  artifacts = "app-artifacts-${region}"',
+             '  source s3 { bucket = "b"  key = "k.zip" }',
+             "  deploy {",
+             "    cloudformation {",
+             '      stack = "app"  template = "source::t.yaml"',
+             '      role  = "arn:aws:iam::111122223333:role/app-cloudformation"',
+             "    }",
+             f'    local {{\n      run      = "{run}"\n      rollback = "{rollback}"\n    }}',
+             "  }",
+             *(f"  {line}" if line else "" for line in body.strip("\n").splitlines()),
+             "}"]
+    return "\n".join(lines) + "\n"

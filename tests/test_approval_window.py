@@ -15,26 +15,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from emulator_helpers import FAST, Run, wavec_run
+from emulator_helpers import FAST, Run, app_pipeline, wavec_run
 
-WAVE = """pipeline app {
-  role      = "arn:aws:iam::111122223333:role/app"
-  artifacts = "app-artifacts-${region}"
-  source s3 { bucket = "b"  key = "k.zip" }
-  deploy {
-    cloudformation {
-      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/app-cloudformation"
-    }
-    local {
-      run      = "echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
-      rollback = "echo rollback ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
-    }
-  }
-  window office { days = [mon, tue, wed, thu, fri]  hours = [09:00, 17:00]  timezone = "UTC" }
-  gate entry { approval = true }
-  wave prod { regions = ["us-east-1"]  bake = 10m  gates = [entry]  windows = [office] }
-}
-"""
+WAVE = app_pipeline("""
+window office { days = [mon, tue, wed, thu, fri]  hours = [09:00, 17:00]  timezone = "UTC" }
+gate entry { approval = true }
+wave prod { regions = ["us-east-1"]  bake = 10m  gates = [entry]  windows = [office] }
+""")
 # Friday 16:30; the approval is given 45 minutes later, after the window closed at 17:00.
 SCENARIO = 'start = "2024-06-07T16:30:00Z"\n[[approval]]\nwave = "prod"\ndecision = "approve"\nafter = "45m"\n'
 MONDAY_9 = datetime(2024, 6, 10, 9, 0, tzinfo=UTC)

@@ -16,29 +16,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from emulator_helpers import FAST, Run, wavec_run
+from emulator_helpers import FAST, Run, app_pipeline, wavec_run
 
 from wavec.api import build
 from wavec.config import Config
 
-WAVE = """pipeline app {
-  role      = "arn:aws:iam::111122223333:role/app"
-  artifacts = "app-artifacts-${region}"
-  source s3 { bucket = "b"  key = "k.zip" }
-  deploy {
-    cloudformation {
-      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/app-cloudformation"
-    }
-    local {
-      run      = "sleep 4; echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
-      rollback = "echo rollback ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
-    }
-  }
-  gate health { alarms = ["errors-${region}"]  blockers = ["sev2-${region}"]  on_breach = rollback }
-  wave one { regions = ["eu-west-1"]  bake = 1m  gates = [health] }
-  wave two { regions = ["us-east-1", "us-west-2"]  parallel = 1  bake = 1m  gates = [health] }
-}
-"""
+WAVE = app_pipeline("""
+gate health { alarms = ["errors-${region}"]  blockers = ["sev2-${region}"]  on_breach = rollback }
+wave one { regions = ["eu-west-1"]  bake = 1m  gates = [health] }
+wave two { regions = ["us-east-1", "us-west-2"]  parallel = 1  bake = 1m  gates = [health] }
+""", run='sleep 4; echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\"')
 
 
 def _scenario(minute: float, state_at_start: bool = False) -> str:
@@ -147,27 +134,14 @@ def test_a_blocker_in_another_account_keeps_the_wave_from_starting(tmp_path: Pat
         assert not [line for line in run.log if line.startswith("deploy")], (target, run.log)
 
 
-WIDE = """pipeline app {
-  role      = "arn:aws:iam::111122223333:role/app"
-  artifacts = "app-artifacts-${region}"
-  source s3 { bucket = "b"  key = "k.zip" }
-  deploy {
-    cloudformation {
-      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/app-cloudformation"
-    }
-    local {
-      run      = "echo deploy ${region} >> \\"$RUNLOG\\""
-      rollback = "echo rollback ${region} >> \\"$RUNLOG\\""
-    }
-  }
-  window always { days = [mon, tue, wed, thu, fri, sat, sun]  hours = [00:00, 23:59] }
-  gate calm { blockers = ["sev2-${region}"] }
-  wave wide {
-    regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
-    windows = [always]  gates = [calm]
-  }
+WIDE = app_pipeline("""
+window always { days = [mon, tue, wed, thu, fri, sat, sun]  hours = [00:00, 23:59] }
+gate calm { blockers = ["sev2-${region}"] }
+wave wide {
+  regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
+  windows = [always]  gates = [calm]
 }
-"""
+""", run='echo deploy ${region} >> \\"$RUNLOG\\"', rollback='echo rollback ${region} >> \\"$RUNLOG\\"')
 
 
 def test_blockers_beyond_the_five_entry_rules_are_read_and_block(tmp_path: Path) -> None:

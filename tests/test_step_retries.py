@@ -13,31 +13,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emulator_helpers import FAST, Run, wavec_run
+from emulator_helpers import FAST, Run, app_pipeline, wavec_run
 
 from wavec.api import build
 from wavec.config import Config
 
-WAVE = """pipeline app {
-  role      = "arn:aws:iam::111122223333:role/app"
-  artifacts = "app-artifacts-${region}"
-  source s3 { bucket = "b"  key = "k.zip" }
-  stage test {
-    step flaky { run = "echo try >> \\"$RUNLOG\\"; test -e tried || { touch tried; exit 1; }"  retries = 2 }
-    step %s
-  }
-  deploy {
-    cloudformation {
-      stack = "app"  template = "source::t.yaml"  role = "arn:aws:iam::111122223333:role/app-cloudformation"
-    }
-    local {
-      run      = "echo deploy ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
-      rollback = "echo rollback ${wave} $WAVE_REGION >> \\"$RUNLOG\\""
-    }
-  }
-  wave only { regions = ["eu-west-1"] }
+WAVE = app_pipeline("""
+stage test {
+  step flaky { run = "echo try >> \\"$RUNLOG\\"; test -e tried || { touch tried; exit 1; }"  retries = 2 }
+  step %s
 }
-"""
+wave only { regions = ["eu-west-1"] }
+""")
 QUICK = 'quick { run = "echo quick >> \\"$RUNLOG\\""  after = [flaky]  timeout = 2s }'
 HUNG = 'hung { run = "echo hung >> \\"$RUNLOG\\"; exec /bin/sleep 30"  after = [flaky]  timeout = 2s }'
 
