@@ -15,7 +15,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from emulator_helpers import FAST, Run, app_pipeline, wavec_run
+
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
 
 WAVE = app_pipeline("""
 window office { days = [mon, tue, wed, thu, fri]  hours = [09:00, 17:00]  timezone = "UTC" }

@@ -16,10 +16,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from emulator_helpers import FAST, Run, app_pipeline, wavec_run
 
 from wavec.api import build
 from wavec.config import Config
+
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
 
 WAVE = app_pipeline("""
 gate health { alarms = ["errors-${region}"]  blockers = ["sev2-${region}"]  on_breach = rollback }

@@ -21,9 +21,11 @@ from test_codepipeline_support import request
 
 from conftest import ROOT, moto_process
 
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "111122223333"
 MAPPING = ROOT / "tests" / "fixtures" / "codepipeline" / "mapping.wave"
-
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 from emulator_helpers import FAST, FIXTURES, ROOT, pipeline, standins, wavec_run, write
 
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
+
 
 def _source() -> dict[str, Any]:
     return {"name": "Source", "actions": [{

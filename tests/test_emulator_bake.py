@@ -19,6 +19,9 @@ from emulator_helpers import FAST, ROOT, Run, standins, wavec_run, write
 from wavec.api import build
 from wavec.config import Config
 
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
+
 APP = """
 pipeline app {
   role      = "arn:aws:iam::111122223333:role/app"

@@ -26,6 +26,9 @@ from wavec.emulator.compensation import matches, run_machine
 from wavec.emulator.model import Refusal
 from wavec.targets.codepipeline.compensator import state_machine
 
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
+
 
 def _outputs(wave: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     built = [build(wave, "codepipeline", fmt, config=Config()).output for fmt in ("json", "cloudformation")]

@@ -18,6 +18,9 @@ from wavec.api import build
 from wavec.config import Config
 from wavec.targets.codepipeline import guard, guard_code
 
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
+
 WAVES = Path(__file__).resolve().parent / "parity" / "fixtures" / "waves.wave"
 # The alarm of wave two fires at bake minute 12 and stays in ALARM (the parity table's "breach-stays").
 SCENARIO = ('start = "2024-06-03T10:00:00Z"\n[[alarm]]\nname = "errors-us-east-1"\nregion = "us-east-1"\n'

@@ -13,10 +13,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from emulator_helpers import FAST, Run, app_pipeline, wavec_run
 
 from wavec.api import build
 from wavec.config import Config
+
+# Emulated runs (moto's server, real subprocesses): seconds each; CI runs them, the inner loop skips them.
+pytestmark = pytest.mark.slow
 
 WAVE = app_pipeline("""
 stage test {
