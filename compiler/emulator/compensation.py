@@ -45,7 +45,6 @@ class Compensator:
     patterns: tuple[JSON, ...]
     function: Function
     environment: dict[str, str]
-    machine_name: str
     definition: JSON
     projects: dict[str, Project]  # the template's CodeBuild projects, by name
 
@@ -121,8 +120,8 @@ def compensator_from_template(template: Any, region: str, account: str) -> Compe
     if mprops.get("StateMachineType", "STANDARD") != "STANDARD" or not isinstance(mprops.get("Definition"), dict):
         raise Refusal(f"state machine {mid}: only a STANDARD machine with a plain `Definition` is emulated")
     _check_machine(mprops["Definition"], mid)
-    return Compensator(tuple(patterns), function, environment, str(mprops.get("StateMachineName") or mid),
-                       mprops["Definition"], projects_from_template(template))
+    return Compensator(tuple(patterns), function, environment, mprops["Definition"],
+                       projects_from_template(template))
 
 
 def matches(pattern: Any, event: Any) -> bool:

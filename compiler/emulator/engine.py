@@ -1120,11 +1120,16 @@ def _slept(path: Path) -> float:
     return sum(float(line) for line in text.split() if line.replace(".", "", 1).isdigit())
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
+def _loads(text: str) -> Any:
+    """A JSON value, or ``None`` when ``text`` is not JSON."""
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except (TypeError, ValueError):
         return None
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    value = _loads(text)
     return value if isinstance(value, dict) else None
 
 
@@ -1133,10 +1138,7 @@ _CHECK_MARK = re.compile(r"wavec-check (?P<gate>\S+): (?P<verdict>ok|failed) at 
 
 def _json_list(text: str) -> list[dict[str, Any]]:
     """The objects of a JSON array (a CodeBuild action's ``EnvironmentVariables``); none when it is not one."""
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return []
+    value = _loads(text)
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 

@@ -89,7 +89,7 @@ class JobError(Exception):
 class Jobs:
     """The slice of the CodePipeline API a job's function calls, answering from the emulated pipeline.
 
-    ``state(pipeline)`` gives ``GetPipelineState``'s ``stageStates``; answers are kept per job id.
+    ``state()`` gives ``GetPipelineState``'s ``stageStates``; answers are kept per job id.
     """
 
     pipeline: str
