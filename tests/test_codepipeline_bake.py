@@ -86,20 +86,23 @@ def no_wait_time_bake(req: dict[str, Any]) -> list[str]:
 
 def bake_machinery(req: dict[str, Any], plan: dict[str, Any]) -> list[str]:
     """Rules 63–65: a wave that bakes waits for Step Functions executions after its deploys, with its bake, intervals
-    and alarms; a `check` gate runs in a Commands action beside them, every interval."""
+    and alarms; a `check` gate, or a `prometheus` query, runs in a Commands action beside them, every interval
+    (without alarms, that loop waits the bake itself)."""
     problems = []
     for wave in plan["waves"]:
         stage = _stage_of(req, wave["name"])
         alarms = [(g, a) for g in wave["gates"] for a in g["alarms"]]
         checks = [(g, c) for g in wave["gates"] for c in g["checks"]]
-        if not (wave["bake"] or alarms or checks):
+        queries = [(g, q) for g in wave["gates"] for q in g["prometheus"]]
+        if not (wave["bake"] or alarms or checks or queries):
             continue
         where = f"wave {wave['name']}"
         actions = stage["actions"]
         last_deploy = max(a["runOrder"] for a in actions if a["actionTypeId"]["category"] == "Deploy")
         # Blocker readings before later batches are Step Functions actions too (`blockers-…`), not the bake.
         bakes = [a for a in actions if a["actionTypeId"] == SFN and not a["name"].startswith("blockers-")]
-        if not bakes:
+        # Without alarms, a `check` or `prometheus` loop waits the bake itself (no waiting machine beside it).
+        if not bakes and (alarms or not (checks or queries)):
             problems.append(f"{where}: no Step Functions bake action")
             continue
         inputs = [json.loads(a["configuration"]["Input"]) for a in bakes]
@@ -123,12 +126,17 @@ def bake_machinery(req: dict[str, Any], plan: dict[str, Any]) -> list[str]:
                                 f"{region}")
             elif any(s != (gate["interval"], gate.get("insufficient_data", "ok")) for s in seen):
                 problems.append(f"{where}: gate {gate['name']} is read every {seen}, not every {gate['interval']}")
-        for gate, _ in checks:
-            loops = [a for a in actions if a["name"].startswith(f"check-{gate['name']}")
+        after_deploys = bakes[0]["runOrder"] if bakes else last_deploy + 1
+        for gate, prefix in [(g, "check") for g, _ in checks] + [(g, "prom") for g, _ in queries]:
+            loops = [a for a in actions if a["name"].startswith(f"{prefix}-{gate['name']}")
                      and a["actionTypeId"]["provider"] == "Commands"]
             ticks, rest = divmod(wave["bake"], gate["interval"])
-            if not loops or any(a["runOrder"] != bakes[0]["runOrder"] for a in loops):
-                problems.append(f"{where}: check of gate {gate['name']} does not run beside the bake")
+            if not loops or any(a["runOrder"] != after_deploys for a in loops):
+                problems.append(f"{where}: {prefix} of gate {gate['name']} does not run beside the bake")
+            elif req["pipeline"]["executionMode"] != "PARALLEL" and not all(
+                    c.startswith(f'[ "{guard.variable(stage["name"])}" = true ] || ') for a in loops
+                    for c in a["commands"]):
+                problems.append(f"{where}: {prefix} of gate {gate['name']} is not skipped in a rollback")
             elif ticks and not all(f"seq 1 {ticks}); do sleep {gate['interval']};" in a["commands"][0]
                                    for a in loops):
                 problems.append(f"{where}: check of gate {gate['name']} does not run every {gate['interval']}s")

@@ -591,12 +591,13 @@ class Emulator:
         t0 = self.now
         nodes = [self.nodes[(stage.name, a.name)] for a in actions]
         label = self.labels.get(stage.name)
-        # A wave's group holding Step Functions actions after its last deploys is its bake (rules 63–65); the
-        # Commands actions beside them are its check gates. Bake minute 0 of the scenario is when that group
-        # starts. Step Functions actions with deploys still to come read alarms before them (blockers): no bake.
+        # A wave's group after its last deploys holding Step Functions actions (rules 63–65) or Commands actions
+        # (check and prometheus loops, which wait the bake themselves) is its bake. Bake minute 0 of the scenario
+        # is when that group starts. Readings with deploys still to come are read before them (blockers): no bake.
         later = any(a.category == "Deploy" for order, group in stage.groups if order > actions[0].run_order
                     for a in group)
-        bake = label is not None and not later and any(a.kind == "statemachine" for a in actions)
+        bake = (label is not None and not later and not any(a.category == "Deploy" for a in actions)
+                and any(a.kind in ("statemachine", "commands") for a in actions))
         if bake:
             self.bakes.setdefault(stage.name, t0)
         shown = bake and not rollback

@@ -139,7 +139,8 @@ class Model:
             found = self._gates[id(g)] = Obj("gate", g.name, g.span, g.allows + self._chain, {
                 "name": g.name, "alarms": _ts(g.alarms), "blockers": _ts(g.blockers), "check": _t(g.check),
                 "prometheus": None if prom is None else Obj("prometheus", g.name, prom.span, (), {
-                    "url": prom.url, "query": prom.query.text, "max": prom.max, "min": prom.min}),
+                    "url": prom.url, "query": prom.query.text, "max": prom.max, "min": prom.min,
+                    "reachable_from_aws": prom.reachable_from_aws}),
                 "on_breach": g.on_breach, "interval": g.interval, "insufficient_data": g.insufficient_data,
                 "approval": g.approval,
             })

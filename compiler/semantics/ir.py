@@ -183,6 +183,7 @@ class Prometheus:
     span: Span
     url: str
     query: Template
+    reachable_from_aws: bool
     max: float | None = None
     min: float | None = None
 

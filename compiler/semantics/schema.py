@@ -399,12 +399,15 @@ BLOCKS: dict[str, Block] = {
         ),
         Block(
             "prometheus",
-            "A PromQL query whose value must stay within bounds (local runner).",
+            "A PromQL query whose value must stay within bounds, read every `interval` of the bake.",
             attrs=(
                 Attr("url", STRING, "base URL of the Prometheus server", required=True),
                 Attr("query", STRING, "PromQL query", required=True),
                 Attr("max", NUMBER, "largest healthy value"),
                 Attr("min", NUMBER, "smallest healthy value"),
+                Attr("reachable_from_aws", BOOL, "the server answers requests from AWS (CodeBuild's network): "
+                     "CodePipeline then reads the query in a Commands action during the bake; without it the "
+                     "CodePipeline target refuses the gate (WV925)", default=False),
             ),
         ),
         Block(

@@ -16,6 +16,7 @@ sys.path.insert(0, str(HERE.parent))  # tests/: emulator_helpers, also when run 
 
 from emulator_helpers import ROOT, wavec_run  # noqa: E402
 from normalise import Trace, trace  # noqa: E402
+from prometheus_fake import FakePrometheus, fake_prometheus  # noqa: E402
 
 SPEED = "1000000"
 START = 'start = "2024-06-03T10:00:00Z"\n'
@@ -54,6 +55,11 @@ MINIMAL = "examples/minimal.wave"
 CHECK = "tests/parity/fixtures/check.wave"  # a `check` gate failing from its third evaluation on
 GATED = "tests/parity/fixtures/gated.wave"  # a canary, then prod behind a blocker and an approval
 SANDBOX = "tests/parity/fixtures/sandbox.wave"  # a sandbox stage (create, two tests, destroy), then one wave
+PROMETHEUS = "tests/parity/fixtures/prometheus.wave"  # a `prometheus` gate read every 5 minutes of two bakes
+# The Prometheus server of PROMETHEUS's cells (its URL replaces @PROMETHEUS@): healthy answers for the first two
+# queries, one over `max` from the third on (the same for both targets: the count starts again for each run).
+_PROMETHEUS_ANSWERS = (0.1, 0.2, 0.9)
+_prometheus: list[FakePrometheus] = []
 # Left out: examples/checkout.wave and examples/team-policy.wave deploy through ./scripts/*.sh that the
 # repository does not ship, and checkout's one-hour bakes over five waves take ~40 s per emulated run;
 # examples/rehearsal/shop.wave is run on both targets by tests/test_emulator.py and test_runner_rehearsal.py.
@@ -76,7 +82,20 @@ CELLS: tuple[Cell, ...] = (
          START + '[[alarm]]\nname = "sev2-us-east-1"\nregion = "us-east-1"\nstate = "ALARM"\n'),
     Cell("approval-rejected", GATED, START + '[[approval]]\nwave = "prod"\ndecision = "reject"\nafter = "20m"\n'),
     Cell("deploy-failure", MINIMAL, START + '[[deploy_failure]]\nregion = "eu-west-1"\n'),
+    Cell("prometheus-breaches-third-interval", PROMETHEUS, START),
 )
+
+
+def _prometheus_server() -> FakePrometheus:
+    """The one fake Prometheus server of this test process (started at first use, stopped at exit)."""
+    if not _prometheus:
+        import atexit
+        import contextlib
+
+        stack = contextlib.ExitStack()
+        _prometheus.append(stack.enter_context(fake_prometheus(_PROMETHEUS_ANSWERS)))
+        atexit.register(stack.close)
+    return _prometheus[0]
 
 
 def prepare(cell: Cell, tmp: Path) -> tuple[Path, Path]:
@@ -85,6 +104,8 @@ def prepare(cell: Cell, tmp: Path) -> tuple[Path, Path]:
     if cell.policy is not None:
         assert "on_breach = rollback " in source, f"{cell.example} has no `on_breach = rollback` to replace"
         source = source.replace("on_breach = rollback ", f"on_breach = {cell.policy} ")
+    if "@PROMETHEUS@" in source:
+        source = source.replace("@PROMETHEUS@", _prometheus_server().url)
     wave = tmp / Path(cell.example).name
     wave.write_text(source, encoding="utf-8")
     scenario = tmp / "scenario.toml"
@@ -96,6 +117,8 @@ def _fresh(tmp: Path) -> None:
     """Forget what a previous run's commands counted (``$RUNLOG.*``, e.g. the check fixture's evaluations)."""
     for stale in tmp.glob("run.log.*"):
         stale.unlink()
+    if _prometheus:
+        _prometheus[0].reset()
 
 
 def run_local(wave: Path, scenario: Path, tmp: Path) -> Trace:

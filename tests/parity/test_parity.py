@@ -30,9 +30,9 @@ def test_the_table_has_a_row_per_scenario_and_a_column_per_example() -> None:
 
     text = render({c: "xfail" if c.xfail else "✓" for c in CELLS})
     header, *rows = text.splitlines()
-    assert [h.strip() for h in header.split("|")[1:]] == ["minimal", "waves", "sandbox", "check", "gated"]
+    assert [h.strip() for h in header.split("|")[1:]] == ["minimal", "waves", "sandbox", "check", "gated", "prometheus"]
     assert len(rows) == len({c.scenario for c in CELLS})
     healthy = next(r for r in rows if r.startswith("healthy "))
-    assert [m.strip() for m in healthy.split("|")[1:]] == ["✓", "✓", "✓", "", "✓"]
+    assert [m.strip() for m in healthy.split("|")[1:]] == ["✓", "✓", "✓", "", "✓", ""]
     halt = next(r for r in rows if r.startswith("breach-middle-halt"))
-    assert [m.strip() for m in halt.split("|")[1:]] == ["", "✓", "", "", ""]
+    assert [m.strip() for m in halt.split("|")[1:]] == ["", "✓", "", "", "", ""]

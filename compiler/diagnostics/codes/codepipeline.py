@@ -177,14 +177,30 @@ BAKE_OUT_OF_RANGE = _c(
     _fragment(_BAKES.format(interval="1m", bake="7d")), context="pipeline")
 CHECK_BAKE_TOO_LONG = _c(
     "WV920", "`check` gate with a bake beyond 50 minutes",
-    "Reports a gate with `check` on a wave whose bake is longer than 50 minutes.",
-    "A `check` runs every `interval` during the bake in a CodePipeline Commands action, which is stopped after "
-    "55 minutes (5 are kept for the checks' own run time and the action's start-up); a Step Functions state "
-    "machine cannot run a command.",
+    "Reports a gate with `check`, or with a `prometheus` query, on a wave whose bake is longer than 50 minutes.",
+    "A `check` runs, and a `prometheus` query is read, every `interval` during the bake in a CodePipeline "
+    "Commands action, which is stopped after 55 minutes (5 are kept for the readings' own run time and the "
+    "action's start-up); a Step Functions state machine cannot run a command.",
     _fragment('gate smoke { check = "./smoke.sh ${region}" }\n'
               'wave eu { regions = ["eu-west-1"]  bake = 2h  gates = [smoke] }'),
     _fragment('gate smoke { alarms = ["smoke-${region}"] }   # a canary alarm, watched for any bake\n'
               'wave eu { regions = ["eu-west-1"]  bake = 2h  gates = [smoke] }'), context="pipeline")
+PROMETHEUS_NOT_REACHABLE = _c(
+    "WV925", "`prometheus` gate CodePipeline cannot reach",
+    "Reports a gate with a `prometheus` query on the CodePipeline target when the block does not say "
+    "`reachable_from_aws = true`.",
+    "CodePipeline's conditions watch CloudWatch alarms and no Step Functions integration evaluates PromQL, so the "
+    "query is read by a Commands action, on CodeBuild's network: a server that answers only inside your network "
+    "cannot be read there, and every reading would fail the bake (not knowing is not healthy). Only the file can "
+    "say which it is.",
+    _fragment('gate latency {\n  alarms = ["errors-${region}"]\n'
+              '  prometheus { url = "http://prometheus.internal:9090"  query = "job:latency_p99:5m"  max = 0.5 }\n}\n'
+              'wave eu { regions = ["eu-west-1"]  bake = 30m  gates = [latency] }'),
+    _fragment('gate latency {\n  alarms = ["errors-${region}"]\n'
+              '  prometheus {   # the server answers requests from AWS\n'
+              '    url = "https://prometheus.example.com"  query = "job:latency_p99:5m"  max = 0.5\n'
+              '    reachable_from_aws = true\n  }\n}\n'
+              'wave eu { regions = ["eu-west-1"]  bake = 30m  gates = [latency] }'), context="pipeline")
 ROLLBACK_IN_PARALLEL_MODE = _c(
     "WV921", "rollback in PARALLEL mode",
     "Reports a pipeline whose `execution_mode` is `parallel` and one of whose waves uses a gate whose `on_breach` "
@@ -263,17 +279,8 @@ REJECTED_BY_SERVICE_MODEL = _c(
               + _EU_WINDOW.format("eu_business_hours")), context="pipeline")
 
 # -------------------------------------------------------------- not expressible
-PROMETHEUS_NOT_EXPRESSIBLE = _c(
-    "WV930", "`prometheus` gate not expressible",
-    "Reports a gate with a `prometheus` query on the CodePipeline target.",
-    "CodePipeline's conditions can watch CloudWatch alarms and run commands, not PromQL queries; the "
-    "query is checked only by `wavec run`.",
-    _fragment('gate latency {\n  alarms = ["errors-${region}"]\n'
-              '  prometheus { url = "http://prometheus:9090"  query = "job:latency_p99:5m"  max = 0.5 }\n}\n'
-              'wave eu { regions = ["eu-west-1"]  bake = 30m  gates = [latency] }'),
-    _fragment('# a CloudWatch alarm on the same metric\n'
-              'gate latency { alarms = ["errors-${region}", "latency-p99-${region}"] }\n'
-              'wave eu { regions = ["eu-west-1"]  bake = 30m  gates = [latency] }'), W, context="pipeline")
+# WV930 ("`prometheus` gate not expressible", a warning) is retired: a query whose server answers requests from
+# AWS is read by a Commands action during the bake; one that does not is the error WV925. The number is not reused.
 # WV931 ("`rollback_all` in PARALLEL mode", a warning) is retired: any rollback in PARALLEL mode is the error
 # WV921. Its number is not reused.
 # WV932 ("sandbox not destroyed on failure") is retired: the compensator runs `destroy` after a failed step.

@@ -153,7 +153,8 @@ class BlockLowering:
             query = self._tpl(pb, "query", TARGET_VARS)
             url = self._str(pb, "url")
             if url is not None and query is not None:
-                prom = ir.Prometheus(block.span, url, query, hi, lo)
+                prom = ir.Prometheus(block.span, url, query, self._value(pb, "reachable_from_aws") is True,
+                                     max=hi, min=lo)
         return ir.Gate(
             body.name, body.block.header,
             alarms=self._tpls(body, "alarms", TARGET_VARS),

@@ -6,8 +6,8 @@
   a stage ``enter-<wave>`` of their own, before the wave's, which holds the entry condition then;
 * ``bake`` + ``alarms`` → after the last deploy batch, one ``StepFunctions`` invoke action per target running the
   bake state machine of :mod:`.bake` (rules 63–65; a ``WaitTime`` is no bake, rules 35–37), one waiting action
-  when no target has alarms; ``check`` → a ``Commands`` action beside them that runs the check every
-  ``interval`` for the bake;
+  when no target has alarms; ``check`` and ``prometheus`` (``reachable_from_aws``) → a ``Commands`` action
+  beside them that runs the check, or reads the query, every ``interval`` for the bake;
 * ``on_breach`` ``rollback``/``rollback_all`` → ``onFailure: {result: ROLLBACK}``: a breach fails the bake action,
   so the stage fails and rolls back (a failed deploy too); in PARALLEL mode, which has no rollback (rule 11),
   a rollback gate is an error (WV921);
@@ -27,8 +27,9 @@ from ...dag.build import wave_batches
 from ...diagnostics import Sink
 from ...diagnostics.codes import codepipeline as codes
 from ...semantics import ir, schema
+from ...source import Span
 from . import bake as machine
-from . import guard
+from . import guard, prometheus_code
 from .context import (
     JSON,
     MAX_ACTIONS,
@@ -215,7 +216,6 @@ def _wave(ctx: Context, wave: ir.Wave, name: str, apart: bool) -> JSON:
     entry = [] if apart else _entry_rules(ctx, wave)
     if entry:
         stage["beforeEntry"] = {"conditions": [{"result": "FAIL", "rules": entry}]}
-    _unexpressed_gates(ctx, wave)
     if rolls_back(ctx.pipeline, wave):
         stage["onFailure"] = {"result": "ROLLBACK"}
     return stage
@@ -387,16 +387,6 @@ def _entry_rules(ctx: Context, wave: ir.Wave) -> list[JSON]:
     return rules[:MAX_RULES]
 
 
-def _unexpressed_gates(ctx: Context, wave: ir.Wave) -> None:
-    """Warn about what a gate asks and this target does not do (never a silent drop)."""
-    for gate in wave.gates:
-        if gate.prometheus is not None:
-            ctx.warn(codes.PROMETHEUS_NOT_EXPRESSIBLE,
-                     f"gate `{gate.name}`: CodePipeline cannot evaluate a `prometheus` query; only "
-                     "`wavec run` checks it", gate.prometheus.span.head(),
-                     help="watch the same metric with a CloudWatch alarm in `alarms`")
-
-
 def _account(ctx: Context, target: ir.Target | None) -> str:
     """The account a target (``None``: the pipeline itself) is in: its own, else the pipeline role's."""
     if target is not None and target.account is not None:
@@ -471,7 +461,8 @@ def _bake_actions(ctx: Context, wave: ir.Wave, run_order: int) -> list[JSON]:
     span = wave.attr_spans.get("bake", wave.span.head())
     per_target = _bake_alarms(ctx, wave)
     checks = [g for g in wave.gates if g.check is not None]
-    if not (bake_s or per_target or checks):
+    queries = [g for g in wave.gates if g.prometheus is not None]
+    if not (bake_s or per_target or checks or queries):
         return []
     if bake_s > machine.MAX_BAKE_S:
         ctx.error(codes.BAKE_OUT_OF_RANGE,
@@ -481,8 +472,10 @@ def _bake_actions(ctx: Context, wave: ir.Wave, run_order: int) -> list[JSON]:
     profile_role = wave.deploy.role if wave.deploy is not None else None
     placements: list[tuple[ir.Target | None, str, list[JSON]]] = [
         (t, "bake-" + t.region + (f"-{t.account}" if t.account else ""), gates) for t, gates in per_target.items()]
-    if not placements and bake_s:
-        placements = [(None, "bake", [])]  # nothing to read: the bake still waits, in the pipeline's region
+    if not placements and bake_s and not (checks or queries):
+        # Nothing to read: the bake still waits, in the pipeline's region. A `check` or `prometheus` loop waits
+        # the whole bake itself, and a waiting sibling would hold the stage's failure until the bake's end (rule 16).
+        placements = [(None, "bake", [])]
     for target, name, gates in placements:
         events = machine.history_events(bake_s, [g["interval"] for g in gates])
         if bake_s <= machine.MAX_BAKE_S and events > machine.MAX_HISTORY_EVENTS:
@@ -506,6 +499,8 @@ def _bake_actions(ctx: Context, wave: ir.Wave, run_order: int) -> list[JSON]:
         actions.append(action)
     for gate in checks:
         actions.extend(_check_actions(ctx, wave, gate, run_order))
+    for gate in queries:
+        actions.extend(_prometheus_actions(ctx, wave, gate, run_order))
     return actions
 
 
@@ -517,36 +512,80 @@ def _check_actions(ctx: Context, wave: ir.Wave, gate: ir.Gate, run_order: int) -
     """
     assert gate.check is not None
     span = gate.attr_spans.get("check", gate.span.head())
-    bake_s, interval = wave.bake.seconds, gate.interval.seconds
-    if bake_s > MAX_CHECK_BAKE_S:
-        ctx.error(codes.CHECK_BAKE_TOO_LONG,
-                  f"gate `{gate.name}` runs `check` during a bake of {wave.bake}; the Commands action that "
-                  "runs it is stopped after 55 minutes", wave.attr_spans.get("bake", wave.span.head()),
-                  label="longer than 50m",
-                  help="bake at most 50m with a `check` gate, or watch the check's result with a CloudWatch "
-                       "alarm in `alarms` (a canary metric)")
+    _within_commands_action(ctx, wave, gate, "check")
     per_target = bool({"region", "account"} & set(gate.check.vars))
     actions: list[JSON] = []
     for target in (wave.targets if per_target else (None,)):
         cmd = ctx.render(gate.check, wave=wave.name, region=target.region if target else None,
                          account=target.account if target else None)
-        run = f"sh -c {shlex.quote(cmd)}"
-        ticks, rest = divmod(bake_s, interval)
-
-        # The schedule of `wavec run`: at every interval up to the bake, then at its end when that is not one.
-        loop = _judged(gate.name, run, f"$((i * {interval}))")
-        commands = [f"for i in $(seq 1 {ticks}); do sleep {interval}; {loop}; done"] if ticks else []
-        if rest:
-            commands.append(f"sleep {rest}")
-        if rest or not ticks:
-            commands.append(_judged(gate.name, run, str(bake_s)))
-        ctx.check_commands(f"gate `{gate.name}` check", commands, span)
-        name = f"check-{gate.name}" + (f"-{target.region}" if target else "") + (
-            f"-{target.account}" if target and target.account else "")
-        ctx.check_name("action", name, span)
-        actions.append({"name": name, "actionTypeId": type_id("Compute", "Commands"), "runOrder": run_order,
-                        "commands": commands, "inputArtifacts": [{"name": SOURCE_ARTIFACT}]})
+        actions.append(_reading_action(ctx, wave, gate, "check", target, f"sh -c {shlex.quote(cmd)}", run_order,
+                                       span))
     return actions
+
+
+def _prometheus_actions(ctx: Context, wave: ir.Wave, gate: ir.Gate, run_order: int) -> list[JSON]:
+    """A gate's `prometheus` query as Commands actions that read it every interval for the bake, like a `check`.
+
+    No CodePipeline rule and no Step Functions integration evaluates PromQL; a Commands action can ask the
+    server over HTTP — when the server answers requests from AWS, which only the file can say
+    (``reachable_from_aws``; WV925 otherwise). The program that asks and judges is :mod:`.prometheus_code`.
+    """
+    prom = gate.prometheus
+    assert prom is not None
+    if not prom.reachable_from_aws:
+        ctx.error(codes.PROMETHEUS_NOT_REACHABLE,
+                  f"gate `{gate.name}`: CodePipeline can read its `prometheus` query only from AWS (a Commands "
+                  "action on CodeBuild's network), and the file does not say the server answers there",
+                  prom.span.head(), label="not `reachable_from_aws`",
+                  help="if the server answers requests from AWS, add `reachable_from_aws = true`; if not, watch "
+                       "the metric with a CloudWatch alarm in `alarms`")
+        return []
+    _within_commands_action(ctx, wave, gate, "prometheus")
+    span = prom.span.head()
+    per_target = bool({"region", "account"} & set(prom.query.vars))
+    actions: list[JSON] = []
+    for target in (wave.targets if per_target else (None,)):
+        query = ctx.render(prom.query, wave=wave.name, region=target.region if target else None,
+                           account=target.account if target else None)
+        run = prometheus_code.command(prom.url, query, prom.min, prom.max)
+        action = _reading_action(ctx, wave, gate, "prometheus", target, run, run_order, span)
+        action["environmentVariables"] = [{"name": prometheus_code.VARIABLE,
+                                           "value": prometheus_code.variable_value(), "type": "PLAINTEXT"}]
+        actions.append(action)
+    return actions
+
+
+def _within_commands_action(ctx: Context, wave: ir.Wave, gate: ir.Gate, what: str) -> None:
+    """WV920: a loop in a Commands action must end before the action's 55 minutes do (rule 18)."""
+    if wave.bake.seconds > MAX_CHECK_BAKE_S:
+        ctx.error(codes.CHECK_BAKE_TOO_LONG,
+                  f"gate `{gate.name}` {'runs `check`' if what == 'check' else 'reads its `prometheus` query'} "
+                  f"during a bake of {wave.bake}; the Commands action that "
+                  "runs it is stopped after 55 minutes", wave.attr_spans.get("bake", wave.span.head()),
+                  label="longer than 50m",
+                  help=f"bake at most 50m with a `{what}` gate, or watch the same signal with a CloudWatch alarm "
+                       "in `alarms` (a canary metric)")
+
+
+def _reading_action(ctx: Context, wave: ir.Wave, gate: ir.Gate, what: str, target: ir.Target | None, run: str,
+                    run_order: int, span: Span) -> JSON:
+    """The Commands action that runs ``run`` on the schedule of `wavec run` — at every interval up to the bake,
+    then at its end when that is not one — logging each verdict, and fails at the first breach."""
+    bake_s, interval = wave.bake.seconds, gate.interval.seconds
+    ticks, rest = divmod(bake_s, interval)
+    loop = _judged(gate.name, run, f"$((i * {interval}))")
+    commands = [f"for i in $(seq 1 {ticks}); do sleep {interval}; {loop}; done"] if ticks else []
+    if rest:
+        commands.append(f"sleep {rest}")
+    if rest or not ticks:
+        commands.append(_judged(gate.name, run, str(bake_s)))
+    ctx.check_commands(f"gate `{gate.name}` {what}", commands, span)
+    prefix = "check" if what == "check" else "prom"
+    name = f"{prefix}-{gate.name}" + (f"-{target.region}" if target else "") + (
+        f"-{target.account}" if target and target.account else "")
+    ctx.check_name("action", name, span)
+    return {"name": name, "actionTypeId": type_id("Compute", "Commands"), "runOrder": run_order,
+            "commands": commands, "inputArtifacts": [{"name": SOURCE_ARTIFACT}]}
 
 
 def _judged(gate: str, run: str, at: str) -> str:
