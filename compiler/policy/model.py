@@ -75,7 +75,8 @@ class Model:
             execution_mode=pipeline.execution_mode, targets=pipeline.targets,
             source=None if source is None else Obj("source", source.type, source.span, chain, {
                 "type": source.type, "repo": source.repo, "branch": source.branch,
-                "connection": source.connection, "bucket": source.bucket, "key": source.key}),
+                "connection": source.connection, "bucket": source.bucket, "key": source.key,
+                "region": source.region}),
             stages=stages, steps=steps, waves=waves, gates=tuple(self._gates.values()),
             windows=tuple(self._windows.values()), deploys=tuple(self._deploys.values()),
             policies=tuple(pol.name for pol in pipeline.policies),

@@ -55,6 +55,7 @@ class Source:
     connection: str | None = None
     bucket: str | None = None
     key: str | None = None
+    region: str | None = None  # where a CodeCommit repository or S3 bucket is (a connection is global)
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 

@@ -240,7 +240,8 @@ BLOCKS: dict[str, Block] = {
                 Attr("role", STRING, "IAM role ARN of the pipeline; required by the CodePipeline target; "
                      "its account is the pipeline's account"),
                 Attr("region", STRING, "the region the pipeline itself lives in",
-                     default=Computed("the first region of the first wave", may_be_none=True)),
+                     default=Computed("the source's `region`, else the first region of the first wave",
+                                      may_be_none=True)),
                 Attr("artifacts", STRING, "S3 bucket for artifacts; may use `${region}`, then one bucket per "
                      "region used"),
                 Attr("encryption_key", STRING, "KMS key (id or ARN) that encrypts the artifact stores, one per "
@@ -278,10 +279,14 @@ BLOCKS: dict[str, Block] = {
                 "codecommit": (
                     Attr("repo", STRING, "repository name", required=True),
                     Attr("branch", STRING, "branch to build", default=Template.plain("main")),
+                    Attr("region", STRING, "the repository's region; a source action runs in the pipeline's "
+                         "region, so they must be one (the pipeline's region defaults to it)"),
                 ),
                 "s3": (
                     Attr("bucket", STRING, "source bucket", required=True),
                     Attr("key", STRING, "object key of the source archive", required=True),
+                    Attr("region", STRING, "the bucket's region; a source action runs in the pipeline's region, "
+                         "so they must be one (the pipeline's region defaults to it)"),
                 ),
             },
         ),

@@ -132,8 +132,9 @@ TOO_MANY_ACTIONS = _c(
     "WV907", "too many actions in a stage",
     "Reports a stage or wave that compiles to more than 50 actions.",
     "A CodePipeline stage has at most 50 actions.",
-    _fragment(_fleet("everywhere", range(1, 10)), _KEY, deploy=_CROSS_ACCOUNT),
-    _fragment(_fleet("first", range(1, 5)) + "\n" + _fleet("rest", range(5, 10)), _KEY, deploy=_CROSS_ACCOUNT),
+    _fragment(_fleet("everywhere", range(1, 10)), 'region = "us-east-1"', _KEY, deploy=_CROSS_ACCOUNT),
+    _fragment(_fleet("first", range(1, 5)) + "\n" + _fleet("rest", range(5, 10)), 'region = "us-east-1"', _KEY,
+              deploy=_CROSS_ACCOUNT),
     context="pipeline")
 TOO_MANY_RULES = _c(
     "WV908", "too many rules in a stage condition",
@@ -201,6 +202,25 @@ PROMETHEUS_NOT_REACHABLE = _c(
               '    url = "https://prometheus.example.com"  query = "job:latency_p99:5m"  max = 0.5\n'
               '    reachable_from_aws = true\n  }\n}\n'
               'wave eu { regions = ["eu-west-1"]  bake = 30m  gates = [latency] }'), context="pipeline")
+SOURCE_IN_ANOTHER_REGION = _c(
+    "WV926", "source in another region than the pipeline",
+    "Reports a `codecommit` or `s3` source whose `region` is not the pipeline's `region`.",
+    "A source action cannot be a cross-region action (rule 55 of docs/codepipeline.md): CodePipeline reads the "
+    "repository or bucket in the pipeline's own region, so the source is never found.",
+    _fragment('source codecommit { repo = "shop"  region = "us-east-1" }\nwave eu { regions = ["eu-west-1"] }',
+              'region = "eu-west-1"'),
+    _fragment('source codecommit { repo = "shop"  region = "us-east-1" }\nwave eu { regions = ["eu-west-1"] }',
+              'region = "us-east-1"   # where the repository is'), context="pipeline")
+PIPELINE_REGION_GUESSED = _c(
+    "WV927", "pipeline region not stated",
+    "Reports a pipeline without `region` (and without a source `region`) whose first wave deploys to several "
+    "regions, on the CodePipeline target.",
+    "The pipeline would be created in the first region of the list only because it is written first; moving "
+    "the pipeline later means deleting it and its history (a pipeline lives in one region, its artifact store "
+    "and source with it, rule 55).",
+    _fragment('wave first { regions = ["eu-west-1", "us-east-1"] }'),
+    _fragment('wave first { regions = ["eu-west-1", "us-east-1"] }', 'region = "eu-west-1"'),
+    context="pipeline")
 ROLLBACK_IN_PARALLEL_MODE = _c(
     "WV921", "rollback in PARALLEL mode",
     "Reports a pipeline whose `execution_mode` is `parallel` and one of whose waves uses a gate whose `on_breach` "

@@ -159,10 +159,13 @@ class Lowerer(BlockLowering):
         for block in body.kids("source"):
             sb = read_block(block, schema.BLOCKS["source"], self.sink)
             if sb is not None:
+                source_region = self._str(sb, "region")
+                if source_region is not None and not self._region(source_region, self._span(sb, "region")):
+                    source_region = None
                 source = ir.Source(
                     sb.name, block.header, repo=self._str(sb, "repo"), branch=self._text(sb, "branch"),
                     connection=self._str(sb, "connection"), bucket=self._str(sb, "bucket"),
-                    key=self._str(sb, "key"), attr_spans=sb.attr_spans)
+                    key=self._str(sb, "key"), region=source_region, attr_spans=sb.attr_spans)
         for kind, limit in (("wave", MAX_WAVES), ("stage", MAX_STAGES)):
             if len(bodies[kind]) > limit:
                 self.sink.report(codes.TOO_MANY_ITEMS,
@@ -180,9 +183,14 @@ class Lowerer(BlockLowering):
             for p in found:
                 if p is not None and p not in policies:
                     policies.append(p)
+        # The pipeline's region: as written, else where its source is (a source action cannot be cross-region),
+        # else the first region of the first wave (the CodePipeline target refuses that guess when the first wave
+        # has several regions: WV927).
         region = self._str(body, "region")
         if region is not None:
             self._region(region, self._span(body, "region"))
+        elif source is not None and source.region is not None:
+            region = source.region
         elif waves and waves[0].regions:
             region = waves[0].regions[0]
         role = self._tpl(body, "role", PIPE_VARS)

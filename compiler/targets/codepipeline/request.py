@@ -19,6 +19,7 @@ from .waves import wave_stages
 def build_request(pipeline: ir.Pipeline, sink: Sink) -> JSON:
     """The ``CreatePipeline`` request body for one pipeline (check ``sink`` for errors before using it)."""
     ctx = Context(pipeline, sink)
+    _region_is_known(ctx)
     role = _role(ctx)
     user_stages = [s.name for s in pipeline.stages]
     names = StageNames(ctx, user_stages)
@@ -43,6 +44,36 @@ def build_request(pipeline: ir.Pipeline, sink: Sink) -> JSON:
         "stages": stages,
     }
     return {"pipeline": body, "tags": [{"key": "managed-by", "value": "wavec"}]}
+
+
+def _region_is_known(ctx: Context) -> None:
+    """The pipeline's region is stated, or follows from the file without a guess, and the source is there.
+
+    A source action cannot be cross-region (rule 55 of docs/codepipeline.md): a CodeCommit repository or an S3
+    bucket in another region than the pipeline cannot be its source (a CodeConnections connection is global).
+    Without `region`, the pipeline goes where its source says, else to the first region of the first wave —
+    a guess when that wave lists several, and a wrong one costs a pipeline in the wrong region.
+    """
+    p = ctx.pipeline
+    source = p.source
+    stated = "region" in p.attr_spans
+    if source is not None and source.region is not None and stated and source.region != p.region:
+        ctx.error(codes.SOURCE_IN_ANOTHER_REGION,
+                  f"the {source.type} source is in {source.region} and the pipeline in {p.region}; a source "
+                  "action runs in the pipeline's region", source.attr_spans.get("region", source.span.head()),
+                  label=f"not {p.region}",
+                  help=f"put the pipeline in the source's region (`region = \"{source.region}\"`), or move the "
+                       "source")
+    if stated or (source is not None and source.region is not None) or not p.waves or len(p.waves[0].regions) < 2:
+        return
+    first = p.waves[0]
+    ctx.error(codes.PIPELINE_REGION_GUESSED,
+              f"pipeline `{p.name}` does not say its region, and its first wave `{first.name}` deploys to "
+              f"{len(first.regions)} ({', '.join(first.regions)}): the pipeline would be created in "
+              f"{first.regions[0]} only because that is listed first", ctx.head, label="no `region`",
+              help=f'add `region = "{first.regions[0]}"` (or the region the pipeline belongs in) to the pipeline'
+                   + ("" if source is None or source.type not in ("codecommit", "s3")
+                      else f", or the {source.type} source's `region`"))
 
 
 def _role(ctx: Context) -> str:
