@@ -339,7 +339,11 @@ WINDOW_APPROXIMATED = _c(
     "WV938", "window approximated",
     "Reports a window that one CodePipeline cron expression cannot describe exactly (hours that are not whole "
     "hours, or a window crossing midnight on some days only); the window is narrowed to what it can express.",
-    "A `DeploymentWindow` rule holds one cron expression, and the rules of a condition must all pass.",
+    "A `DeploymentWindow` rule holds one cron expression (rule 39 of docs/codepipeline.md), whose minutes are a "
+    "product — every listed minute of every listed hour of every listed day — and the rules of a condition must "
+    "all pass (rule 26), which intersects windows, never joins them. `[09:30, 17:00)` is the union of two such "
+    "products (09:30–09:59 and 10:00–16:59), so neither one rule nor several can state it; the window is "
+    "narrowed, never widened, so the pipeline never deploys outside the window the file gives.",
     _fragment("window office { days = [mon, tue, wed, thu, fri]  hours = [09:30, 17:00] }\n"
               + _EU_WINDOW.format("office")),
     _fragment("window office { days = [mon, tue, wed, thu, fri]  hours = [10:00, 17:00] }\n"
