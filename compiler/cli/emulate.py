@@ -74,8 +74,6 @@ def run(args: argparse.Namespace) -> int:
                          "(--target codepipeline, or a pipeline JSON file) for now")
     if args.resume:
         raise UsageError("--resume is not available for emulated CodePipeline runs yet")
-    if args.aws:
-        raise UsageError("--aws is not available for emulated CodePipeline runs yet: alarms come from --scenario")
     if not args.file:
         raise UsageError("give a .wave file or a pipeline JSON file to run")
     if args.speed is not None and args.speed <= 0:
@@ -109,12 +107,15 @@ def run(args: argparse.Namespace) -> int:
                                                     pipeline.account() or "000000000000")
         standins = load_standins(_readable(args.stand_ins)) if args.stand_ins else derived or StandIns()
         scenario = load_scenario(_readable(args.scenario)) if args.scenario else None
+        if args.aws and scenario is not None and scenario.alarms:
+            raise UsageError("alarms come from --scenario or, with --aws, from CloudWatch, not both: remove the "
+                             "scenario's [[alarm]] entries or --aws")
         if args.workdir is not None:
             if not args.workdir.is_dir():
                 raise UsageError(f"--workdir {args.workdir}: no such folder")
             workdir = args.workdir
         options = Options(speed=args.speed or 1.0, now=now, no_wait=bool(args.no_wait),
-                          workdir=workdir.resolve(), base=Path.cwd())
+                          workdir=workdir.resolve(), base=Path.cwd(), aws=bool(args.aws))
         emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
                             machines, functions, compensator,
                             projects_from_template(template) if template is not None else None)

@@ -36,6 +36,7 @@ from ..runner.executor import State, final_status, source_commit
 from ..runner.process import Processes, expand_data
 from ..schedule.cron import parse_cron
 from ..schedule.windows import Window, is_open, next_open
+from .alarms import AlarmWorld, CloudWatchAlarms, ScenarioAlarms
 from .compensation import Compensator, matches, run_machine
 from .functions import NO_REPLY_S, Function, Jobs, find_function, invoke, load
 from .model import Action, Condition, Pipeline, Refusal, Rule, Stage, arn_account, substitute, variables_in, zone_name
@@ -68,6 +69,9 @@ class Options:
     # `wavec plan --target codepipeline`: no command runs (Commands actions and rules, builds and stand-ins
     # succeed at once); the timing is the pipeline's own (rules, windows, bake machines, approvals at once).
     dry: bool = False
+    # `--aws`: alarm states are CloudWatch's, read when the pipeline reads them (emulator/alarms.py); the run
+    # keeps pace with real time, divided by `speed`.
+    aws: bool = False
 
 
 @dataclass
@@ -135,6 +139,11 @@ class Emulator:
         self.execution = str(uuid.uuid4())
         self.current = self.execution
         self.region = scenario.pipeline_region or pipeline.region
+        self.alarms: AlarmWorld = (CloudWatchAlarms(self.region or "us-east-1") if options.aws
+                                   else ScenarioAlarms(scenario))
+        # `--aws`: a virtual instant and its real moment, taken when a group of actions or a condition starts;
+        # readings and waits after it keep pace from there (time spent before, e.g. starting moto, is not owed).
+        self._anchor = (self.start, time.monotonic())
         self.bakes: dict[str, datetime] = {}
         self.variables: dict[str, str] = {}
         # GetPipelineState's view: each stage's latest execution (id, status, type), as a job's function reads it.
@@ -244,9 +253,24 @@ class Emulator:
         """Let virtual time reach ``to`` (sleeping ``Δ / speed`` real seconds)."""
         seconds = (to - self.now).total_seconds()
         if seconds > 0:
-            if not self.clock.sleep(seconds):
+            if self.alarms.live:  # readings already kept pace: sleep only what real time has not yet passed
+                if not self._pace(to):
+                    raise Interrupted
+            elif not self.clock.sleep(seconds):
                 raise Interrupted
             self.now = to
+
+    def _pace(self, at: datetime, anchor: tuple[datetime, float] | None = None) -> bool:
+        """``--aws``: wait for the real moment of virtual instant ``at``, counted from ``anchor`` (a virtual
+        instant and its real moment; the latest group's or condition's by default); ``False`` when interrupted."""
+        virtual, real = anchor or self._anchor
+        left = real + (at - virtual).total_seconds() / self.options.speed - time.monotonic()
+        return left <= 0 or self.clock.sleep(left * self.options.speed)
+
+    def _keep_pace_from_here(self) -> None:
+        """``--aws``: what follows keeps pace with real time from this instant."""
+        if self.alarms.live:
+            self._anchor = (self.now, time.monotonic())
 
     # ------------------------------------------------------------------ the run
 
@@ -261,6 +285,9 @@ class Emulator:
             self.choice("9", "queued", "QUEUED mode: one execution is emulated, so queuing (UNDOCUMENTED: per stage "
                         "or pipeline-wide) does not arise")
         logs = self._function_logs()
+        if self.alarms.live:
+            self.note("aws", "alarm states come from CloudWatch (--aws), read when the pipeline reads them; the run "
+                      "keeps pace with real time divided by --speed, and Commands see the real `aws` command")
         try:
             self._begin(self.execution, "STANDARD", "StartPipelineExecution")
             status = "Succeeded"
@@ -589,6 +616,7 @@ class Emulator:
 
     def _group(self, stage: Stage, actions: list[Action], rollback: bool, defer: bool) -> list[tuple[Node, Result]]:
         t0 = self.now
+        self._keep_pace_from_here()
         nodes = [self.nodes[(stage.name, a.name)] for a in actions]
         label = self.labels.get(stage.name)
         # A wave's group after its last deploys holding Step Functions actions (rules 63–65) or Commands actions
@@ -792,11 +820,17 @@ class Emulator:
         spec = _json_object(payload) or {}
         gates = [g for g in spec.get("gates") or [] if isinstance(g, dict)] if isinstance(spec.get("gates"),
                                                                                          list) else []
-        names = {str(a) for g in gates for a in g.get("alarms") or []} | self.scenario.alarm_names(region)
+        names = {str(a) for g in gates for a in g.get("alarms") or []} | self.alarms.alarm_names(region)
+
+        began: list[float] = []  # the real moment the execution first read its world (moto has started it)
 
         def world(seconds: float) -> dict[str, str | None]:
             at = t0 + timedelta(seconds=seconds)
-            return {n: self.scenario.alarm_state(n, region, at, self.start, self.bakes) for n in sorted(names)}
+            if self.alarms.live:  # a live alarm is read at its moment, not in advance: pace from the first read
+                if not began:
+                    began.append(time.monotonic())
+                self._pace(at, (t0, began[0]))
+            return {n: self.alarms.alarm_state(n, region, at, self.start, self.bakes) for n in sorted(names)}
 
         outcome = self.sfn.execute(machine, region, payload, len(gates) or 1, world)
         for text in outcome.notes:
@@ -874,10 +908,12 @@ class Emulator:
         env.update(WAVE_PIPELINE=self.pipeline.name, WAVE_STAGE=stage.name, WAVE_EXECUTION=self.execution,
                    WAVE_PIPELINE_EXECUTION=self.current, WAVE_COMMIT=self.commit, WAVE_RUN_ID=self.run_id,
                    WAVE_RUNNER_PID=str(os.getpid()), WAVE_NODE=node_id)
-        # Commands see the emulated CloudWatch through the `aws` stand-in, never a real account.
-        env["PATH"] = str(self._shim()) + os.pathsep + env.get("PATH", "")
-        env["WAVEC_EMULATOR_ALARMS"] = json.dumps(self.scenario.snapshot(self.now, self.start, self.bakes),
-                                                  sort_keys=True)
+        # Commands see the emulated CloudWatch through the `aws` stand-in, never a real account; with --aws the
+        # world is CloudWatch itself, and they see the real `aws` command.
+        env["PATH"] = str(self._shim(aws=not self.alarms.live)) + os.pathsep + env.get("PATH", "")
+        if not self.alarms.live:
+            env["WAVEC_EMULATOR_ALARMS"] = json.dumps(self.scenario.snapshot(self.now, self.start, self.bakes),
+                                                      sort_keys=True)
         return env
 
     def _standin_env(self, stage: Stage, node: Node, standin: StandIn, rollback: bool) -> dict[str, str]:
@@ -949,14 +985,16 @@ class Emulator:
         return Result(outcome.ok, t0 + timedelta(seconds=seconds), "" if outcome.ok else outcome.reason,
                       outcome.code)
 
-    def _shim(self) -> Path:
-        folder = self.dir / "bin"
-        aws = folder / "aws"
-        if not aws.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            aws.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m wavec.emulator.aws_shim \"$@\"\n",
-                           encoding="utf-8")
-            aws.chmod(0o755)
+    def _shim(self, aws: bool = True) -> Path:
+        """The folder put first on PATH: the emulator's `sleep` (virtual time), and its `aws` unless ``aws`` is
+        false (``--aws``: the real one)."""
+        folder = self.dir / ("bin" if aws else "bin-live")
+        folder.mkdir(parents=True, exist_ok=True)
+        shim = folder / "aws"
+        if aws and not shim.exists():
+            shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m wavec.emulator.aws_shim \"$@\"\n",
+                            encoding="utf-8")
+            shim.chmod(0o755)
         sleep = folder / "sleep"
         if not sleep.exists():
             sleep.write_text(_SLEEP, encoding="utf-8")
@@ -968,6 +1006,7 @@ class Emulator:
     def _condition(self, stage: Stage, block: str, condition: Condition, criteria: bool = False) -> tuple[bool, str]:
         """Rules 26–28: every rule starts at once; the condition resolves when the last has, AND of all."""
         t0 = self.now
+        self._keep_pace_from_here()
         results = [(rule, self._rule(stage, block, rule, t0, criteria)) for rule in condition.rules]
         label = self.labels.get(stage.name)
         for rule, result in sorted(results, key=lambda rr: rr[1].at):
@@ -1005,7 +1044,7 @@ class Emulator:
         if "," in name:
             self.choice("33", "comma", f"an AlarmName holding commas (`{name}`, …) names ONE alarm: commas are legal "
                         "in alarm names and no list syntax is documented (rule 33)")
-        state = self.scenario.alarm_state(name, region, t0, self.start, self.bakes)
+        state = self.alarms.alarm_state(name, region, t0, self.start, self.bakes)
         if state is None:
             self.choice("37", f"missing:{name}:{region}", f"alarm {where} does not exist in the emulated CloudWatch; "
                         "the rule treats it as INSUFFICIENT_DATA (UNDOCUMENTED)")
@@ -1026,8 +1065,10 @@ class Emulator:
             self.choice("37", "no-waittime", "an alarm in ALARM with no WaitTime fails the rule at once (UNDOCUMENTED)")
             return Result(False, t0, f"alarm {where} is in ALARM")
         deadline = t0 + timedelta(minutes=wait)
-        for change in self.scenario.changes_between(name, region, t0, deadline, self.start, self.bakes):
-            now = self.scenario.alarm_state(name, region, change, self.start, self.bakes)
+        for change in self.alarms.changes_between(name, region, t0, deadline, self.start, self.bakes):
+            if self.alarms.live and not self._pace(change):  # polled at its moment
+                raise Interrupted
+            now = self.alarms.alarm_state(name, region, change, self.start, self.bakes)
             if now != "ALARM":
                 return Result(True, change, f"alarm {where} left ALARM after {_minutes(change - t0)} "
                               f"(within WaitTime {wait} min)")
@@ -1087,6 +1128,9 @@ class Emulator:
         if failed and reason is None:
             reason = next((f"stage {t['stage']} {t['status'].lower()}" for t in self.timeline
                            if t["status"] == "Failed"), "the execution failed")
+        if isinstance(self.alarms, CloudWatchAlarms):
+            for n, error in enumerate(dict.fromkeys(self.alarms.errors)):
+                self.note(f"aws-read:{n}", error)
         self.record({"event": "run_finished", "status": status, "exit": code, "reason": reason,
                      "seconds": round(time.monotonic() - self.started, 3),
                      "virtual_seconds": (self.now - self.start).total_seconds()})
