@@ -71,7 +71,8 @@ policy rules {
 }
 """
 
-_CONNECTED = '{\n    repo = "o/r"\n    connection = "arn:aws:codeconnections:us-east-1:111122223333:connection/x"\n  }'
+_CONNECTED = ('{\n    repo = "o/r"\n    connection = "arn:aws:codeconnections:us-east-1:111122223333:connection/x"\n'
+              '    trigger pull_request { branches = ["main"] }\n  }')
 SOURCES = {
     "github": _CONNECTED,
     "gitlab": _CONNECTED,
@@ -101,6 +102,7 @@ def ir_objects(module: ir.Module) -> dict[str, Any]:
         "codedeploy": deploy.provider("codedeploy"), "ecs": deploy.provider("ecs"),
         "local": deploy.provider("local"), "gate": gate, "prometheus": gate.prometheus, "window": p.windows[0],
         "wave": p.waves[0], "policy": module.policies[0], "rule": module.policies[0].rules[0],
+        "trigger": p.source.triggers[0] if p.source is not None and p.source.triggers else None,
     }
 
 
@@ -109,6 +111,7 @@ IR_CLASSES: dict[str, type] = {
     "step": ir.Step, "deploy": ir.DeployProfile, "cloudformation": ir.CloudFormation,
     "codedeploy": ir.CodeDeploy, "ecs": ir.Ecs, "local": ir.LocalDeploy, "gate": ir.Gate,
     "prometheus": ir.Prometheus, "window": ir.Window, "wave": ir.Wave, "policy": ir.Policy, "rule": ir.Rule,
+    "trigger": ir.Trigger,
 }
 
 

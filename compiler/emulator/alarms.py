@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ..runner.gates import cloudwatch_client
 from ..scenario import Scenario
 
 POLL = timedelta(minutes=1)  # how often a live WaitTime is read again (CloudWatch evaluates alarms per minute)
@@ -76,12 +77,7 @@ class CloudWatchAlarms:
 
     def _client(self, region: str) -> Any:
         with self.lock:
-            client = self.clients.get(region)
-            if client is None:
-                import boto3  # the `aws` extra; only --aws needs it
-
-                client = self.clients[region] = boto3.client("cloudwatch", region_name=region)
-            return client
+            return cloudwatch_client(region, self.clients)
 
     def alarm_state(self, name: str, region: str | None, at: datetime, start: datetime,
                     bakes: Mapping[str, datetime]) -> str | None:

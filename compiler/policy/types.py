@@ -206,6 +206,8 @@ HIDDEN: dict[tuple[str, str], str] = {
 NOT_MODELLED: dict[str, str] = {
     "policy": "policies check the model; they are not part of it",
     "rule": "rules check the model; they are not part of it",
+    "trigger": "which git events start the pipeline is the source host's business, not the rollout's; "
+               "policies see the source",
 }
 """Block types that are no object of the model (nor are their attributes), each with the reason."""
 

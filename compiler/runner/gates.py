@@ -67,6 +67,16 @@ def _samples(data: Mapping[str, Any]) -> list[tuple[str, float]]:
     raise ValueError(f"result type {kind!r} (expected vector or scalar)")
 
 
+def cloudwatch_client(region: str, clients: dict[str, Any]) -> Any:
+    """The CloudWatch client of ``region`` from ``clients`` (made with boto3's usual settings, once per region)."""
+    client = clients.get(region)
+    if client is None:
+        import boto3  # heavy, and only --aws needs it
+
+        client = clients[region] = boto3.client("cloudwatch", region_name=region)
+    return client
+
+
 def cloudwatch_alarms(region: str, names: list[str], clients: dict[str, Any], *,
                       insufficient_breach: bool = False) -> Verdict:
     """Breach when any of the named CloudWatch alarms in ``region`` is in state ``ALARM``.
@@ -75,11 +85,7 @@ def cloudwatch_alarms(region: str, names: list[str], clients: dict[str, Any], *,
     ``clients`` caches one boto3 client per region for the run (a bake asks every interval).
     """
     try:
-        client = clients.get(region)
-        if client is None:
-            import boto3
-
-            client = clients[region] = boto3.client("cloudwatch", region_name=region)
+        client = cloudwatch_client(region, clients)
         # Composite alarms are returned only when asked for; a gate may name either kind.
         answer = client.describe_alarms(AlarmNames=names, AlarmTypes=["CompositeAlarm", "MetricAlarm"])
         found = [*answer.get("MetricAlarms", []), *answer.get("CompositeAlarms", [])]

@@ -56,6 +56,23 @@ class Source:
     bucket: str | None = None
     key: str | None = None
     region: str | None = None  # where a CodeCommit repository or S3 bucket is (a connection is global)
+    triggers: tuple[Trigger, ...] = ()
+    attr_spans: Mapping[str, Span] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A git trigger of the source: ``push`` or ``pull_request``, with its glob filters (empty: not given)."""
+
+    event: str
+    span: Span
+    branches: tuple[str, ...] = ()
+    exclude_branches: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    exclude_paths: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()  # pull_request only
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 

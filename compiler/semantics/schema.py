@@ -103,6 +103,8 @@ INSUFFICIENT_DATA: tuple[InsufficientData, ...] = get_args(InsufficientData)
 EXECUTION_MODES: tuple[ExecutionMode, ...] = get_args(ExecutionMode)
 SEVERITIES: tuple[RuleSeverity, ...] = get_args(RuleSeverity)
 SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
+PullRequestEvent = Literal["open", "updated", "closed"]
+PULL_REQUEST_EVENTS: tuple[PullRequestEvent, ...] = get_args(PullRequestEvent)
 DEPLOY_PROVIDERS: tuple[DeployProvider, ...] = get_args(DeployProvider)
 EXPOSURE_BY: tuple[ExposureBy, ...] = get_args(ExposureBy)
 TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)
@@ -287,6 +289,35 @@ BLOCKS: dict[str, Block] = {
                     Attr("key", STRING, "object key of the source archive", required=True),
                     Attr("region", STRING, "the bucket's region; a source action runs in the pipeline's region, "
                          "so they must be one (the pipeline's region defaults to it)"),
+                ),
+            },
+            children=(Child("trigger", 0, 6),),
+        ),
+        Block(
+            "trigger",
+            "Which git events start the pipeline (CodePipeline V2 triggers, `github`/`gitlab`/`bitbucket` sources): "
+            "`push` filters branches (and file paths) or tags, `pull_request` its events, branches and file paths. "
+            "Patterns are globs (`release/**`). Without a trigger, a push to `branch` starts the pipeline; with "
+            "triggers, only what they admit does.",
+            labels=("EVENT",),
+            variants={
+                "push": (
+                    Attr("branches", list_of(STRING), "branch patterns a push to starts the pipeline"),
+                    Attr("exclude_branches", list_of(STRING), "branch patterns a push to does not"),
+                    Attr("paths", list_of(STRING), "file path patterns: the push must change one (with `branches`)"),
+                    Attr("exclude_paths", list_of(STRING), "file path patterns a push may not only change"),
+                    Attr("tags", list_of(STRING), "tag patterns a pushed tag starts the pipeline with (alone: not "
+                         "with branches or paths)"),
+                    Attr("exclude_tags", list_of(STRING), "tag patterns that do not"),
+                ),
+                "pull_request": (
+                    Attr("events", list_of(enum(*PULL_REQUEST_EVENTS)), "the pull request events that start the "
+                         "pipeline", default=Computed("every one: " + ", ".join(PULL_REQUEST_EVENTS))),
+                    Attr("branches", list_of(STRING), "patterns of the branches the pull request is into"),
+                    Attr("exclude_branches", list_of(STRING), "branch patterns it is not into"),
+                    Attr("paths", list_of(STRING), "file path patterns the pull request must change one of (with "
+                         "`branches`)"),
+                    Attr("exclude_paths", list_of(STRING), "file path patterns it may not only change"),
                 ),
             },
         ),

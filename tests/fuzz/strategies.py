@@ -246,6 +246,10 @@ def valid_files(draw: st.DrawFn) -> str:
              f'  role      = "arn:aws:iam::111122223333:role/{name}"',
              '  artifacts = "bucket-${region}"',
              f"  execution_mode = {mode}"]
+    header = len(lines)  # where `region` goes when the file states it
+    stated = draw(st.booleans())
+    if stated:
+        lines.append('  region    = "us-east-1"')
     source = draw(st.sampled_from(("github", "codecommit", "s3")))
     if source == "github":
         lines.append('  source github { repo = "acme/x"  connection = '
@@ -285,6 +289,9 @@ def valid_files(draw: st.DrawFn) -> str:
     for w in wave_names:
         regions = draw(st.lists(st.sampled_from(REGIONS) | st.just("home"), unique=True, min_size=1, max_size=3))
         region_text = ", ".join(r if r == "home" else f'"{r}"' for r in regions)
+        if w == wave_names[0] and len(regions) > 1 and not stated:  # the first of several is no region (WV927)
+            lines.insert(header, '  region    = "us-east-1"')
+            stated = True
         attrs = [f"regions = [{region_text}]"]
         if draw(st.booleans()):
             attrs.append(f"bake = {draw(st.sampled_from(('30m', '1h', '2h30m', '0s')))}")

@@ -81,6 +81,9 @@ _OTHER_ACCOUNT = 'wave other { regions = ["eu-west-1"]  accounts = ["44445555666
 _EU_WINDOW = 'wave eu {{ regions = ["eu-west-1"]  windows = [{}] }}'
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat")
 _EU_US = 'wave eu { regions = ["eu-west-1"] }\nwave us { regions = ["us-east-1"] }'
+_GITHUB = ('source github {{\n  repo       = "acme/shop"\n'
+           '  connection = "arn:aws:codeconnections:eu-west-1:111122223333:connection/abc"\n{}\n}}')
+_EU = 'wave eu { regions = ["eu-west-1"] }'
 _STAMP = 'stage build {\n  step stamp { run = "echo ${commit} > VERSION" }\n}'
 _ROLLBACK_GATE = ('gate errors { alarms = ["errors-${region}"]  on_breach = rollback }\n'
                   'wave eu { regions = ["eu-west-1"]  bake = 1h  gates = [errors] }')
@@ -221,6 +224,17 @@ PIPELINE_REGION_GUESSED = _c(
     _fragment('wave first { regions = ["eu-west-1", "us-east-1"] }'),
     _fragment('wave first { regions = ["eu-west-1", "us-east-1"] }', 'region = "eu-west-1"'),
     context="pipeline")
+TRIGGER_NOT_ACCEPTED = _c(
+    "WV928", "trigger CodePipeline does not take",
+    "Reports a source `trigger` CodePipeline would reject or cannot run: on a `codecommit` or `s3` source, a push "
+    "filter with tags and branches or paths, file paths without branches, a filter with neither branches nor "
+    "tags, more than 3 filters of one event, or more than 8 patterns (or one over 255 characters) in a list.",
+    "CodePipeline takes git triggers only for sources with a connection, and in a push filter only tags, "
+    "branches, or branches with file paths (CodePipeline User Guide, \"Filter triggers on code push or pull "
+    "requests\"); the request would be rejected, or the trigger would never start the pipeline.",
+    _fragment(_GITHUB.format('  trigger push { branches = ["main"]  tags = ["v*"] }') + "\n" + _EU),
+    _fragment(_GITHUB.format('  trigger push { branches = ["main"] }\n  trigger push { tags = ["v*"] }') + "\n"
+              + _EU), context="pipeline")
 ROLLBACK_IN_PARALLEL_MODE = _c(
     "WV921", "rollback in PARALLEL mode",
     "Reports a pipeline whose `execution_mode` is `parallel` and one of whose waves uses a gate whose `on_breach` "

@@ -165,7 +165,8 @@ class Lowerer(BlockLowering):
                 source = ir.Source(
                     sb.name, block.header, repo=self._str(sb, "repo"), branch=self._text(sb, "branch"),
                     connection=self._str(sb, "connection"), bucket=self._str(sb, "bucket"),
-                    key=self._str(sb, "key"), region=source_region, attr_spans=sb.attr_spans)
+                    key=self._str(sb, "key"), region=source_region, triggers=self._triggers(sb),
+                    attr_spans=sb.attr_spans)
         for kind, limit in (("wave", MAX_WAVES), ("stage", MAX_STAGES)):
             if len(bodies[kind]) > limit:
                 self.sink.report(codes.TOO_MANY_ITEMS,

@@ -137,6 +137,20 @@ class BlockLowering:
 
     # ------------------------------------------------------------ top level
 
+    def _triggers(self, source: Body) -> tuple[ir.Trigger, ...]:
+        found = []
+        for block in source.kids("trigger"):
+            tb = read_block(block, schema.BLOCKS["trigger"], self.sink)
+            if tb is None:
+                continue
+            lists = {name: self._plain_list(tb, name) if name in tb.attrs else ()
+                     for name in ("branches", "exclude_branches", "paths", "exclude_paths", "tags", "exclude_tags")
+                     if tb.spec.attr(name, tb.variant) is not None}
+            events = tuple(self._enums(tb, "events") or schema.PULL_REQUEST_EVENTS) \
+                if tb.variant == "pull_request" else ()
+            found.append(ir.Trigger(str(tb.variant), block.span, **lists, events=events, attr_spans=tb.attr_spans))
+        return tuple(found)
+
     def _gate(self, body: Body) -> ir.Gate:
         prom = None
         for block in body.kids("prometheus"):

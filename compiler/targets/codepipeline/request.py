@@ -13,6 +13,7 @@ from ...diagnostics.codes import codepipeline as codes
 from ...semantics import ir
 from .context import BUCKET_RE, JSON, MAX_STAGES, ROLE_RE, Context, StageNames, ordered
 from .stages import source_stage, stage_of
+from .triggers import git_triggers
 from .waves import wave_stages
 
 
@@ -43,6 +44,10 @@ def build_request(pipeline: ir.Pipeline, sink: Sink) -> JSON:
         "artifactStores": _artifact_stores(ctx),
         "stages": stages,
     }
+    if pipeline.source is not None and pipeline.source.triggers:
+        triggers = git_triggers(ctx, pipeline.source)
+        if triggers:
+            body["triggers"] = triggers
     return {"pipeline": body, "tags": [{"key": "managed-by", "value": "wavec"}]}
 
 
