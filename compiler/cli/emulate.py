@@ -24,6 +24,7 @@ from ..diagnostics import Severity
 from ..emulator.compensation import compensator_from_template
 from ..emulator.engine import Emulator, Options
 from ..emulator.functions import Function, functions_from_template
+from ..emulator.journal import Diverged, Replay, Writer, is_emulated, load_inputs, read_journal, run_dir, save_inputs
 from ..emulator.model import Refusal, read_pipeline
 from ..emulator.projects import projects_from_template
 from ..emulator.report import render, summary
@@ -33,7 +34,7 @@ from ..runner.journal import new_run_id
 from ..runner.session import EXIT_INTERRUPTED, parse_now
 from ..scenario import Scenario, ScenarioError, load_scenario
 from .common import config_from, existing_paths, print_diagnostics
-from .errors import EXIT_ERRORS, UsageError
+from .errors import EXIT_ERRORS, EXIT_USAGE, UsageError
 from .progress import reporter
 
 
@@ -55,6 +56,8 @@ def wanted(args: argparse.Namespace) -> bool:
     """Whether this ``wavec run`` is an emulation: ``--target codepipeline``, or a file holding a pipeline."""
     if args.target == "codepipeline" or args.stand_ins is not None or args.template is not None:
         return True
+    if args.resume and args.target != "local" and is_emulated(Path.cwd(), args.resume):
+        return True
     if args.target == "local" or not args.file or args.resume:
         return False
     path = Path(args.file)
@@ -68,12 +71,12 @@ def wanted(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Emulate, show progress, print the report; the exit code."""
+    """Emulate (or resume an emulated run), show progress, print the report; the exit code."""
     if args.target == "local":
         raise UsageError("--stand-ins and --template are read by the CodePipeline emulator only "
                          "(--target codepipeline, or a pipeline JSON file) for now")
     if args.resume:
-        raise UsageError("--resume is not available for emulated CodePipeline runs yet")
+        return _resume(args)
     if not args.file:
         raise UsageError("give a .wave file or a pipeline JSON file to run")
     if args.speed is not None and args.speed <= 0:
@@ -82,19 +85,81 @@ def run(args: argparse.Namespace) -> int:
     if args.now and now is None:
         raise UsageError(f"--now {args.now!r} is not an ISO 8601 time (e.g. 2024-06-03T10:00:00Z)")
     (path,) = existing_paths([args.file])
+    if path.suffix == ".wave" or path.is_dir():
+        loaded = _compile(args, path)
+        if loaded is None:
+            return EXIT_ERRORS
+        document, table, template = loaded
+        workdir = path.parent if path.is_file() else path
+        if args.template is not None:
+            raise UsageError("--template is for a pipeline JSON file; a .wave file builds its own "
+                             "CloudFormation output")
+        standins: dict[str, Any] = {"table": table}
+    else:
+        document, workdir, standins = _read_json(path), Path.cwd(), {"table": None}
+        template = _read_json(_readable(args.template)) if args.template is not None else None
+    if args.stand_ins:
+        standins = _copy_of(_readable(args.stand_ins))
+    scenario = _copy_of(_readable(args.scenario)) if args.scenario else None
+    if args.workdir is not None:
+        if not args.workdir.is_dir():
+            raise UsageError(f"--workdir {args.workdir}: no such folder")
+        workdir = args.workdir
+    options = {"speed": args.speed or 1.0, "now": now.isoformat() if now else None,
+               "no_wait": bool(args.no_wait), "workdir": str(workdir.resolve()), "aws": bool(args.aws)}
+    inputs = {"pipeline": document, "template": template, "standins": standins, "scenario": scenario,
+              "options": options}
+    run_id = new_run_id()
+    emulator = _emulator(inputs, run_id, Path.cwd(), args, None)
+    # The start instant the run resolved (--now, the scenario's, or now) is what a resume replays from.
+    options["now"] = emulator.view_start()
+    folder = run_dir(Path.cwd(), run_id)
+    save_inputs(folder, inputs)
+    emulator.writer = Writer(folder)
+    return _emulate(emulator, args)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """``wavec run --resume ID`` of an emulated run: replay its journal, then go on (emulator/journal.py)."""
+    base = Path.cwd()
+    if not is_emulated(base, args.resume):
+        raise UsageError(f"no emulated run {args.resume!r} under {base / '.wavec' / 'emulator'}")
+    folder = run_dir(base, args.resume)
     try:
-        if path.suffix == ".wave" or path.is_dir():
-            loaded = _compile(args, path)
-            if loaded is None:
-                return EXIT_ERRORS
-            document, derived, template = loaded
-            workdir = path.parent if path.is_file() else path
-            if args.template is not None:
-                raise UsageError("--template is for a pipeline JSON file; a .wave file builds its own "
-                                 "CloudFormation output")
-        else:
-            document, derived, workdir = _read_json(path), None, Path.cwd()
-            template = _read_json(_readable(args.template)) if args.template is not None else None
+        inputs = load_inputs(folder)
+        if inputs["options"].get("aws"):
+            raise UsageError(f"run {args.resume} read CloudWatch (--aws), which the journal does not record: it "
+                             "cannot be replayed; start it again")
+        replay = read_journal(folder)
+    except Refusal as exc:
+        raise UsageError(str(exc)) from None
+    emulator = _emulator(inputs, args.resume, base, args, replay)
+    emulator.writer = Writer(folder)
+    return _emulate(emulator, args)
+
+
+def _copy_of(path: Path) -> dict[str, Any]:
+    """A file the run reads (scenario, stand-ins), kept whole in its inputs: a resume reads this copy."""
+    try:
+        return {"name": path.name, "text": path.read_text(encoding="utf-8")}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+
+
+def _reload(copy: dict[str, Any], folder: Path, load: Any) -> Any:
+    """Parse a kept copy with ``load`` (which reads a path: its suffix says the format)."""
+    target = folder / "inputs" / ("copy-" + Path(str(copy["name"])).name)
+    target.write_text(str(copy["text"]), encoding="utf-8")
+    return load(target)
+
+
+def _emulator(inputs: dict[str, Any], run_id: str, base: Path, args: argparse.Namespace,
+              replay: Replay | None) -> Emulator:
+    """The emulator of these inputs (a new run's, or a journaled one's)."""
+    folder = run_dir(base, run_id)
+    folder.joinpath("inputs").mkdir(parents=True, exist_ok=True)
+    document, template, opts = inputs["pipeline"], inputs.get("template"), inputs["options"]
+    try:
         machines: list[Machine] | None = None
         functions: list[Function] | None = None
         if template is not None:
@@ -105,22 +170,29 @@ def run(args: argparse.Namespace) -> int:
         if template is not None:
             compensator = compensator_from_template(template, pipeline.region or "us-east-1",
                                                     pipeline.account() or "000000000000")
-        standins = load_standins(_readable(args.stand_ins)) if args.stand_ins else derived or StandIns()
-        scenario = load_scenario(_readable(args.scenario)) if args.scenario else None
-        if args.aws and scenario is not None and scenario.alarms:
+        raw = inputs.get("standins") or {}
+        if "text" in raw:
+            standins = _reload(raw, folder, load_standins)
+        elif raw.get("table") is not None:
+            standins = standins_from({"actions": raw["table"]}, "the deploy.local profile")
+        else:
+            standins = StandIns()
+        scenario = _reload(inputs["scenario"], folder, load_scenario) if inputs.get("scenario") else None
+        if opts.get("aws") and scenario is not None and scenario.alarms:
             raise UsageError("alarms come from --scenario or, with --aws, from CloudWatch, not both: remove the "
                              "scenario's [[alarm]] entries or --aws")
-        if args.workdir is not None:
-            if not args.workdir.is_dir():
-                raise UsageError(f"--workdir {args.workdir}: no such folder")
-            workdir = args.workdir
-        options = Options(speed=args.speed or 1.0, now=now, no_wait=bool(args.no_wait),
-                          workdir=workdir.resolve(), base=Path.cwd(), aws=bool(args.aws))
-        emulator = Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, new_run_id(),
-                            machines, functions, compensator,
-                            projects_from_template(template) if template is not None else None)
+        now = parse_now(opts["now"]) if opts.get("now") else None
+        options = Options(speed=float(opts["speed"]), now=now, no_wait=bool(opts["no_wait"]),
+                          workdir=Path(opts["workdir"]), base=base, aws=bool(opts.get("aws")))
+        return Emulator(pipeline, scenario or Scenario(), standins, options, lambda e: None, run_id,
+                        machines, functions, compensator,
+                        projects_from_template(template) if template is not None else None, replay=replay)
     except (Refusal, ScenarioError) as exc:
-        raise UsageError(f"cannot emulate {args.file}: {exc}") from None
+        raise UsageError(f"cannot emulate {args.file or run_id}: {exc}") from None
+
+
+def _emulate(emulator: Emulator, args: argparse.Namespace) -> int:
+    """Run it with the live view (or ``--json``), then the report."""
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
     show = reporter(emulator.view, mode)
     emulator.emit = show
@@ -128,8 +200,16 @@ def run(args: argparse.Namespace) -> int:
         code = emulator.run()
     except KeyboardInterrupt:
         show.close()
-        print("\nwavec run: stopped (emulated runs cannot be resumed yet)", file=sys.stderr)
+        print(f"\nwavec run: stopped; continue with: wavec run --resume {emulator.run_id}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Diverged as exc:
+        show.close()
+        print(f"wavec run: cannot resume {emulator.run_id}: the replay differs from its journal ({exc}); the "
+              "inputs or the commands' effects changed; start the run again", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        if emulator.writer is not None:
+            emulator.writer.close()
     show.close()
     report = summary(emulator)
     if mode == "json":
@@ -153,8 +233,9 @@ def _read_json(path: Path) -> Any:
         raise UsageError(f"{path}: not valid JSON: {exc}") from None
 
 
-def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, StandIns, Any] | None:
-    """The CreatePipeline body of the file, the stand-ins of its ``deploy.local`` profiles, its CloudFormation."""
+def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, dict[str, Any], Any] | None:
+    """The CreatePipeline body of the file, the stand-in table of its ``deploy.local`` profiles (``actions`` of
+    a stand-ins file), its CloudFormation."""
     config = config_from(args)
     assert isinstance(config, Config)
     try:
@@ -172,10 +253,10 @@ def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, StandIns, Any] 
             return None
     assert local.output is not None and stack.output is not None
     document = json.loads(compiled.output)
-    return document, derive_standins(document, json.loads(local.output)), json.loads(stack.output)
+    return document, standin_table(document, json.loads(local.output)), json.loads(stack.output)
 
 
-def derive_standins(document: dict[str, Any], plan: dict[str, Any]) -> StandIns:
+def standin_table(document: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
     """Stand-ins from a ``wavec-plan/1`` plan's deploy and rollback nodes, keyed by the compiled stage/action.
 
     A plan wave W is the stage ``wave-W`` (or ``W``); its deploy to region R is the stage's deploy action in
@@ -205,7 +286,7 @@ def derive_standins(document: dict[str, Any], plan: dict[str, Any]) -> StandIns:
             if rollback.get("command"):
                 entry["rollback"] = rollback["command"]
             table[f"{stage['name']}/{match['name']}"] = entry
-    return standins_from({"actions": table}, "the deploy.local profile")
+    return table
 
 
 def planned_timeline(path: Path, args: argparse.Namespace, start: datetime) -> dict[str, Any] | None:

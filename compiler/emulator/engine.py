@@ -39,6 +39,7 @@ from ..schedule.windows import Window, is_open, next_open
 from .alarms import AlarmWorld, CloudWatchAlarms, ScenarioAlarms
 from .compensation import Compensator, matches, run_machine
 from .functions import NO_REPLY_S, Function, Jobs, find_function, invoke, load
+from .journal import Diverged, Replay, Writer, run_dir, same
 from .model import Action, Condition, Pipeline, Refusal, Rule, Stage, arn_account, substitute, variables_in, zone_name
 from .projects import Project
 from .scenario import Scenario, stage_matches
@@ -105,7 +106,8 @@ class Emulator:
     def __init__(self, pipeline: Pipeline, scenario: Scenario, standins: StandIns, options: Options,
                  emit: Callable[[dict[str, Any]], None], run_id: str,
                  machines: list[Machine] | None = None, functions: list[Function] | None = None,
-                 compensator: Compensator | None = None, projects: dict[str, Project] | None = None) -> None:
+                 compensator: Compensator | None = None, projects: dict[str, Project] | None = None,
+                 journal: Writer | None = None, replay: Replay | None = None) -> None:
         self.pipeline = pipeline
         self.scenario = scenario
         self.standins = standins
@@ -154,7 +156,7 @@ class Emulator:
         self.timeline: list[dict[str, Any]] = []
         self.executions: list[dict[str, Any]] = []
         self.history = {s.name: "previous" for s in pipeline.stages} if scenario.previous_execution else {}
-        self.dir = options.base / ".wavec" / "emulator" / run_id
+        self.dir = run_dir(options.base, run_id)
         self.logs = self.dir / "logs"
         self.commit = source_commit(options.workdir)
         self.labels = _wave_labels(pipeline)
@@ -162,6 +164,12 @@ class Emulator:
         self.view = self._view()
         self._seq = 0
         self._lock = threading.Lock()
+        # The journal (emulator/journal.py): events and command results as they happen; and, resuming, what an
+        # earlier attempt of this run did, replayed until the run goes past it.
+        self.writer = journal
+        self.replay = replay or Replay()
+        self._runs: dict[str, int] = {}  # how many times each node's command has started (the results' keys)
+        self._diverged: Diverged | None = None
         self._baked: set[str] = set()
         self.started = time.monotonic()
         # moto's Step Functions, started only when an action needs it (a missing moto is refused here).
@@ -233,7 +241,22 @@ class Emulator:
             full = {"seq": self._seq, "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     "at": _iso(self.now), **event}
             self.state.apply(full)
+            replayed = self._seq <= len(self.replay.events)
+            if replayed and not same(full, self.replay.events[self._seq - 1]):
+                was = self.replay.events[self._seq - 1]
+                raise Diverged(f"event {self._seq} of the journal is {was.get('event')} {was.get('node') or ''} "
+                               f"at {was.get('at')}; the replay gives {full.get('event')} {full.get('node') or ''} "
+                               f"at {full.get('at')}")
+        if replayed:
+            return  # shown by the attempt that journaled it
+        if self.writer is not None:
+            self.writer.event(full)
         self.emit(full)
+
+    @property
+    def replaying(self) -> bool:
+        """Whether the run is still re-tracing events an earlier attempt journaled (``--resume``)."""
+        return self._seq < len(self.replay.events)
 
     def note(self, key: str, text: str) -> None:
         """A remark, once per run."""
@@ -252,7 +275,9 @@ class Emulator:
     def advance(self, to: datetime) -> None:
         """Let virtual time reach ``to`` (sleeping ``Δ / speed`` real seconds)."""
         seconds = (to - self.now).total_seconds()
-        if seconds > 0:
+        if seconds > 0 and self.replaying:  # this wait was waited by the attempt that journaled it
+            self.now = to
+        elif seconds > 0:
             if self.alarms.live:  # readings already kept pace: sleep only what real time has not yet passed
                 if not self._pace(to):
                     raise Interrupted
@@ -648,6 +673,9 @@ class Emulator:
                 results[i] = self._action(stage, nodes[i], rollback, t0)
             except Interrupted:
                 interrupted.set()
+            except Diverged as exc:
+                self._diverged = exc
+                interrupted.set()
             except Refusal as exc:  # e.g. an input the machine cannot take: the action fails, saying why
                 results[i] = Result(False, t0, str(exc))
             except Exception as exc:  # an OS error must not hang the run: it fails the action
@@ -659,6 +687,8 @@ class Emulator:
         for t in threads:
             while t.is_alive():
                 t.join(0.05)
+        if self._diverged is not None:
+            raise self._diverged
         if interrupted.is_set():
             raise Interrupted
         done = [(n, r) for n, r in zip(nodes, results, strict=True) if r is not None]
@@ -971,7 +1001,24 @@ class Emulator:
              node_id: str | None = None) -> Result:
         if self.options.dry:  # a plan: the command's success is assumed, its time unknown (0)
             return Result(True, t0, "")
-        log = self._log_path(node_id or (node.id if node else "command"))
+        name = node_id or (node.id if node else "command")
+        with self._lock:
+            self._runs[name] = self._runs.get(name, 0) + 1
+            key = f"{name}#{self._runs[name]}"
+        done = self.replay.results.get(key)
+        if done is not None:  # it ran, to its end, before the run stopped: what it did stands
+            return Result(bool(done["ok"]), t0 + timedelta(seconds=float(done["seconds"])),
+                          str(done.get("reason", "")), done.get("code"))
+        result = self._execute(command, env, node, t0, timeout, name)
+        if self.writer is not None:
+            self.writer.result(key, {"ok": result.ok, "seconds": (result.at - t0).total_seconds(),
+                                     "code": result.exit, "reason": result.reason})
+        return result
+
+    def _execute(self, command: str, env: dict[str, str], node: Node | None, t0: datetime, timeout: float,
+                 name: str) -> Result:
+        """Run one command for real (its log in this run's ``logs/``)."""
+        log = self._log_path(name)
         # `sleep` is the emulator's: it sleeps `seconds / speed` and counts the seconds as the command's
         # virtual time (a check gate's loop of `sleep INTERVAL && check` takes its bake, not real minutes).
         slept = log.with_suffix(f".{uuid.uuid4().hex[:8]}.slept")
