@@ -113,7 +113,14 @@ class Fleet:
         return sorted((self.dir / ".wavec" / "runs").glob("*.jsonl"))
 
     def events(self) -> list[dict[str, Any]]:
+        """The events of the latest journal (each line is a commit of one or more events), as far as complete."""
         paths = self.journals()
         if not paths:
             return []
-        return [json.loads(line) for line in paths[-1].read_text(encoding="utf-8").splitlines() if line.strip()]
+        return journal_events(paths[-1])
+
+
+def journal_events(path: Path) -> list[dict[str, Any]]:
+    """The events of the journal at ``path``; a line being written (no newline yet) is left out."""
+    lines = path.read_bytes().split(b"\n")[:-1]
+    return [event for line in lines for event in json.loads(line)["events"]]

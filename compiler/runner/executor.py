@@ -8,10 +8,17 @@ lets running commands finish, runs the sandbox ``destroy`` of every stage whose
 ``create`` ran, and then performs the rollback the breach asks for, one target
 at a time, newest first. Every state change goes to the journal first, so a
 resumed run (``--resume``) continues exactly where the last one stopped.
+
+The decision a failure forces — the failed node, its breach and the rollback
+plan — is one journal commit, so no crash can separate them; the plan is fixed
+then, and it includes the deploys of the affected waves still running at that
+moment (they finish, so they are rolled back too).
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 import queue
 import re
@@ -36,6 +43,12 @@ from .process import Outcome, Processes, expand_data
 COMMAND_KINDS = frozenset({"env_create", "step", "env_destroy", "deploy", "rollback"})
 _STRENGTH = {"halt": 0, "rollback": 1, "rollback_all": 2}
 CHECK_TIMEOUT = 60.0
+# A command node whose plan gives no timeout (a plan of an older wavec, a rollback) gets this one, in seconds:
+# a hung deploy or rollback must not hold the run (and the rollbacks after it) forever.
+DEFAULT_TIMEOUT = 3600.0
+# A rollback that times out is tried again, this many attempts in all, after a back-off of virtual seconds.
+ROLLBACK_ATTEMPTS = 3
+ROLLBACK_BACKOFF = 30.0
 
 
 @dataclass
@@ -57,39 +70,55 @@ class State:
 
     status: dict[str, str] = field(default_factory=dict)
     started: set[str] = field(default_factory=set)
+    start_order: list[str] = field(default_factory=list)  # node ids in the order they (first) started
+    attempts: dict[str, int] = field(default_factory=dict)  # commands launched per node, over every resume
+    groups: dict[str, list[int]] = field(default_factory=dict)  # process groups started per node
+    blocked: set[str] = field(default_factory=set)  # deploys kept from running by a blocker (nothing deployed)
     reasons: dict[str, str] = field(default_factory=dict)
     attempted: list[str] = field(default_factory=list)  # deploy ids in the order they finished
     bake_elapsed: dict[str, float] = field(default_factory=dict)
     breach: dict[str, Any] | None = None
     rollback_plan: list[str] | None = None
     failure: str | None = None
-    blocked: bool = False
     finished: dict[str, Any] | None = None
 
     def apply(self, event: dict[str, Any]) -> None:
         """Update the state with one journal event."""
         kind = event["event"]
         if kind == "node_started":
-            self.started.add(event["node"])
+            node = event["node"]
+            if node not in self.started:
+                self.started.add(node)
+                self.start_order.append(node)
+            self.attempts[node] = self.attempts.get(node, 0) + 1
+        elif kind == "node_retry":
+            self.attempts[event["node"]] = self.attempts.get(event["node"], 0) + 1
+        elif kind == "process":
+            self.groups.setdefault(event["node"], []).append(int(event["pgid"]))
         elif kind == "node_finished":
             node = event["node"]
             self.status[node] = event["status"]
             if event.get("reason"):
                 self.reasons[node] = event["reason"]
             blocked = bool(event.get("blocked"))  # a blocked deploy never ran: nothing to roll back
+            if blocked:
+                self.blocked.add(node)
             if event["kind"] == "deploy" and event["status"] in ("ok", "failed") and not blocked \
                     and node not in self.attempted:
                 self.attempted.append(node)
             if event["status"] == "failed" and (blocked or event["kind"] not in ("deploy", "rollback")) \
                     and self.failure is None:
                 self.failure = f"{node}: {event.get('reason', 'failed')}"
-            self.blocked = self.blocked or blocked
         elif kind == "bake_progress":
             self.bake_elapsed[event["wave"]] = float(event["elapsed"])
         elif kind == "breach" and self.breach is None:
             self.breach = event
         elif kind == "rollback_plan":
             self.rollback_plan = list(event["nodes"])
+        elif kind == "rollback_retry":  # a resumed run tries the failed rollbacks again
+            for node in event["nodes"]:
+                self.status[node] = "pending"
+            self.finished = None
         elif kind == "run_finished":
             self.finished = event
 
@@ -132,9 +161,15 @@ class Engine:
 
     def record(self, event: dict[str, Any]) -> None:
         """Journal an event (durably), fold it into the state, then show it."""
-        record = self.journal.write(event)
-        self.state.apply(record)
-        self._emit(record)
+        self.commit([event])
+
+    def commit(self, events: list[dict[str, Any]]) -> None:
+        """Journal ``events`` as one commit (durable together), fold them into the state, then show them."""
+        records = self.journal.commit(events)
+        for record in records:
+            self.state.apply(record)
+        for record in records:
+            self._emit(record)
 
     def note(self, key: str, text: str) -> None:
         """Show (and journal) a remark once per run."""
@@ -230,18 +265,33 @@ class Engine:
         if result["status"] == "interrupted":
             return  # not journaled: a resumed run starts it again
         breach = result.pop("breach", None)
-        self.record({"event": "node_finished", "node": node_id, "kind": node["kind"], "wave": node.get("wave"),
-                     "target": (node.get("target") or {}).get("id"), **result})
-        if breach is not None and self.state.breach is None:
-            self.record({"event": "breach", "wave": node["wave"], **breach})
-        # Blocked before the first batch, nothing of the wave is deployed: the run fails. Blocked before a later
-        # batch, the wave is half deployed: that is a failure of the wave, handled as a failed deploy.
-        elif node["kind"] == "deploy" and result["status"] == "failed" and \
-                not (result.get("blocked") and node["batch"] == 0) and self.state.breach is None:
-            why = f"batch {node['batch'] + 1} {result['reason']}" if result.get("blocked") else \
-                f"deploy to {node['target']['id']} failed: {result.get('reason', '')}"
-            self.record({"event": "breach", "wave": node["wave"], "gate": None, "reason": why,
-                         "on_breach": self._deploy_failure_policy(node["wave"])})
+        events: list[dict[str, Any]] = [{"event": "node_finished", "node": node_id, "kind": node["kind"],
+                                         "wave": node.get("wave"), "target": (node.get("target") or {}).get("id"),
+                                         **result}]
+        if self.state.breach is None:
+            if breach is not None:
+                events.append({"event": "breach", "wave": node["wave"], **breach})
+            # Blocked before the first batch, nothing of the wave is deployed: the run fails. Blocked before a
+            # later batch, the wave is half deployed: that is a failure of the wave, handled as a failed deploy.
+            elif node["kind"] == "deploy" and result["status"] == "failed" and \
+                    not (result.get("blocked") and node["batch"] == 0):
+                why = f"batch {node['batch'] + 1} {result['reason']}" if result.get("blocked") else \
+                    f"deploy to {node['target']['id']} failed: {result.get('reason', '')}"
+                events.append({"event": "breach", "wave": node["wave"], "gate": None, "reason": why,
+                               "on_breach": self._deploy_failure_policy(node["wave"])})
+        if self.state.rollback_plan is None:
+            # The decision is taken with this result: the failure, its breach and the rollback plan in one commit.
+            after = copy.deepcopy(self.state)
+            for event in events:
+                after.apply(event)
+            if after.failing:
+                events.append(self._plan_event(after))
+        self.commit(events)
+
+    def _plan_event(self, state: State) -> dict[str, Any]:
+        inflight = [n for n in state.start_order if n in self.running and self.nodes[n]["kind"] == "deploy"]
+        return {"event": "rollback_plan", "nodes": self._rollback_order(state, inflight),
+                "running": inflight, "reason": (state.breach or {}).get("reason") or state.failure}
 
     def _deploy_failure_policy(self, wave: str) -> str:
         gates = self.waves[wave]["gates"]
@@ -258,29 +308,40 @@ class Engine:
             return any(s == "pending" and self.nodes[n]["kind"] != "rollback" and
                        all(self.state.status[d] == "ok" for d in self.nodes[n]["dependencies"])
                        for n, s in self.state.status.items())
-        if self.state.rollback_plan is None:
-            self.record({"event": "rollback_plan", "nodes": self._rollback_order(),
-                         "reason": (self.state.breach or {}).get("reason") or self.state.failure})
+        if self.state.rollback_plan is None:  # a journal of an older wavec: the plan was not part of the decision
+            self.record(self._plan_event(self.state))
         assert self.state.rollback_plan is not None
         for node_id in self.state.rollback_plan:
-            if self.state.status[node_id] == "pending":
-                self._start(self.nodes[node_id])
-                return True
+            if self.state.status[node_id] != "pending":
+                continue
+            deploy = self.nodes[node_id]["dependencies"][0]
+            if deploy not in self.state.started or deploy in self.state.blocked:
+                self.record({"event": "node_finished", "node": node_id, "kind": "rollback",
+                             "wave": self.nodes[node_id]["wave"], "status": "skipped",
+                             "target": (self.nodes[node_id].get("target") or {}).get("id"),
+                             "reason": "its deploy never ran"})
+                continue
+            self._start(self.nodes[node_id])
+            return True
         return False
 
-    def _rollback_order(self) -> list[str]:
-        """Rollback nodes, newest target first: the breaching wave, then the others the breach asks for."""
+    def _rollback_order(self, state: State, inflight: list[str]) -> list[str]:
+        """Rollback nodes, newest target first: the breaching wave, then the others the breach asks for.
+
+        Deploys still running (``inflight``, in the order they started) are the newest: they finish after every
+        deploy that has, so they are rolled back first, the latest started first."""
+        deploys = [*state.attempted, *(d for d in inflight if d not in state.attempted)]
         by_wave: dict[str, list[str]] = {}
-        for deploy in self.state.attempted:
+        for deploy in deploys:
             by_wave.setdefault(self.nodes[deploy]["wave"], []).append(deploy)
-        baked = {w for w, wave in self.waves.items() if self.state.status.get(wave["bake_node"]) == "ok"}
-        breach = self.state.breach
+        baked = {w for w, wave in self.waves.items() if state.status.get(wave["bake_node"]) == "ok"}
+        breach = state.breach
         mode = breach["on_breach"] if breach is not None else "rollback"
         if mode == "halt":
             return []
         first = breach["wave"] if breach is not None else None
         # Other waves, the most recently deployed first.
-        others = sorted((w for w in by_wave if w != first), key=lambda w: self.state.attempted.index(by_wave[w][-1]),
+        others = sorted((w for w in by_wave if w != first), key=lambda w: deploys.index(by_wave[w][-1]),
                         reverse=True)
         if mode != "rollback_all":
             others = [w for w in others if w not in baked]  # never leave a deployed, unbaked wave behind
@@ -300,11 +361,12 @@ class Engine:
 
     # ------------------------------------------------------------------ executing one node
 
-    def _env(self, env: dict[str, str], node_id: str) -> dict[str, str]:
+    def _env(self, env: dict[str, str], node_id: str, attempt: int = 1) -> dict[str, str]:
         out = dict(os.environ)
         out.update({k: expand_data(v, self.runtime) for k, v in env.items()})
         out.update(WAVE_EXECUTION=self.runtime["execution"], WAVE_COMMIT=self.runtime["commit"],
-                   WAVE_RUN_ID=self.journal.run_id, WAVE_RUNNER_PID=str(os.getpid()), WAVE_NODE=node_id)
+                   WAVE_RUN_ID=self.journal.run_id, WAVE_RUNNER_PID=str(os.getpid()), WAVE_NODE=node_id,
+                   WAVE_NODE_KEY=node_key(self.runtime["execution"], node_id), WAVE_ATTEMPT=str(attempt))
         return out
 
     def _log(self, node_id: str) -> Path:
@@ -330,14 +392,38 @@ class Engine:
                 return {"status": "failed", "reason": f"scenario: step {node['id'].rsplit(':', 1)[-1]} fails"}
         if node["command"] is None:
             return {"status": "ok", "reason": "nothing to run"}
+        return self._command(node)
+
+    def _command(self, node: dict[str, Any]) -> dict[str, Any]:
+        """Run a node's command with its retries (a rollback also retries a timeout, after a back-off)."""
+        node_id = node["id"]
         started = time.monotonic()
+        timeout = float(node["timeout"]) if node["timeout"] is not None else DEFAULT_TIMEOUT
+        tries = node["retries"] + 1
+        if node["kind"] == "rollback":
+            tries = max(tries, ROLLBACK_ATTEMPTS)
         outcome = Outcome(False, None, "not run")
-        for attempt in range(node["retries"] + 1):
+        for attempt in range(tries):
             if attempt:
-                self.record({"event": "node_retry", "node": node["id"], "attempt": attempt + 1,
+                if not outcome.timed_out and attempt > node["retries"]:
+                    break  # the extra attempts of a rollback are for timeouts only
+                self.record({"event": "node_retry", "node": node_id, "attempt": attempt + 1,
                              "reason": outcome.reason})
-            outcome = self.processes.run(node["command"], self._env(node["environment"], node["id"]), self.workdir,
-                                         self._log(node["id"]), node["timeout"])
+                if node["kind"] == "rollback" and not self.clock.sleep(ROLLBACK_BACKOFF * 2 ** (attempt - 1)):
+                    return {"status": "interrupted"}
+            number = self.state.attempts.get(node_id, 1)
+
+            def started_group(group: int, number: int = number) -> None:
+                # Flushed, not fsynced: it matters only while the machine is up (then the commands are too).
+                for record in self.journal.commit([{"event": "process", "node": node_id, "pgid": group,
+                                                    "attempt": number}], durable=False):
+                    self.state.apply(record)
+
+            outcome = self.processes.run(node["command"], self._env(node["environment"], node_id, number),
+                                         self.workdir, self._log(node_id), timeout, on_start=started_group)
+            if outcome.log_error is not None:
+                self.record({"event": "note", "node": node_id,
+                             "text": f"{node_id}: output discarded, the log could not be written: {outcome.log_error}"})
             if outcome.ok or outcome.interrupted:
                 break
         if outcome.interrupted:
@@ -346,6 +432,8 @@ class Engine:
                                   "seconds": round(time.monotonic() - started, 3)}
         if not outcome.ok:
             result["reason"] = outcome.reason
+            if outcome.timed_out and node["kind"] == "rollback":
+                result["reason"] += f" ({tries} attempts)"
         return result
 
     def _window(self, node: dict[str, Any], cancel: threading.Event) -> dict[str, Any]:
@@ -500,6 +588,12 @@ def final_status(state: State, *, failed: bool) -> tuple[str, int]:
     if state.rollback_plan:
         return "rolled_back", 3
     return "failed", 3
+
+
+def node_key(execution: str, node_id: str) -> str:
+    """The idempotency key of a node in a run (``WAVE_NODE_KEY``): the same for every attempt and resume of
+    that node, different for any other node or run."""
+    return hashlib.sha256(f"{execution}\0{node_id}".encode()).hexdigest()[:32]
 
 
 def source_commit(workdir: Path) -> str:
