@@ -36,8 +36,9 @@ from typing import Any, BinaryIO
 
 RUNS = Path(".wavec") / "runs"
 
-# A test hook: SIGKILL this process right after its N-th commit is durable (counted from 1 in each process).
-# The crash tests use it to stop a run at every journal-write boundary, exactly, without timing.
+# A test hook: SIGKILL this process right after its N-th commit is written (counted from 1 in each process), or
+# after the first commit holding an event of that name. The crash tests use it to stop a run at every
+# journal-write boundary, exactly, without timing.
 CRASH_AFTER_COMMIT = "WAVEC_CRASH_AFTER_COMMIT"
 
 # What every event of a given kind must carry for the runner to replay it.
@@ -170,6 +171,7 @@ class Journal:
         self._owner: BinaryIO | None = None
         crash = os.environ.get(CRASH_AFTER_COMMIT, "")
         self._crash_after = int(crash) if crash.isdigit() else None
+        self._crash_at_event = crash if crash and not crash.isdigit() else None
 
     # ------------------------------------------------------------------ ownership
 
@@ -250,7 +252,8 @@ class Journal:
             self._commits += 1
             self._seq += len(records)
             self._written += 1
-            if self._written == self._crash_after:
+            if self._written == self._crash_after or \
+                    (self._crash_at_event is not None and any(r["event"] == self._crash_at_event for r in records)):
                 os.kill(os.getpid(), signal.SIGKILL)
             return records
 
