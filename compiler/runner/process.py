@@ -107,7 +107,8 @@ class LogSink:
 
     def last_lines(self, n: int) -> str:
         """The last ``n`` non-empty lines of the output, joined with `` | `` (for one-line failure reasons)."""
-        lines = [ln for ln in self.tail.decode("utf-8", "replace").splitlines() if ln.strip()]
+        lines = [ln if len(ln) <= 100 else ln[:99] + "…"
+                 for ln in self.tail.decode("utf-8", "replace").splitlines() if ln.strip()]
         return " | ".join(lines[-n:])[:300]
 
 

@@ -87,6 +87,8 @@ class Session:
             self.journal.close()
             self.journal.release()
         report = summary(self.plan, self.state, self.journal.run_id, self.options.speed)
+        if report["rollback_failed"]:
+            report["resume"] = f"wavec run --resume {self.journal.run_id}"
         return Outcome(code, report, self.journal.run_id)
 
     def _take_over(self, engine: Engine, replayed: Replay) -> None:
