@@ -4,6 +4,7 @@ a full disk or an unwritable log never keeps a rollback from running, output is 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,22 @@ def test_output_is_streamed_to_a_capped_log_and_never_read_whole(tmp_path: Path)
     with log.open("rb") as fh:
         fh.seek(-200, os.SEEK_END)
         assert b"more bytes of output dropped" in fh.read()
+
+
+def test_a_journal_that_cannot_grow_stops_the_run_and_a_resume_finishes_it(tmp_path: Path) -> None:
+    f = CrashFleet(tmp_path, "rollback", ("deploy-eu-central-1",))
+    f.killed_run("bake_started")
+    (journal,) = f.journals()
+    limit = journal.stat().st_size + 1500  # a few more commits fit, then writes fail (EFBIG, like a full disk)
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    proc = subprocess.run(f.command("--resume", journal.stem, *FAST), cwd=f.dir, env=f.env(), text=True,
+                          capture_output=True, timeout=60, preexec_fn=small_files)
+    assert proc.returncode == 130, proc.stdout + proc.stderr
+    assert f"cannot write the journal {journal}" in proc.stderr and "Traceback" not in proc.stderr
+    assert f"Resume with: wavec run --resume {journal.stem}" in proc.stderr
+    run = f.run("--resume", journal.stem, *FAST)
+    assert run.code == 3 and run.kinds("run_finished")[-1]["status"] == "rolled_back", run.proc.stderr
+    assert f.deployed() == {"us-east-1": "one"}

@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     except JournalError as exc:
         raise UsageError(str(exc)) from None
     if outcome.report is None:
-        print(f"\nwavec run: stopped. Resume with: wavec run --resume {outcome.run_id}", file=sys.stderr)
+        why = f" ({outcome.why})" if outcome.why else ""
+        print(f"\nwavec run: stopped{why}. Resume with: wavec run --resume {outcome.run_id}", file=sys.stderr)
     elif mode == "json":
         show({"event": "report", **outcome.report})
     else:

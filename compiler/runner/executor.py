@@ -36,7 +36,7 @@ from ..schedule.windows import CronError, is_open, next_open_all
 from . import scenario as scenarios
 from .clock import Clock
 from .gates import Verdict, cloudwatch_alarms, prometheus
-from .journal import Journal
+from .journal import Journal, JournalWriteError
 from .planfile import plan_windows
 from .process import Outcome, Processes, expand_data
 
@@ -193,13 +193,19 @@ class Engine:
                     break
                 self._wait()
         except KeyboardInterrupt:
-            self.clock.stop()
-            self.processes.stop_all()
-            for cancel in self.cancels.values():
-                cancel.set()
+            self._stop()
             self.record({"event": "run_interrupted", "running": sorted(self.running)})
             raise
+        except JournalWriteError:
+            self._stop()  # nothing may go on unrecorded; the journal ends where it could be written
+            raise
         return self._conclude()
+
+    def _stop(self) -> None:
+        self.clock.stop()
+        self.processes.stop_all()
+        for cancel in self.cancels.values():
+            cancel.set()
 
     def _wait(self) -> None:
         try:

@@ -61,6 +61,10 @@ class JournalError(Exception):
     """The journal cannot be replayed (damaged, empty, or held by another process)."""
 
 
+class JournalWriteError(JournalError):
+    """The journal cannot be appended to (a full disk …): the run must stop, since it may not act unrecorded."""
+
+
 def new_run_id() -> str:
     """A sortable, unique run id: UTC date and time plus a random suffix."""
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
@@ -168,6 +172,7 @@ class Journal:
         self._commits = 0
         self._written = 0  # commits written by this process (for the crash hook)
         self._file: BinaryIO | None = None
+        self._broken: str | None = None  # why a write failed: no commit may follow a partly written one
         self._owner: BinaryIO | None = None
         crash = os.environ.get(CRASH_AFTER_COMMIT, "")
         self._crash_after = int(crash) if crash.isdigit() else None
@@ -212,7 +217,7 @@ class Journal:
             with self.path.open("r+b") as f:
                 f.truncate(replayed.size)
                 os.fsync(f.fileno())
-        self._file = self.path.open("ab")
+        self._file = self.path.open("ab", buffering=0)
         fsync_dir(self.dir)  # the journal's name is durable, not only its content
 
     def save_plan(self, plan: dict[str, Any]) -> None:
@@ -244,11 +249,17 @@ class Journal:
                 records.append({"seq": self._seq + len(records) + 1, "time": now, **event})
             if not records:
                 return records
+            if self._broken is not None:
+                raise JournalWriteError(self._broken)
             line = encode_commit(self._commits + 1, records)
-            self._file.write(line)
-            self._file.flush()
-            if durable:
-                os.fsync(self._file.fileno())
+            try:
+                _write_all(self._file.fileno(), line)  # unbuffered: nothing is left to write at close
+                if durable:
+                    os.fsync(self._file.fileno())
+            except OSError as exc:
+                # Whatever part of the line reached the file is now its torn last line, dropped on resume.
+                self._broken = f"cannot write the journal {self.path}: {exc.strerror or exc}"
+                raise JournalWriteError(self._broken) from None
             self._commits += 1
             self._seq += len(records)
             self._written += 1
@@ -262,6 +273,12 @@ class Journal:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def fsync_dir(folder: Path) -> None:

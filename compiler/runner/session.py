@@ -18,7 +18,7 @@ from typing import Any
 
 from .clock import Clock
 from .executor import Engine, Options, State
-from .journal import Journal, Replay
+from .journal import Journal, JournalError, JournalWriteError, Replay
 from .orphans import end_survivors
 from .outcome import summary
 
@@ -57,8 +57,19 @@ class Session:
 
         The caller holds the journal's lock, taken before the journal was read."""
         state = State()
+        known_nodes = {n["id"] for n in plan["nodes"]}
         for event in replayed.events:
-            state.apply(event)
+            named = [event["node"]] if "node" in event else []
+            named += event.get("nodes", []) if event["event"] in ("rollback_plan", "rollback_retry") else []
+            unknown = [n for n in named if n not in known_nodes]
+            if unknown:
+                raise JournalError(f"{journal.path}: event {event['event']} (seq {event['seq']}) names node "
+                                   f"{unknown[0]!r}, which the run's plan does not have")
+            try:
+                state.apply(event)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise JournalError(f"{journal.path}: event {event['event']} (seq {event['seq']}) cannot be "
+                                   f"replayed: {exc!r}") from None
         first = replayed.events[0]  # replay() makes sure it is run_started
         stored = dict(first["options"])
         stored.update(overrides)
@@ -82,6 +93,8 @@ class Session:
             code = engine.run()
         except KeyboardInterrupt:
             return Outcome(EXIT_INTERRUPTED, None, self.journal.run_id)
+        except JournalWriteError as exc:
+            return Outcome(EXIT_INTERRUPTED, None, self.journal.run_id, f"{exc}; every command was stopped")
         finally:
             signal.signal(signal.SIGTERM, previous)
             self.journal.close()
@@ -116,6 +129,7 @@ class Outcome:
     code: int
     report: dict[str, Any] | None
     run_id: str
+    why: str | None = None  # why it stopped, when not by Ctrl-C
 
 
 # The exit code of an interrupted run (128 + SIGINT), as a shell reports it.
