@@ -32,6 +32,7 @@ class End:
 def end_of(f: CrashFleet, run: Run) -> End:
     events = run.events
     finished = [e for e in events if e["event"] == "run_finished"]
+    assert finished, f"exit {run.code}: {run.proc.stdout}{run.proc.stderr}"
     rolled = [e["node"] for e in events if e["event"] == "node_finished" and e["kind"] == "rollback"
               and e["status"] == "ok"]
     assert len(rolled) == len(set(rolled)), f"a rollback finished twice: {rolled}"

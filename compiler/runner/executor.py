@@ -146,6 +146,9 @@ class Engine:
         self.workdir = Path(options.workdir)
         self.processes = Processes()
         self.results: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self._staged: list[dict[str, Any]] = []  # journaled with the loop's next commit, then shown
+        self._starting: list[dict[str, Any]] = []  # launched once that commit is durable
+        self.pool = Pool(0, self._work)
         self.running: set[str] = set()
         self.cancels: dict[str, threading.Event] = {}
         self.runtime = {"execution": execution, "commit": source_commit(self.workdir)}
@@ -159,23 +162,38 @@ class Engine:
 
     # ------------------------------------------------------------------ events
 
-    def record(self, event: dict[str, Any]) -> None:
-        """Journal an event (durably), fold it into the state, then show it."""
-        self.commit([event])
+    def record(self, event: dict[str, Any], durable: bool = True) -> None:
+        """Journal an event at once, fold it into the state, then show it (any thread). ``durable=False``: for an
+        event a resume can do without (it survives the runner's death; a power cut may lose it, and the next
+        durable commit makes it durable too)."""
+        for record in self.journal.commit([event], durable=durable):
+            self.state.apply(record)
+            self._emit(record)
 
-    def commit(self, events: list[dict[str, Any]]) -> None:
-        """Journal ``events`` as one commit (durable together), fold them into the state, then show them."""
-        records = self.journal.commit(events)
+    def stage(self, events: list[dict[str, Any]]) -> None:
+        """Fold ``events`` into the state now and journal them with the loop's next commit (coordinator only):
+        nothing is acted on — no command started — before :meth:`_flush` has made them durable."""
+        records = self.journal.stage(events)
         for record in records:
             self.state.apply(record)
-        for record in records:
+        self._staged.extend(records)
+
+    def _flush(self) -> None:
+        """Group commit: one journal write (and fsync) for everything the loop iteration settled and decided; then
+        show it and start the nodes it started."""
+        self.journal.flush()
+        staged, self._staged = self._staged, []
+        for record in staged:
             self._emit(record)
+        starting, self._starting = self._starting, []
+        for node in starting:
+            self._launch(node)
 
     def note(self, key: str, text: str) -> None:
         """Show (and journal) a remark once per run."""
         if key not in self._notes:
             self._notes.add(key)
-            self.record({"event": "note", "text": text})
+            self.record({"event": "note", "text": text}, durable=False)
 
     # ------------------------------------------------------------------ main loop
 
@@ -183,15 +201,19 @@ class Engine:
         """Drive the plan to the end; Ctrl-C stops cleanly (the caller reports how to resume)."""
         if self.state.finished is not None:
             return int(self.state.finished["exit"])
+        self.pool = Pool(self.options.jobs, self._work)
         try:
             while True:
                 if self.state.failing:
                     for cancel in self.cancels.values():
                         cancel.set()
                 self._start_ready()
-                if not self.running and not self._finish_or_roll_back():
+                more = bool(self.running) or self._finish_or_roll_back()
+                self._flush()
+                if not more:
                     break
                 self._wait()
+            return self._conclude()
         except KeyboardInterrupt:
             self._stop()
             self.record({"event": "run_interrupted", "running": sorted(self.running)})
@@ -199,7 +221,8 @@ class Engine:
         except JournalWriteError:
             self._stop()  # nothing may go on unrecorded; the journal ends where it could be written
             raise
-        return self._conclude()
+        finally:
+            self.pool.close()
 
     def _stop(self) -> None:
         self.clock.stop()
@@ -248,21 +271,29 @@ class Engine:
         return sum(self.nodes[n]["kind"] in COMMAND_KINDS for n in self.running)
 
     def _start(self, node: dict[str, Any]) -> None:
+        """Start ``node`` with the loop's next commit: journaled as started first, launched after the flush."""
         node_id = node["id"]
         self.running.add(node_id)
-        self.record({"event": "node_started", "node": node_id, "kind": node["kind"], "wave": node.get("wave"),
-                     "stage": node.get("stage"), "target": (node.get("target") or {}).get("id")})
-        cancel = threading.Event()
-        self.cancels[node_id] = cancel
+        self.stage([{"event": "node_started", "node": node_id, "kind": node["kind"], "wave": node.get("wave"),
+                     "stage": node.get("stage"), "target": (node.get("target") or {}).get("id")}])
+        self.cancels[node_id] = threading.Event()
+        self._starting.append(node)
 
-        def work() -> None:
-            try:
-                result = self._execute(node, cancel)
-            except Exception as exc:  # a bug or an OS error must not hang the run: it fails the node
-                result = {"status": "failed", "reason": f"internal error: {exc!r}"}
-            self.results.put((node_id, result))
+    def _launch(self, node: dict[str, Any]) -> None:
+        if node["kind"] in COMMAND_KINDS:
+            self.pool.submit(node, self.cancels[node["id"]])  # at most `jobs` run: a worker is free
+        else:  # a wait (window, approval, bake) takes no job slot: a thread of its own while it waits
+            threading.Thread(target=self._work, args=(node, self.cancels[node["id"]]), name=node["id"],
+                             daemon=True).start()
 
-        threading.Thread(target=work, name=node_id, daemon=True).start()
+    def _work(self, node: dict[str, Any], cancel: threading.Event) -> None:
+        try:
+            result = self._execute(node, cancel)
+        except JournalWriteError:
+            result = {"status": "interrupted"}  # the coordinator stops the run when it next writes
+        except Exception as exc:  # a bug or an OS error must not hang the run: it fails the node
+            result = {"status": "failed", "reason": f"internal error: {exc!r}"}
+        self.results.put((node["id"], result))
 
     def _settle(self, node_id: str, result: dict[str, Any]) -> None:
         self.running.discard(node_id)
@@ -285,14 +316,14 @@ class Engine:
                     f"deploy to {node['target']['id']} failed: {result.get('reason', '')}"
                 events.append({"event": "breach", "wave": node["wave"], "gate": None, "reason": why,
                                "on_breach": self._deploy_failure_policy(node["wave"])})
-        if self.state.rollback_plan is None:
+        if self.state.rollback_plan is None and (result["status"] == "failed" or len(events) > 1):
             # The decision is taken with this result: the failure, its breach and the rollback plan in one commit.
             after = copy.deepcopy(self.state)
             for event in events:
                 after.apply(event)
             if after.failing:
                 events.append(self._plan_event(after))
-        self.commit(events)
+        self.stage(events)  # one commit with the loop's others: the decision is never split
 
     def _plan_event(self, state: State) -> dict[str, Any]:
         inflight = [n for n in state.start_order if n in self.running and self.nodes[n]["kind"] == "deploy"]
@@ -315,17 +346,17 @@ class Engine:
                        all(self.state.status[d] == "ok" for d in self.nodes[n]["dependencies"])
                        for n, s in self.state.status.items())
         if self.state.rollback_plan is None:  # a journal of an older wavec: the plan was not part of the decision
-            self.record(self._plan_event(self.state))
+            self.stage([self._plan_event(self.state)])
         assert self.state.rollback_plan is not None
         for node_id in self.state.rollback_plan:
             if self.state.status[node_id] != "pending":
                 continue
             deploy = self.nodes[node_id]["dependencies"][0]
             if deploy not in self.state.started or deploy in self.state.blocked:
-                self.record({"event": "node_finished", "node": node_id, "kind": "rollback",
+                self.stage([{"event": "node_finished", "node": node_id, "kind": "rollback",
                              "wave": self.nodes[node_id]["wave"], "status": "skipped",
                              "target": (self.nodes[node_id].get("target") or {}).get("id"),
-                             "reason": "its deploy never ran"})
+                             "reason": "its deploy never ran"}])
                 continue
             self._start(self.nodes[node_id])
             return True
@@ -458,7 +489,7 @@ class Engine:
                 if self.options.no_wait:
                     return {"status": "failed", "reason": f"window {names} is closed at {now:%Y-%m-%d %H:%M} UTC "
                             f"(opens {opens:%Y-%m-%d %H:%M} UTC; --no-wait)"}
-                self.record({"event": "window_wait", "wave": wave["name"], "until": opens.isoformat()})
+                self.record({"event": "window_wait", "wave": wave["name"], "until": opens.isoformat()}, durable=False)
                 if not self.clock.sleep((opens - now).total_seconds() + 1, cancel):
                     return {"status": "interrupted" if self.clock.stopped.is_set() else "cancelled"}
         except CronError as exc:
@@ -520,7 +551,7 @@ class Engine:
         gates = wave["gates"]
         began = self.bake_starts[scenarios.stage_name(wave["name"])] = self.clock.now() - timedelta(seconds=elapsed)
         self.record({"event": "bake_started", "wave": wave["name"], "bake": total, "elapsed": elapsed,
-                     "speed": self.options.speed})
+                     "speed": self.options.speed}, durable=False)
         intervals = {g["name"]: max(1, g["interval"]) for g in gates}
         due = {name: (int(elapsed // iv) + 1) * iv for name, iv in intervals.items()}
         last: dict[str, float] = {}
@@ -529,7 +560,9 @@ class Engine:
             if not self.clock.sleep(step_to - elapsed, cancel):
                 return {"status": "interrupted" if self.clock.stopped.is_set() else "cancelled"}
             elapsed = step_to
-            self.record({"event": "bake_progress", "wave": wave["name"], "elapsed": elapsed, "bake": total})
+            # Not fsynced: progress lost to a power cut only makes the resumed bake longer, never shorter.
+            self.record({"event": "bake_progress", "wave": wave["name"], "elapsed": elapsed, "bake": total},
+                        durable=False)
             for gate in gates:
                 if due[gate["name"]] <= elapsed:
                     due[gate["name"]] += intervals[gate["name"]]
@@ -571,12 +604,39 @@ class Engine:
                           "without --aws")
         ok = all(v.ok for v in verdicts)
         detail = "; ".join(v.detail for v in verdicts if not v.ok) or "; ".join(v.detail for v in verdicts)
-        self.record({"event": "gate", "wave": wave["name"], "gate": gate["name"], "ok": ok, "detail": detail})
+        # A failed evaluation is acted on by the decision, a durable commit; a lost one is evaluated again.
+        self.record({"event": "gate", "wave": wave["name"], "gate": gate["name"], "ok": ok, "detail": detail},
+                    durable=False)
         if ok:
             return None
         return {"status": "failed", "reason": f"gate {gate['name']}: {detail}",
                 "breach": {"gate": gate["name"], "reason": f"gate {gate['name']}: {detail}",
                            "on_breach": gate["on_breach"]}}
+
+
+class Pool:
+    """``size`` worker threads that run command nodes (the engine never gives it more than ``size`` at once)."""
+
+    def __init__(self, size: int, work: Callable[[dict[str, Any], threading.Event], None]) -> None:
+        self._jobs: queue.Queue[tuple[dict[str, Any], threading.Event] | None] = queue.Queue()
+        self._work = work
+        self._threads = [threading.Thread(target=self._serve, name=f"wavec-worker-{i}", daemon=True)
+                         for i in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            self._work(*job)
+
+    def submit(self, node: dict[str, Any], cancel: threading.Event) -> None:
+        """Run ``node`` on the next free worker."""
+        self._jobs.put((node, cancel))
+
+    def close(self) -> None:
+        """Let the workers end once they are idle."""
+        for _ in self._threads:
+            self._jobs.put(None)
 
 
 def final_status(state: State, *, failed: bool) -> tuple[str, int]:

@@ -13,9 +13,9 @@ is strict: a torn *last* line (a crash in the middle of a write) is dropped,
 any other damage is a :class:`JournalError` naming the line — never a silent
 truncation. The plan of the run is saved beside it (``<id>.plan.json``).
 
-One process owns a run: :meth:`Journal.open` takes an exclusive lock
-(``<id>.lock``, ``flock``) that a second ``--resume`` cannot get; it is told
-who holds it.
+One process owns a run: :meth:`Journal.acquire` takes an exclusive lock
+(``<id>.lock``, a POSIX record lock) that a second ``--resume`` cannot get; it
+is told who holds it.
 """
 
 from __future__ import annotations
@@ -167,7 +167,9 @@ class Journal:
         self.plan_path = self.dir / f"{run_id}.plan.json"
         self.lock_path = self.dir / f"{run_id}.lock"
         self.logs = self.dir / run_id
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._pending: list[dict[str, Any]] = []  # staged for the next commit
+        self._unsynced = False  # a commit was written without fsync since the last one
         self._seq = 0
         self._commits = 0
         self._written = 0  # commits written by this process (for the crash hook)
@@ -185,7 +187,9 @@ class Journal:
         self.dir.mkdir(parents=True, exist_ok=True)
         owner = open(self.lock_path, "a+b")  # noqa: SIM115 - held open for the whole run
         try:
-            fcntl.flock(owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # A POSIX record lock, not flock: it belongs to this process alone, so a command caught between fork
+            # and exec when the runner is killed does not hold it for a moment after the runner is gone.
+            fcntl.lockf(owner.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             owner.seek(0)
             holder = owner.read().decode("utf-8", "replace").strip() or "another process"
@@ -202,7 +206,7 @@ class Journal:
     def release(self) -> None:
         """Give the lock back (the kernel does it too when the process dies)."""
         if self._owner is not None:
-            self._owner.close()  # closing the descriptor releases the flock
+            self._owner.close()  # closing the descriptor releases the lock
             self._owner = None
 
     # ------------------------------------------------------------------ writing
@@ -236,36 +240,51 @@ class Journal:
         """Append one event (adding ``seq`` and wall-clock ``time``) as a commit of its own, durably."""
         return self.commit([event])[0]
 
-    def commit(self, events: Iterable[dict[str, Any]], durable: bool = True) -> list[dict[str, Any]]:
-        """Append ``events`` as one commit: durable together, or (after a crash mid-write) not at all.
-
-        ``durable=False`` writes it through to the operating system without waiting for the disk: it survives
-        the runner's death, not the machine's (for facts that matter only while the machine is up)."""
-        assert self._file is not None, "journal not open"
+    def stage(self, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Number ``events`` (``seq``, ``time``) for the next commit, without writing them yet (group commit:
+        the caller may act on them only after :meth:`flush`)."""
         with self._lock:
             now = datetime.now(UTC).isoformat(timespec="milliseconds")
-            records: list[dict[str, Any]] = []
-            for event in events:
-                records.append({"seq": self._seq + len(records) + 1, "time": now, **event})
-            if not records:
-                return records
+            records = [{"seq": self._seq + i + 1, "time": now, **event} for i, event in enumerate(events)]
+            self._seq += len(records)
+            self._pending.extend(records)
+            return records
+
+    def flush(self, durable: bool = True) -> None:
+        """Write every staged event as one commit: durable together, or (after a crash mid-write) not at all.
+
+        ``durable=False`` writes it through to the operating system without waiting for the disk: it survives
+        the runner's death, not the machine's (for facts that matter only while the machine is up). A durable
+        flush also makes durable what such a flush wrote before."""
+        assert self._file is not None, "journal not open"
+        with self._lock:
             if self._broken is not None:
                 raise JournalWriteError(self._broken)
-            line = encode_commit(self._commits + 1, records)
+            if not self._pending and not (durable and self._unsynced):
+                return
+            written, self._pending = self._pending, []
             try:
-                _write_all(self._file.fileno(), line)  # unbuffered: nothing is left to write at close
+                if written:
+                    # Unbuffered: nothing is left to write at close.
+                    _write_all(self._file.fileno(), encode_commit(self._commits + 1, written))
+                    self._commits += 1
+                    self._written += 1
                 if durable:
                     os.fsync(self._file.fileno())
+                self._unsynced = not durable
             except OSError as exc:
                 # Whatever part of the line reached the file is now its torn last line, dropped on resume.
                 self._broken = f"cannot write the journal {self.path}: {exc.strerror or exc}"
                 raise JournalWriteError(self._broken) from None
-            self._commits += 1
-            self._seq += len(records)
-            self._written += 1
-            if self._written == self._crash_after or \
-                    (self._crash_at_event is not None and any(r["event"] == self._crash_at_event for r in records)):
+            if written and (self._written == self._crash_after or any(r["event"] == self._crash_at_event
+                                                                      for r in written)):
                 os.kill(os.getpid(), signal.SIGKILL)
+
+    def commit(self, events: Iterable[dict[str, Any]], durable: bool = True) -> list[dict[str, Any]]:
+        """Stage ``events`` and flush (with whatever else was staged): one commit, see :meth:`flush`."""
+        with self._lock:  # re-entrant: no other thread's events slip in between
+            records = self.stage(events)
+            self.flush(durable)
             return records
 
     def close(self) -> None:

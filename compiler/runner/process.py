@@ -136,7 +136,11 @@ class Processes:
             self._running.add(proc)
         try:
             if on_start is not None:
-                on_start(proc.pid)
+                try:
+                    on_start(proc.pid)
+                except BaseException:  # it could not be recorded: it must not run unrecorded
+                    _end_group(proc)
+                    raise
             timed_out = _pump(proc, sink, time.monotonic() + timeout if timeout is not None else None)
             code = proc.wait()
         finally:
