@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import heapq
 import os
 import queue
 import re
@@ -149,6 +150,19 @@ class Engine:
         self._staged: list[dict[str, Any]] = []  # journaled with the loop's next commit, then shown
         self._starting: list[dict[str, Any]] = []  # launched once that commit is durable
         self.pool = Pool(0, self._work)
+        # What may start next, without scanning every node each time (a plan can have tens of thousands).
+        self._order = {node_id: i for i, node_id in enumerate(self.nodes)}
+        self._dependents: dict[str, list[str]] = {}
+        for node_id, node in self.nodes.items():
+            for dependency in node["dependencies"]:
+                self._dependents.setdefault(dependency, []).append(node_id)
+        self._missing = {n: sum(self.state.status[d] != "ok" for d in node["dependencies"])
+                         for n, node in self.nodes.items()}
+        self._ready = [(self._order[n], n) for n, node in self.nodes.items()
+                       if self._missing[n] == 0 and node["kind"] != "rollback"]
+        heapq.heapify(self._ready)
+        self._destroys = [node for node in self.nodes.values() if node["kind"] == "env_destroy"]
+        self._busy = 0  # command nodes running
         self.running: set[str] = set()
         self.cancels: dict[str, threading.Event] = {}
         self.runtime = {"execution": execution, "commit": source_commit(self.workdir)}
@@ -244,18 +258,33 @@ class Engine:
             self._settle(node_id, result)
 
     def _start_ready(self) -> None:
+        """Start what may start, in plan order: ready nodes while healthy, sandbox ``destroy`` nodes while failing
+        (at most ``jobs`` commands at once)."""
         status = self.state.status
-        for node_id, node in self.nodes.items():
-            if status[node_id] != "pending" or node_id in self.running or node["kind"] == "rollback":
+        if self.state.failing:
+            for node in self._destroys:
+                if status[node["id"]] == "pending" and node["id"] not in self.running and self._cleanup_ready(node):
+                    if self._busy >= self.options.jobs:
+                        return
+                    self._start(node)
+            return
+        while self._ready:
+            _, node_id = self._ready[0]
+            node = self.nodes[node_id]
+            if status[node_id] != "pending" or node_id in self.running:
+                heapq.heappop(self._ready)
                 continue
-            if self.state.failing:
-                if not self._cleanup_ready(node):
-                    continue
-            elif not all(status[d] == "ok" for d in node["dependencies"]):
-                continue
-            if node["kind"] in COMMAND_KINDS and self._busy() >= self.options.jobs:
+            if node["kind"] in COMMAND_KINDS and self._busy >= self.options.jobs:
                 return
+            heapq.heappop(self._ready)
             self._start(node)
+
+    def _released(self, node_id: str) -> None:
+        """``node_id`` succeeded: the nodes waiting for it may become ready."""
+        for dependent in self._dependents.get(node_id, ()):
+            self._missing[dependent] -= 1
+            if self._missing[dependent] == 0 and self.nodes[dependent]["kind"] != "rollback":
+                heapq.heappush(self._ready, (self._order[dependent], dependent))
 
     def _cleanup_ready(self, node: dict[str, Any]) -> bool:
         """While failing, only a sandbox ``destroy`` whose ``create`` ran may start, once its stage is idle."""
@@ -267,13 +296,11 @@ class Engine:
         prefix = f"stage:{node['stage']}:"
         return not any(r.startswith(prefix) for r in self.running)
 
-    def _busy(self) -> int:
-        return sum(self.nodes[n]["kind"] in COMMAND_KINDS for n in self.running)
-
     def _start(self, node: dict[str, Any]) -> None:
         """Start ``node`` with the loop's next commit: journaled as started first, launched after the flush."""
         node_id = node["id"]
         self.running.add(node_id)
+        self._busy += node["kind"] in COMMAND_KINDS
         self.stage([{"event": "node_started", "node": node_id, "kind": node["kind"], "wave": node.get("wave"),
                      "stage": node.get("stage"), "target": (node.get("target") or {}).get("id")}])
         self.cancels[node_id] = threading.Event()
@@ -299,6 +326,7 @@ class Engine:
         self.running.discard(node_id)
         self.cancels.pop(node_id, None)
         node = self.nodes[node_id]
+        self._busy -= node["kind"] in COMMAND_KINDS
         if result["status"] == "interrupted":
             return  # not journaled: a resumed run starts it again
         breach = result.pop("breach", None)
@@ -324,6 +352,8 @@ class Engine:
             if after.failing:
                 events.append(self._plan_event(after))
         self.stage(events)  # one commit with the loop's others: the decision is never split
+        if result["status"] == "ok":
+            self._released(node_id)
 
     def _plan_event(self, state: State) -> dict[str, Any]:
         inflight = [n for n in state.start_order if n in self.running and self.nodes[n]["kind"] == "deploy"]

@@ -64,8 +64,11 @@ class LogSink:
         self._lock = threading.Lock()
         self._file: BinaryIO | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("ab", buffering=0)
+            try:
+                self._file = path.open("ab", buffering=0)
+            except FileNotFoundError:  # the folder first (not every time: a node's log folder usually exists)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = path.open("ab", buffering=0)
             self._file.write(header)
         except OSError as exc:
             self._fail(exc)
