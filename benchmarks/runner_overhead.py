@@ -7,6 +7,15 @@ runner adds per node: scheduling, journaling (flush + fsync), environment,
 logging.
 
     python benchmarks/runner_overhead.py [N]
+
+For timing from outside (whole processes, e.g. ``/usr/bin/time``), two helpers:
+
+    python benchmarks/runner_overhead.py plan N chain|wide DIR   # write DIR/plan.json (N steps)
+    python benchmarks/runner_overhead.py spawn N                 # the floor: N x /bin/sh -c true
+
+then time ``wavec run DIR/plan.json --jobs 4 --speed 1000000`` against ``spawn N+1`` at two sizes; the
+difference of the slopes is the runner's cost per executed node. ``wide`` steps are independent (``--jobs``
+of them run at once); ``chain`` steps each wait for the one before.
 """
 
 from __future__ import annotations
@@ -21,17 +30,48 @@ import time
 from pathlib import Path
 
 
-def pipeline(n: int) -> str:
-    steps = "\n".join(f'    step s{i} {{ run = "true"{f"  after = [s{i - 1}]" if i else ""} }}' for i in range(n))
+def pipeline(n: int, shape: str = "chain") -> str:
+    """A pipeline of ``n`` steps running ``true``: each after the one before (``chain``) or all independent."""
+    def after(i: int) -> str:
+        return f"  after = [s{i - 1}]" if i and shape == "chain" else ""
+
+    steps = "\n".join(f'    step s{i} {{ run = "true"{after(i)} }}' for i in range(n))
     return (f'pipeline bench {{\n  role = "arn:aws:iam::111122223333:role/b"\n'
             f'  source s3 {{ bucket = "b"  key = "k" }}\n'
             f'  stage chain {{\n{steps}\n  }}\n  deploy {{ local {{ run = "true"  rollback = "true" }} }}\n'
             f'  wave only {{ regions = ["eu-west-1"] }}\n}}\n')
 
 
+def write_plan(n: int, shape: str, folder: Path) -> None:
+    """Compile the ``shape`` pipeline of ``n`` steps to ``folder/plan.json``."""
+    from wavec.cli.app import main as wavec
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bench.wave").write_text(pipeline(n, shape))
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        code = wavec(["build", "bench.wave", "--target", "local", "-o", "plan.json"])
+    finally:
+        os.chdir(cwd)
+    assert code == 0
+
+
+def spawn(n: int) -> None:
+    """The floor a runner is measured against: ``n`` bare ``/bin/sh -c true``, one after the other."""
+    for _ in range(n):
+        subprocess.run(["/bin/sh", "-c", "true"], check=True)
+
+
 def main() -> None:
     from wavec.cli.app import main as wavec
 
+    if sys.argv[1:2] == ["plan"]:
+        write_plan(int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]))
+        return
+    if sys.argv[1:2] == ["spawn"]:
+        spawn(int(sys.argv[2]))
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from runner_helpers import journal_events
 
 from conftest import EXAMPLES, cli
 
@@ -30,7 +30,7 @@ def test_fault_in_one_region_is_rolled_back_and_no_service_is_left_running(tmp_p
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "wave world: not started" in proc.stdout
     (journal,) = (tmp_path / ".wavec" / "runs").glob("*.jsonl")
-    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    events = journal_events(journal)
     # The two europe targets deploy in parallel; they are rolled back newest first.
     deployed = [e["target"] for e in events if e["event"] == "node_finished" and e["kind"] == "deploy"
                 and e["wave"] == "europe"]

@@ -20,7 +20,7 @@ from typing import Any
 from ..dag.build import build as build_graph
 from ..diagnostics import Severity, Sink
 from ..runner import scenario as local_scenario
-from ..runner.journal import Journal, new_run_id, read_events
+from ..runner.journal import Journal, JournalError, new_run_id, replay
 from ..runner.outcome import render
 from ..runner.planfile import PlanError, load_plan
 from ..runner.session import Session, parse_now
@@ -65,34 +65,43 @@ def run(args: argparse.Namespace) -> int:
     if args.now and now is None:
         raise UsageError(f"--now {args.now!r} is not an ISO 8601 time (e.g. 2024-06-03T10:00:00Z)")
     base = Path.cwd()
+    journal = Journal(base, args.resume or new_run_id())
+    plan: dict[str, Any] | None = None
+    options = _overrides(args)
     if args.resume:
-        journal = Journal(base, args.resume)
         if not journal.path.exists() or not journal.plan_path.exists():
             raise UsageError(f"no run {args.resume!r} in {journal.dir} (runs: {_known_runs(journal.dir)})")
         try:
             plan = load_plan(journal.plan_path)
         except PlanError as exc:
             raise UsageError(str(exc)) from exc
-        session = Session.resume(plan, journal, read_events(journal.path), overrides=_overrides(args))
     else:
         if not args.file:
             raise UsageError("give a .wave file or a plan to run, or --resume ID")
-        loaded, workdir = _load(args)
-        if loaded is None:
+        plan, workdir = _load(args)
+        if plan is None:
             return 1
-        options = _overrides(args)
         options.setdefault("workdir", str(workdir.resolve()))
         if args.scenario is not None:
-            options.update(_scenario(args, loaded))
-        session = Session.start(loaded, Journal(base, new_run_id()), options)
-    mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
-    show = reporter(session.plan, mode)
+            options.update(_scenario(args, plan))
     try:
-        outcome = session.execute(show)
-    finally:
-        show.close()
+        journal.acquire()  # one process owns a run; taken before its journal is read
+        try:
+            session = Session.resume(plan, journal, replay(journal.path), overrides=options) if args.resume \
+                else Session.start(plan, journal, options)
+            mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
+            show = reporter(session.plan, mode)
+            try:
+                outcome = session.execute(show)
+            finally:
+                show.close()
+        finally:
+            journal.release()
+    except JournalError as exc:
+        raise UsageError(str(exc)) from None
     if outcome.report is None:
-        print(f"\nwavec run: stopped. Resume with: wavec run --resume {outcome.run_id}", file=sys.stderr)
+        why = f" ({outcome.why})" if outcome.why else ""
+        print(f"\nwavec run: stopped{why}. Resume with: wavec run --resume {outcome.run_id}", file=sys.stderr)
     elif mode == "json":
         show({"event": "report", **outcome.report})
     else:

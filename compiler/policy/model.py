@@ -176,7 +176,7 @@ class Model:
                     pf = {"cluster": p.cluster.text, "service": p.service.text,
                           "image_definitions": p.image_definitions}
                 else:
-                    pf = {"run": p.run.text, "rollback": p.rollback.text}
+                    pf = {"run": p.run.text, "rollback": p.rollback.text, "timeout": p.timeout}
                 fields[p.kind] = Obj(p.kind, name, p.span, chain, pf)
             found = self._deploys[id(d)] = Obj("deploy", name, d.span, chain, fields)
         return found

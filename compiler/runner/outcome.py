@@ -61,6 +61,8 @@ def render(report: dict[str, Any]) -> str:
     if report["rolled_back"]:
         lines.append("  rolled back (in order): " + ", ".join(report["rolled_back"]))
     if report["rollback_failed"]:
-        lines.append("  ROLLBACK FAILED for: " + ", ".join(report["rollback_failed"]) + " — act by hand")
+        again = f"fix the cause (their logs: .wavec/runs/{report['run']}/), then `{report['resume']}` tries them " \
+            "again — or roll back by hand" if report.get("resume") else "act by hand"
+        lines.append("  ROLLBACK FAILED for: " + ", ".join(report["rollback_failed"]) + " — " + again)
     lines.append(f"  time:        {report['seconds']:.1f}s at x{report['speed']:g} time warp")
     return "\n".join(lines)

@@ -1,7 +1,9 @@
 """One invocation of ``wavec run``: start or resume a run, send its events on, return how it ended.
 
 Ctrl-C (and SIGTERM) stop cleanly: running commands are ended, the journal
-says the run was interrupted, and the message says how to resume.
+says the run was interrupted, and the message says how to resume. A resumed
+run first ends whatever the dead run left running (:mod:`.orphans`), and tries
+the rollbacks that failed again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 from .clock import Clock
 from .executor import Engine, Options, State
-from .journal import Journal
+from .journal import Journal, JournalError, JournalWriteError, Replay
+from .orphans import end_survivors
 from .outcome import summary
 
 
@@ -33,57 +36,90 @@ class Session:
     """A run being executed by this process."""
 
     def __init__(self, plan: dict[str, Any], journal: Journal, options: Options, state: State, execution: str,
-                 resumed: bool) -> None:
+                 replayed: Replay | None) -> None:
         self.plan = plan
         self.journal = journal
         self.options = options
         self.state = state
         self.execution = execution
-        self.resumed = resumed
+        self.replayed = replayed
+        self.resumed = replayed is not None
 
     @classmethod
     def start(cls, plan: dict[str, Any], journal: Journal, options: dict[str, Any]) -> Session:
-        """A new run of ``plan``."""
+        """A new run of ``plan`` (the caller holds the journal's lock: :meth:`Journal.acquire`)."""
         journal.save_plan(plan)
-        return cls(plan, journal, Options(**options), State(), str(uuid.uuid4()), resumed=False)
+        return cls(plan, journal, Options(**options), State(), str(uuid.uuid4()), None)
 
     @classmethod
-    def resume(cls, plan: dict[str, Any], journal: Journal, events: list[dict[str, Any]],
-               overrides: dict[str, Any]) -> Session:
-        """Continue the run whose journal holds ``events``; ``overrides`` replace the options it started with."""
+    def resume(cls, plan: dict[str, Any], journal: Journal, replayed: Replay, overrides: dict[str, Any]) -> Session:
+        """Continue the run whose journal ``replayed`` read; ``overrides`` replace the options it started with.
+
+        The caller holds the journal's lock, taken before the journal was read."""
         state = State()
-        for event in events:
-            state.apply(event)
-        first = next((e for e in events if e["event"] == "run_started"), None)
-        stored = dict(first["options"]) if first else {}
+        known_nodes = {n["id"] for n in plan["nodes"]}
+        for event in replayed.events:
+            named = [event["node"]] if "node" in event else []
+            named += event.get("nodes", []) if event["event"] in ("rollback_plan", "rollback_retry") else []
+            unknown = [n for n in named if n not in known_nodes]
+            if unknown:
+                raise JournalError(f"{journal.path}: event {event['event']} (seq {event['seq']}) names node "
+                                   f"{unknown[0]!r}, which the run's plan does not have")
+            try:
+                state.apply(event)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise JournalError(f"{journal.path}: event {event['event']} (seq {event['seq']}) cannot be "
+                                   f"replayed: {exc!r}") from None
+        first = replayed.events[0]  # replay() makes sure it is run_started
+        stored = dict(first["options"])
         stored.update(overrides)
         known = {f.name for f in dataclasses.fields(Options)}
-        execution = first["execution"] if first else str(uuid.uuid4())
-        return cls(plan, journal, Options(**{k: v for k, v in stored.items() if k in known}), state, execution,
-                   resumed=True)
+        return cls(plan, journal, Options(**{k: v for k, v in stored.items() if k in known}), state,
+                   str(first["execution"]), replayed)
 
     def execute(self, emit: Callable[[dict[str, Any]], None]) -> Outcome:
         """Run to the end (or to Ctrl-C), sending every event to ``emit``; what happened, to be shown by the CLI."""
         start = parse_now(self.options.now) if self.options.now else None
         clock = Clock(self.options.speed, start)
-        self.journal.open()
+        self.journal.open(self.replayed)
         engine = Engine(self.plan, self.journal, self.options, emit, clock, self.execution, self.state)
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
-            if self.resumed:
-                engine.record({"event": "run_resumed", "run": self.journal.run_id,
-                               "options": dataclasses.asdict(self.options)})
+            if self.replayed is not None:
+                self._take_over(engine, self.replayed)
             else:
                 engine.record({"event": "run_started", "run": self.journal.run_id, "pipeline": self.plan["pipeline"],
                                "execution": self.execution, "options": dataclasses.asdict(self.options)})
             code = engine.run()
         except KeyboardInterrupt:
             return Outcome(EXIT_INTERRUPTED, None, self.journal.run_id)
+        except JournalWriteError as exc:
+            return Outcome(EXIT_INTERRUPTED, None, self.journal.run_id, f"{exc}; every command was stopped")
         finally:
             signal.signal(signal.SIGTERM, previous)
             self.journal.close()
+            self.journal.release()
         report = summary(self.plan, self.state, self.journal.run_id, self.options.speed)
+        if report["rollback_failed"]:
+            report["resume"] = f"wavec run --resume {self.journal.run_id}"
         return Outcome(code, report, self.journal.run_id)
+
+    def _take_over(self, engine: Engine, replayed: Replay) -> None:
+        """Journal the resume; end what the dead run left running; retry the rollbacks that failed."""
+        resumed: dict[str, Any] = {"event": "run_resumed", "run": self.journal.run_id,
+                                   "options": dataclasses.asdict(self.options)}
+        if replayed.torn_line is not None:
+            resumed["dropped_torn_line"] = replayed.torn_line
+        engine.record(resumed)
+        groups = [g for found in self.state.groups.values() for g in found]
+        ended = end_survivors(self.journal.run_id, groups)
+        if ended:
+            engine.record({"event": "note", "groups": ended, "text": f"ended {len(ended)} process group(s) the "
+                           f"interrupted run left running ({', '.join(map(str, ended))}) before going on"})
+        finished = self.state.finished
+        if finished is not None and finished["status"] == "rollback_failed":
+            failed = [n for n in self.state.rollback_plan or [] if self.state.status.get(n) == "failed"]
+            engine.record({"event": "rollback_retry", "nodes": failed})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -93,6 +129,7 @@ class Outcome:
     code: int
     report: dict[str, Any] | None
     run_id: str
+    why: str | None = None  # why it stopped, when not by Ctrl-C
 
 
 # The exit code of an interrupted run (128 + SIGINT), as a shell reports it.

@@ -167,6 +167,7 @@ class LocalDeploy:
     span: Span
     run: Template
     rollback: Template
+    timeout: Duration = field(kw_only=True)
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
     kind: Literal["local"] = "local"
 

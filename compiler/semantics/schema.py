@@ -410,6 +410,8 @@ BLOCKS: dict[str, Block] = {
             attrs=(
                 Attr("run", STRING, "deploy command", required=True),
                 Attr("rollback", STRING, "rollback command", required=True),
+                Attr("timeout", DURATION, "time limit of each run of the deploy and of the rollback command "
+                     "(a timed-out rollback is tried 3 times in all)", default=Duration(3600)),
             ),
         ),
         Block(

@@ -224,7 +224,8 @@ class _PlanBuilder:
             values = self._target_values(wave, target)
             local = self._local(wave)
             out.update(command=shell_command(local.run) if local else None,
-                       environment=self._deploy_env(wave, values), target=_target(target))
+                       environment=self._deploy_env(wave, values), target=_target(target),
+                       timeout=local.timeout.seconds if local else None)
         elif kind in ("window", "approval", "bake"):
             out["environment"] = self._env(self._values(wave=attrs["wave"]))
         return out
@@ -262,7 +263,8 @@ class _PlanBuilder:
                 "command": shell_command(local.rollback) if local else None,
                 "environment": self._deploy_env(wave, self._target_values(wave, target)),
                 "dependencies": [deploy],
-                "timeout": None, "retries": 0, "stage": None, "step": None, "wave": wave.name,
+                "timeout": local.timeout.seconds if local else None, "retries": 0, "stage": None, "step": None,
+                "wave": wave.name,
                 "target": _target(target), "batch": None,
             })
         return nodes

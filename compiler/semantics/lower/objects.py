@@ -285,8 +285,10 @@ class BlockLowering:
             return ir.Ecs(pb.block.span, cluster, service, image_definitions=self._text(pb, "image_definitions"),
                           attr_spans=spans)
         run, rollback = self._tpl(pb, "run", TARGET_VARS), self._tpl(pb, "rollback", TARGET_VARS)
-        return None if run is None or rollback is None else ir.LocalDeploy(pb.block.span, run, rollback,
-                                                                           attr_spans=spans)
+        if run is None or rollback is None:
+            return None
+        return ir.LocalDeploy(pb.block.span, run, rollback, timeout=self._duration(pb, "timeout", positive=True),
+                              attr_spans=spans)
 
     def _policy(self, body: Body) -> ir.Policy:
         rules: list[ir.Rule] = []
