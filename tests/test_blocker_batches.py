@@ -139,6 +139,7 @@ def test_a_blocker_in_another_account_keeps_the_wave_from_starting(tmp_path: Pat
 
 
 WIDE = app_pipeline("""
+region = "us-east-1"
 window always { days = [mon, tue, wed, thu, fri, sat, sun]  hours = [00:00, 23:59] }
 gate calm { blockers = ["sev2-${region}"] }
 wave wide {
