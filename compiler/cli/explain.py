@@ -1,7 +1,7 @@
 """Show one check with its rationale and an example: what it does, why, and what to write instead.
 
-Built-in codes (WV…) and the rules of the standard-library policies are always known; give FILEs to
-explain the rules of your own policies too.
+Built-in codes (WV…), the rules of the standard-library policies and those of the policies the project's
+configuration enforces are always known; give FILEs to explain the rules of other policies too.
 """
 
 from __future__ import annotations

@@ -25,10 +25,15 @@ def policy_rule_docs(args: argparse.Namespace) -> list[Any]:
     """The standard library's rule docs, then those of the policies in ``args.paths`` (code order)."""
 
     docs = stdlib_rule_docs()
-    if getattr(args, "paths", None):
-        config = config_from(args) if hasattr(args, "config") else Config()
-        assert isinstance(config, Config)
-        result = check(existing_paths(args.paths), config)
+    paths = list(getattr(args, "paths", None) or [])
+    config = config_from(args)
+    assert isinstance(config, Config)
+    if not paths:
+        # The project's configured policies (`policies` in wave.toml / [tool.wavec]) are known without FILEs.
+        paths = [str(config.root / p) for p in config.policies
+                 if not p.startswith("std/") and (config.root / p).is_file()]
+    if paths:
+        result = check(existing_paths(paths), config)
         known = {d.code for d in docs}
         for module in result.modules:
             for policy in module.policies:
