@@ -18,13 +18,12 @@ instead reports no built-in code at all; input that cannot be shown is described
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from wavec import check
-from wavec.config import Config
+from wavec.config import Config, load_config
 from wavec.docgen.language import refresh
 
 from conftest import ROOT
@@ -114,12 +113,12 @@ def _rule_examples() -> list[tuple[str, Block | None, Block | None]]:
 
 
 def _reported_codes(block: Block, tmp_path: Path) -> set[str]:
-    if block.lang == "toml":  # a configuration: checked with the policies it configures, on a minimal pipeline
-        policies = tomllib.loads(block.code)["tool"]["wavec"]["policies"]
+    if block.lang == "toml":  # a configuration (a pyproject.toml's table), checked on a minimal pipeline
         tmp_path.mkdir(parents=True)
+        (tmp_path / "pyproject.toml").write_text(block.code, encoding="utf-8")
         path = tmp_path / "example.wave"
         path.write_text(wrap("", "pipeline"), encoding="utf-8")
-        return {d.code for d in check([path], Config(policies=tuple(policies))).diagnostics}
+        return {d.code for d in check([path], load_config(tmp_path / "pyproject.toml")).diagnostics}
     return {d.code for d in reported(block.code, block.context, tmp_path)}
 
 

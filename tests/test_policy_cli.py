@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -245,3 +246,16 @@ def test_docs_policies_md_lists_the_current_model_and_builtins() -> None:
     from wavec.docgen.rules import policy_model_markdown
 
     assert policy_model_markdown() in (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
+
+
+def test_an_unknown_code_in_ignore_or_severity_is_an_error(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "examples" / "minimal.wave", tmp_path / "minimal.wave")
+    (tmp_path / "wave.toml").write_text('ignore = ["WV9O8", "HO001"]\n[severity]\nTEAMX = "warning"\n',
+                                        encoding="utf-8")
+    proc = cli("check", "minimal.wave", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    found = [line for line in proc.stdout.splitlines() if line.startswith("error[WV313]")]
+    # WV9O8 is a typo; HO001 is a rule of the standard library's hands_off policy; TEAMX is no rule at all.
+    assert len(found) == 2 and "WV9O8" in found[0] and "TEAMX" in found[1]
+    (tmp_path / "wave.toml").write_text('ignore = ["WV908", "HO001"]\n', encoding="utf-8")
+    assert cli("check", "minimal.wave", cwd=tmp_path).returncode == 0

@@ -30,8 +30,10 @@ def policy_rule_docs(args: argparse.Namespace) -> list[Any]:
     assert isinstance(config, Config)
     if not paths:
         # The project's configured policies (`policies` in wave.toml / [tool.wavec]) are known without FILEs.
-        paths = [str(config.root / p) for p in config.policies
-                 if not p.startswith("std/") and (config.root / p).is_file()]
+        # Resolved as the configuration's policies are: relative to its folder, `.wave` optional.
+        found = [config.root / (p if p.endswith(".wave") else p + ".wave") for p in config.policies
+                 if not p.startswith("std/")]
+        paths = [str(f) for f in found if f.is_file()]
     if paths:
         result = check(existing_paths(paths), config)
         known = {d.code for d in docs}

@@ -118,6 +118,13 @@ POLICY_NOT_FOUND = _c(
     "Reports an entry of `[tool.wavec] policies` that names no module, or a module without policies.",
     "Configured policies are enforced on every pipeline; a typo must not silently enforce nothing.",
     '[tool.wavec]\npolicies = ["std/policies/handsoff"]', '[tool.wavec]\npolicies = ["std/policies/hands_off"]')
+UNKNOWN_CONFIGURED_CODE = _c(
+    "WV313", "unknown code in the configuration",
+    "Reports a code in `[tool.wavec] ignore` or `severity` (or `wave.toml`) that is neither a built-in code nor "
+    "a rule of a policy the check loaded (the standard library's, the configured ones, the files').",
+    "A misspelt code ignores nothing, or changes the severity of nothing: the finding it meant still fails "
+    "the check, or a rule meant to become an error stays a warning.",
+    '[tool.wavec]\nignore = ["WV9O8"]', '[tool.wavec]\nignore = ["WV908"]')
 ALLOW_UNKNOWN_RULE = _c(
     "WV311", "`allow` of an unknown rule",
     "Reports `allow CODE` where no loaded policy rule has that code.",
