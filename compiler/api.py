@@ -13,9 +13,6 @@ from .config import Config, load_config
 from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Severity, Sink
 from .diagnostics.codes import builtin as codes
-from .diagnostics.codes import lookup, registry
-from .diagnostics.codes import policy as policy_codes
-from .lang.suggest import did_you_mean
 from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
@@ -110,7 +107,10 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
         for pipeline in module.pipelines:
             check_after_cycles(pipeline, sink)
     allowed = enforce_policies(modules, config, loader, sink)
-    _check_configured_codes(modules, config, loader, sink)
+    if config.ignore or config.severity:
+        named = {**{c: "severity" for c in config.severity}, **{c: "ignore" for c in config.ignore}}
+        policy_language.check_configured_codes(modules, named, config.policies, config.root, _config_name(config),
+                                               loader, sink)
     if target_constraints:
         check_targets(modules, config, sink)
     diagnostics, ignored = apply_config(sink, config)
@@ -167,31 +167,6 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
             policies = list(pipeline.policies) + [p for p in configured if p not in pipeline.policies]
             out += engine.enforce(pipeline, policies, module.allows, check_allows=not import_failed)
     return out
-
-
-def _check_configured_codes(modules: Sequence[ir.Module], config: Config, loader: Loader, sink: Sink) -> None:
-    """WV313: every code the configuration ignores or re-grades names a built-in code or a loaded rule."""
-    named = sorted(set(config.ignore) | set(config.severity))
-    unknown = [c for c in named if lookup(c) is None]
-    if not unknown:
-        return  # the common case: built-in codes only, no policy needs loading
-    from .policy.sources import load_configured, stdlib_policies
-
-    rules = {r.code for m in modules for p in m.policies for r in p.rules}
-    rules |= {r.code for m in modules for pl in m.pipelines for p in pl.policies for r in p.rules}
-    configured, _ = load_configured(loader, config.policies, config.root, _config_name(config), Sink())
-    rules |= {r.code for p in configured for r in p.rules}
-    if any(c not in rules for c in unknown):
-        rules |= {r.code for p, _ in stdlib_policies() for r in p.rules}
-    known = [*registry(), *sorted(rules)]
-    for code in unknown:
-        if code not in rules:
-            where = "ignore" if code in config.ignore else "severity"
-            hint = did_you_mean(code, known)
-            sink.report(policy_codes.UNKNOWN_CONFIGURED_CODE,
-                        f"`{where}` in {_config_name(config)} names {code}, which is no built-in code and no "
-                        "rule of a loaded policy", None,
-                        help=hint or "`wavec rules` lists the codes (give the policy files to list their rules)")
 
 
 def apply_config(sink: Sink, config: Config) -> tuple[list[Diagnostic], list[Diagnostic]]:

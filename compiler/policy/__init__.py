@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .sources import load_configured
+    from .sources import check_configured_codes, load_configured
 
-__all__ = ["Engine", "load_configured"]
+__all__ = ["Engine", "check_configured_codes", "load_configured"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,8 +25,8 @@ def __getattr__(name: str) -> Any:
         from .engine import Engine
 
         return Engine
-    if name == "load_configured":
-        from .sources import load_configured
+    if name in ("load_configured", "check_configured_codes"):
+        from . import sources
 
-        return load_configured
+        return getattr(sources, name)
     raise AttributeError(name)

@@ -17,11 +17,14 @@ instead:`` sections whose indented lines are `.wave` code::
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Sink
+from ..diagnostics.codes import lookup, registry
 from ..diagnostics.codes import policy as codes
+from ..lang.suggest import did_you_mean
 from ..semantics import ir
 from ..semantics.loader import Loader, std_modules
 
@@ -129,3 +132,27 @@ def load_configured(loader: Loader, specs: tuple[str, ...], root: Path, shown: s
         modules.append(module)
         out += [p for p in module.policies if p not in out]
     return out, modules
+
+
+def check_configured_codes(modules: Sequence[ir.Module], named: dict[str, str], policies: tuple[str, ...],
+                           root: Path, shown: str, loader: Loader, sink: Sink) -> None:
+    """WV313: every code the configuration names (code → the key naming it: ``ignore``, ``severity``) is a
+    built-in code or a loaded rule (of the checked files' policies, the configured ``policies``, or the
+    standard library's)."""
+    unknown = [c for c in sorted(named) if lookup(c) is None]
+    if not unknown:
+        return  # the common case: built-in codes only, no policy needs loading
+    rules = {r.code for m in modules for p in m.policies for r in p.rules}
+    rules |= {r.code for m in modules for pl in m.pipelines for p in pl.policies for r in p.rules}
+    configured, _ = load_configured(loader, policies, root, shown, Sink())
+    rules |= {r.code for p in configured for r in p.rules}
+    if any(c not in rules for c in unknown):
+        rules |= {r.code for p, _ in stdlib_policies() for r in p.rules}
+    known = [*registry(), *sorted(rules)]
+    for code in unknown:
+        if code not in rules:
+            sink.report(codes.UNKNOWN_CONFIGURED_CODE,
+                        f"`{named[code]}` in {shown} names {code}, which is no built-in code and no rule of a loaded "
+                        "policy", None,
+                        help=did_you_mean(code, known)
+                        or "`wavec rules` lists the codes (give the policy files to list their rules)")
