@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.generate import write_project
 from wavec import check
 from wavec.analysis.exposure import Exposure
 from wavec.analysis.plan import Plan, make_plan
 from wavec.diagnostics import Sink
 
-from benchmarks.generate import write_project
 from conftest import ROOT
 
 START = datetime(2024, 3, 11, 8, 0, tzinfo=UTC)
