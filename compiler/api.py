@@ -14,7 +14,6 @@ from .config import Config, load_config
 from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Severity, Sink
 from .diagnostics.codes import builtin as codes
-from .plan_format import json_text
 from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
@@ -211,8 +210,10 @@ class BuildResult:
     diagnostics: list[Diagnostic]
     pipeline: ir.Pipeline | None = None
     document: Any = None
-    """With ``build(..., stream=True)`` and a target that has one: the JSON document instead of ``output``,
-    made while :meth:`write_to` writes it."""
+    """With ``build(..., stream=True)`` and a target that streams: its document instead of ``output``, made
+    while :meth:`write_to` writes it."""
+    writer: Callable[[Any, Callable[[str], object]], None] | None = None
+    """The target's writer of ``document``."""
 
     @property
     def ok(self) -> bool:
@@ -221,9 +222,8 @@ class BuildResult:
 
     def write_to(self, write: Callable[[str], object]) -> None:
         """Write the output through ``write``: the text, or the document in pieces (the same bytes)."""
-        if self.document is not None:
-            json_text.dump(self.document, write)
-            write("\n")
+        if self.document is not None and self.writer is not None:
+            self.writer(self.document, write)
         elif self.output is not None:
             write(self.output)
 
@@ -246,9 +246,10 @@ def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str |
     graph = build_graph(chosen)
     compiler = get_target(target)
     make_document = getattr(compiler, "document", None) if stream else None
+    writer = getattr(compiler, "write", None)
     output: str | None = None
     document: Any = None
-    if make_document is not None:
+    if make_document is not None and writer is not None:
         document = make_document(chosen, graph, BuildOptions(fmt), sink)
     else:
         output = compiler.compile(chosen, graph, BuildOptions(fmt), sink)
@@ -256,4 +257,4 @@ def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str |
     diagnostics = sorted(result.diagnostics + extra, key=Diagnostic.sort_key)
     if any(d.severity is Severity.ERROR for d in extra):
         output = document = None
-    return BuildResult(output, diagnostics, chosen, document)
+    return BuildResult(output, diagnostics, chosen, document, writer)

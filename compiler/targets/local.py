@@ -17,7 +17,7 @@ fill; a literal ``${`` in them is written ``$${``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +130,12 @@ class LocalTarget:
         """The plan with its waves and nodes made while it is written (:class:`~wavec.plan_format.json_text.Lazy`):
         every diagnostic is in ``sink`` already; ``wavec build`` streams it to the file."""
         return plan(pipeline, graph, sink, lazy=True)
+
+    @staticmethod
+    def write(document: dict[str, Any], write: Callable[[str], object]) -> None:
+        """Write :meth:`document` in pieces: the same bytes as :meth:`compile`."""
+        json_text.dump(document, write)
+        write("\n")
 
     def constraints(self, pipeline: ir.Pipeline, sink: Sink) -> None:
         """What planning reports (steps the local runner cannot run, windows it cannot evaluate)."""
