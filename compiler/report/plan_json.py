@@ -6,7 +6,7 @@ fractions 0…1 rounded to 6 decimals; ``null`` where a node can never run (a wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..analysis.plan import Plan
@@ -87,3 +87,9 @@ def document(plan: Plan, findings: Sequence[Diagnostic] = ()) -> dict[str, Any]:
 def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
     """The document as JSON text: sorted keys, two-space indent, a final newline."""
     return json_text.dumps(document(plan, findings)) + "\n"
+
+
+def write(plan: Plan, findings: Sequence[Diagnostic], out: Callable[[str], object]) -> None:
+    """The same text as :func:`render`, written through ``out`` in pieces (never held whole)."""
+    json_text.dump(document(plan, findings), out)
+    out("\n")
