@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import emulator_overhead, report, suite
+from . import emulator_overhead, lexer, report, suite
 from .audit import audit
 
 DEFAULT_SIZES = (1000, 4000, 16000)
@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             for series in suite.growth(sizes, args.growth_runs, work, fixed, log):
                 lines += report.series_section(series)
             lines += report.parse_section(suite.bare_parse(max(sizes), args.growth_runs, work, log))
+            log("lexer: Lark's lexers against a bare regex scan")
+            lines += lexer.section(4000)
             lines += ["## Plan growth", ""]
             for series in suite.plans(sizes, args.growth_runs, work, fixed, args.wide_plan_max, log):
                 lines += report.series_section(series)

@@ -113,3 +113,10 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     unused = ("networkx", "wavec.analysis", "wavec.report", "wavec.runner", "wavec.emulator", "wavec.targets.local",
               "wavec.targets.codepipeline", "wavec.plan_format.json_text", "wavec.syntax.format")
     assert sorted(m for m in modules if m.startswith(unused)) == []
+
+
+def test_help_lists_every_command_without_importing_one(tmp_path: Path) -> None:
+    modules, proc = _modules_at_exit(tmp_path, "--help")
+    assert "plan" in proc.stdout and "Rehearse a rollout" in proc.stdout
+    commands = {m for m in modules if m.startswith("wavec.cli.")} - {"wavec.cli.app", "wavec.cli.errors"}
+    assert commands == set()
