@@ -76,6 +76,7 @@ def _pipeline(index: int, waves: int, first_wave: int) -> Iterator[str]:
     yield f"pipeline {svc} {{"
     yield f'  role           = "arn:aws:iam::{ACCOUNT}:role/{svc}-pipeline"'
     yield f'  artifacts      = "acme-{svc}-artifacts-${{region}}"'
+    yield f'  encryption_key = "arn:aws:kms:${{region}}:{ACCOUNT}:key/{svc}-artifacts"'
     yield f"  execution_mode = {('superseded', 'queued')[index % 2]}"
     yield ""
     yield "  source github {"
@@ -124,6 +125,7 @@ def _pipeline(index: int, waves: int, first_wave: int) -> Iterator[str]:
     yield f'    role = "arn:aws:iam::${{account}}:role/{svc}-deploy-${{region}}"'
     yield "    cloudformation {"
     yield f'      stack        = "{svc}"'
+    yield f'      role         = "arn:aws:iam::${{account}}:role/{svc}-cloudformation"'
     yield '      template     = "build::dist/infra/service.yaml"'
     yield '      capabilities = ["CAPABILITY_NAMED_IAM"]'
     yield f'      parameters   = {{ Service = "{svc}", Stage = "prod", Region = "${{region}}" }}'
@@ -134,6 +136,7 @@ def _pipeline(index: int, waves: int, first_wave: int) -> Iterator[str]:
     yield "  deploy onebox {"
     yield "    cloudformation {"
     yield f'      stack      = "{svc}-onebox"'
+    yield f'      role       = "arn:aws:iam::${{account}}:role/{svc}-cloudformation"'
     yield '      template   = "build::dist/infra/service.yaml"'
     yield '      parameters = { Stage = "prod", Capacity = "1" }'
     yield "    }"
@@ -157,6 +160,7 @@ def _pipeline(index: int, waves: int, first_wave: int) -> Iterator[str]:
             yield f'    regions  = ["{home}"]'
             yield "    deploy   = onebox"
             yield "    exposure = 0.5%"
+            yield "    exposure_by = profile   # the onebox stack is what reaches only that share"
             yield "    bake     = 1h"
             yield "    gates    = [health]"
             yield "    windows  = [windows.business_hours]"

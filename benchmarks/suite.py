@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .generate import write_project
-from .measure import Sample, python, sample, wavec
+from .measure import Pair, Sample, paired, python, run, sample, wavec
 
 ROOT = Path(__file__).resolve().parent.parent
 HAND_TEMPLATE = Path(__file__).resolve().parent / "data" / "checkout.cfn.json"
@@ -75,25 +75,45 @@ def cfn_lint(template: Path) -> tuple[str, ...]:
 # ----------------------------------------------------------------- start-up
 
 
+def ensure_bytecode() -> str:
+    """Compile wavec's and Lark's modules to bytecode in a child (``compileall``), so no measured run pays
+    for compiling: the environment may set ``PYTHONDONTWRITEBYTECODE=1``, and then nothing ever writes the
+    ``.pyc`` files and every start compiles every module again. Returns the condition, for the report."""
+    code = ("import compileall, importlib.util, os, sys\n"
+            "ok = True\n"
+            "for name in ('wavec', 'lark'):\n"
+            "    spec = importlib.util.find_spec(name)\n"
+            "    if spec and spec.submodule_search_locations:\n"
+            "        for folder in spec.submodule_search_locations:\n"
+            "            ok = compileall.compile_dir(folder, quiet=1) and ok\n"
+            "sys.exit(0 if ok else 1)\n")
+    proc = subprocess.run([python(), "-c", code], capture_output=True, text=True, timeout=600)
+    setting = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    said = f"`PYTHONDONTWRITEBYTECODE={setting}` in the environment" if setting else \
+        "`PYTHONDONTWRITEBYTECODE` unset"
+    done = "compiled" if proc.returncode == 0 else f"compiled with errors (exit {proc.returncode})"
+    return (f"Bytecode: wavec's and Lark's modules {done} by `compileall` before the first measurement "
+            f"({said}; Python reads the `.pyc` files either way, so no run compiles a module).")
+
+
 @dataclass
 class Startup:
-    """Cold ``wavec check`` of the checkout example against the two baselines."""
+    """Cold ``wavec check`` of the checkout example against the floors, paired run by run."""
 
     check: Sample
-    imports: Sample
-    cfn: Sample | None
-    template: str
     minimal: Sample
+    vs_lark: Pair
+    """``wavec check examples/checkout.wave`` (A) against ``python -c 'import lark'`` (B)."""
+    vs_pass: Pair
+    """``python -c 'import lark'`` (A) against ``python -c pass`` (B): what the floor itself costs."""
+    cfn: Pair | None
+    """``cfn-lint`` on the same pipeline's CloudFormation (A) against ``wavec check`` (B)."""
+    template: str
 
     @property
-    def vs_imports(self) -> float:
-        """``wavec check`` time / ``import lark, networkx`` time (target ≤ 1.4)."""
-        return self.check.median / self.imports.median
-
-    @property
-    def vs_cfn(self) -> float | None:
-        """``cfn-lint`` time / ``wavec check`` time (target ≥ 4)."""
-        return self.cfn.median / self.check.median if self.cfn else None
+    def imports(self) -> Sample:
+        """The ``import lark`` floor's runs."""
+        return self.vs_lark.b
 
 
 def checkout_template(work: Path, log: Log) -> tuple[Path, str]:
@@ -110,19 +130,21 @@ def checkout_template(work: Path, log: Log) -> tuple[Path, str]:
 
 
 def startup(runs: int, work: Path, log: Log) -> Startup:
-    """Cold start-up: ``wavec check examples/checkout.wave`` vs ``import lark, networkx`` vs cfn-lint."""
-    log("start-up: wavec check examples/checkout.wave")
-    check = sample("wavec check examples/checkout.wave", wavec("check", "examples/checkout.wave"), runs, ROOT)
+    """Cold start-up: ``wavec check examples/checkout.wave`` paired with ``import lark``, and with cfn-lint."""
+    check = ("wavec check examples/checkout.wave", wavec("check", "examples/checkout.wave"))
+    lark = ("python -c 'import lark'", (python(), "-c", "import lark"))
+    log("start-up: wavec check examples/checkout.wave, paired with python -c 'import lark'")
+    vs_lark = paired(check, lark, runs, ROOT)
+    log("start-up: python -c 'import lark', paired with python -c pass")
+    vs_pass = paired(lark, ("python -c pass", (python(), "-c", "pass")), runs, ROOT)
     log("start-up: wavec check examples/minimal.wave")
     minimal = sample("wavec check examples/minimal.wave", wavec("check", "examples/minimal.wave"), runs, ROOT)
-    log("start-up: python -c 'import lark, networkx'")
-    imports = sample("python -c 'import lark, networkx'", (python(), "-c", "import lark, networkx"), runs, ROOT)
-    cfn: Sample | None = None
+    cfn: Pair | None = None
     template, origin = checkout_template(work, log)
     if has_module("cfnlint"):
-        log(f"start-up: cfn-lint {template.name}")
-        cfn = sample(f"cfn-lint {template.name}", cfn_lint(template), runs, ROOT)
-    return Startup(check, imports, cfn, origin, minimal)
+        log(f"start-up: cfn-lint {template.name}, paired with wavec check")
+        cfn = paired((f"cfn-lint {template.name}", cfn_lint(template)), check, runs, ROOT)
+    return Startup(vs_lark.a, minimal, vs_lark, vs_pass, cfn, origin)
 
 
 # ------------------------------------------------------------------- growth
@@ -168,6 +190,49 @@ def growth(sizes: Sequence[int], runs: int, work: Path, fixed: float, log: Log) 
             if not s.ok:
                 series.notes.append(f"{n} waves: exit {s.returncodes[0]} — {s.stderr_tail.strip()[-300:]}")
             series.samples.append(s)
+        out.append(series)
+    return out
+
+
+def bare_parse(size: int, runs: int, work: Path, log: Log) -> Pair:
+    """``wavec check`` of the org project of ``size`` waves (A) paired with a bare Lark parse of its file (B).
+
+    Both run from the checkout's root (``benchmarks.bare_parse`` is no part of the installed package) on
+    the absolute path of the entry file.
+    """
+    project = write_project(work / f"org-{size}", size, "org")
+    log(f"parse: wavec check {project.entry.name}, paired with a bare Lark parse of it")
+    return paired((f"check {project.entry.name}", wavec("check", str(project.entry))),
+                  (f"bare Lark parse of {project.entry.name}",
+                   (python(), "-m", "benchmarks.bare_parse", str(project.entry))), runs, ROOT, warmup=0)
+
+
+def plans(sizes: Sequence[int], runs: int, work: Path, fixed: float, wide_max: int, log: Log) -> list[Series]:
+    """``wavec plan --format json`` growth, org (one 10-wave pipeline of the file) and wide (one pipeline)."""
+    out: list[Series] = []
+    for shape, extra, title in (
+            ("org", ("--pipeline", "svc00000"),
+             "plan --format json, one 10-wave pipeline of a file holding every wave"),
+            ("wide", (), "plan --format json, one pipeline holding every wave")):
+        shown = [n for n in sizes if shape != "wide" or n <= wide_max]
+        series = Series(title, shown, [], fixed)
+        for n in shown:
+            project = write_project(work / f"{shape}-{n}", n, shape)
+            log(f"plan: wavec plan {project.entry.name} --format json")
+            cmd = wavec("plan", project.entry.name, "--start", "2024-03-11T08:00:00Z", "--format", "json", *extra)
+            s = sample(f"plan {shape} {n}", cmd, runs, project.entry.parent, warmup=0, discard_stdout=True)
+            size = run(cmd, project.entry.parent, discard_stdout=True).stdout_bytes
+            series.notes.append(f"{n} waves: {size / 2**20:.1f} MiB of JSON" if size >= 2**20 else
+                                f"{n} waves: {size / 2**10:.0f} KiB of JSON")
+            if not s.ok:
+                series.notes.append(f"{n} waves: exit {s.returncodes[0]} — {s.stderr_tail.strip()[-300:]}")
+            series.samples.append(s)
+        left = [n for n in sizes if n not in shown]
+        if left:
+            series.notes.append(
+                f"not measured at {', '.join(map(str, left))} waves: the report itself grows as the square of the "
+                "waves in this shape — every wave's gates include `rollback_all`, so each row of `defects` lists "
+                "every wave deployed before it (`rolled_back`): 4× the waves is about 16× the bytes")
         out.append(series)
     return out
 
@@ -227,12 +292,27 @@ class Runner:
 
     nodes: list[int]
     samples: list[Sample]
+    spawns: list[Sample] = field(default_factory=list)
+    """The floor: a Python loop spawning ``/bin/sh -c true`` as many times as the plans have nodes."""
 
     @property
     def per_node_ms(self) -> float:
         """Milliseconds per extra node between the two sizes (fixed costs cancel out)."""
         (n1, n2), (s1, s2) = self.nodes, self.samples
         return (s2.median - s1.median) / (n2 - n1) * 1000
+
+    @property
+    def per_spawn_ms(self) -> float | None:
+        """Milliseconds per extra spawn of the floor loop, the same slope."""
+        if len(self.spawns) != 2:
+            return None
+        (n1, n2), (s1, s2) = self.nodes, self.spawns
+        return (s2.median - s1.median) / (n2 - n1) * 1000
+
+
+SPAWN_LOOP = ("import subprocess, sys\n"
+              "for _ in range(int(sys.argv[1])):\n"
+              "    subprocess.run(['/bin/sh', '-c', 'true'])\n")
 
 
 def runner(runs: int, work: Path, log: Log) -> Runner | str:
@@ -263,7 +343,11 @@ def runner(runs: int, work: Path, log: Log) -> Runner | str:
         samples.append(s)
     if nodes[0] == nodes[1]:
         return "not measured: the plan JSON lists no `nodes`"
-    return Runner(nodes, samples)
+    spawns = []
+    for n in nodes:
+        log(f"runner floor: {n} spawns of /bin/sh -c true")
+        spawns.append(sample(f"spawn loop {n}", (python(), "-c", SPAWN_LOOP, str(n)), runs, work, warmup=0))
+    return Runner(nodes, samples, spawns)
 
 
 def default_log(message: str) -> None:

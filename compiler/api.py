@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import policy as policy_language
 from .config import Config, load_config
@@ -212,12 +213,31 @@ class BuildResult:
     output: str | None
     diagnostics: list[Diagnostic]
     pipeline: ir.Pipeline | None = None
+    document: Any = None
+    """With ``build(..., stream=True)`` and a target that streams: its document instead of ``output``, made
+    while :meth:`write_to` writes it."""
+    writer: Callable[[Any, Callable[[str], object]], None] | None = None
+    """The target's writer of ``document``."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether there is something to write (no error prevented it)."""
+        return self.output is not None or self.document is not None
+
+    def write_to(self, write: Callable[[str], object]) -> None:
+        """Write the output through ``write``: the text, or the document in pieces (the same bytes)."""
+        if self.document is not None and self.writer is not None:
+            self.writer(self.document, write)
+        elif self.output is not None:
+            write(self.output)
 
 
 def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str | None = None,
-          config: Config | None = None) -> BuildResult:
+          config: Config | None = None, *, stream: bool = False) -> BuildResult:
     """Check ``path`` and compile one of its pipelines for ``target`` (``codepipeline`` or ``local``).
 
+    With ``stream``, a target that can hand over its JSON document (``local``) does, and the result's
+    :meth:`BuildResult.write_to` writes it in pieces instead of the whole text being held in ``output``.
     Raises :class:`PipelineChoiceError` when the pipeline to build is ambiguous or unknown.
     """
 
@@ -228,9 +248,17 @@ def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str |
     chosen = select_pipeline(result, pipeline)
     sink = Sink()
     graph = build_graph(chosen)
-    output = get_target(target).compile(chosen, graph, BuildOptions(fmt), sink)
+    compiler = get_target(target)
+    make_document = getattr(compiler, "document", None) if stream else None
+    writer = getattr(compiler, "write", None)
+    output: str | None = None
+    document: Any = None
+    if make_document is not None and writer is not None:
+        document = make_document(chosen, graph, BuildOptions(fmt), sink)
+    else:
+        output = compiler.compile(chosen, graph, BuildOptions(fmt), sink)
     extra, _ = apply_config(sink, config)
     diagnostics = sorted(result.diagnostics + extra, key=Diagnostic.sort_key)
     if any(d.severity is Severity.ERROR for d in extra):
-        output = None
-    return BuildResult(output, diagnostics, chosen)
+        output = document = None
+    return BuildResult(output, diagnostics, chosen, document, writer)

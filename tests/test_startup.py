@@ -7,11 +7,14 @@ plan) and rich (the runner's live table) are imported lazily by the commands tha
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from wavec.syntax.parser import cache_path, grammar_text
 
 from conftest import ROOT
 
@@ -71,3 +74,49 @@ def test_audit_detects_a_forbidden_import(tmp_path: Path) -> None:
     code = WRAPPER.replace("runpy.run_module", "import jinja2; runpy.run_module")
     subprocess.run([sys.executable, "-c", code, str(out), "--version"], cwd=ROOT, capture_output=True, timeout=120)
     assert "jinja2" in _top(set(json.loads(out.read_text(encoding="utf-8"))))
+
+
+def _check_in(tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    return subprocess.run([sys.executable, "-m", "wavec", "check", "examples/checkout.wave"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_fresh_temporary_folder_does_not_miss_the_analysed_grammar(tmp_path: Path) -> None:
+    # A CI container or a test's own TMPDIR starts empty: the analysed grammar is kept beside the package, so
+    # no run analyses the grammar again and writes it to the temporary folder (as Lark's cache=True does).
+    first, fresh = tmp_path / "first", tmp_path / "fresh"
+    first.mkdir()
+    fresh.mkdir()
+    assert _check_in(first).returncode == 0
+    path = cache_path(grammar_text())
+    assert path is not None and path.is_file()
+    proc = _check_in(fresh)
+    assert proc.returncode == 0, proc.stderr
+    assert list(fresh.iterdir()) == []
+
+
+def test_a_damaged_grammar_cache_is_analysed_again_and_replaced(tmp_path: Path) -> None:
+    path = cache_path(grammar_text())
+    assert path is not None
+    path.write_bytes(b"not a pickle")
+    proc = _check_in(tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert path.read_bytes() != b"not a pickle"
+
+
+def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    modules, proc = _modules_at_exit(tmp_path, "check", "examples/checkout.wave")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    commands = {m for m in modules if m.startswith("wavec.cli.")} - {"wavec.cli.app", "wavec.cli.errors"}
+    assert commands <= {"wavec.cli.check", "wavec.cli.common"}
+    unused = ("networkx", "wavec.analysis", "wavec.report", "wavec.runner", "wavec.emulator", "wavec.targets.local",
+              "wavec.targets.codepipeline", "wavec.plan_format.json_text", "wavec.syntax.format")
+    assert sorted(m for m in modules if m.startswith(unused)) == []
+
+
+def test_help_lists_every_command_without_importing_one(tmp_path: Path) -> None:
+    modules, proc = _modules_at_exit(tmp_path, "--help")
+    assert "plan" in proc.stdout and "Rehearse a rollout" in proc.stdout
+    commands = {m for m in modules if m.startswith("wavec.cli.")} - {"wavec.cli.app", "wavec.cli.errors"}
+    assert commands == set()

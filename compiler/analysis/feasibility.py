@@ -22,6 +22,15 @@ def _fmt(seconds: float) -> str:
     return format_duration(int(seconds))
 
 
+def _never_together(windows: list[ir.Window], start: datetime,
+                    seen: dict[tuple[object, ...], bool]) -> bool:
+    """Whether the windows are never open at once after ``start`` (memoised: waves share window lists)."""
+    key = tuple((w.days, w.hours, w.cron, w.timezone) for w in windows)
+    if key not in seen:
+        seen[key] = next_open_all(windows, start) is None
+    return seen[key]
+
+
 def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure | None = None) -> None:
     """Report every feasibility finding of ``pipeline`` for a rollout starting at ``start``."""
     bad_cron: set[str] = set()
@@ -51,9 +60,12 @@ def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure
                             f"{start:%Y-%m-%d}", w.span, label="never open",
                             help=f"wave `{wave.name}` (and every wave after it) could never start; check the "
                                  "window's days, hours or cron")
+    # Waves share windows: each distinct window (by what decides its openings) is measured once.
+    longest_of: dict[tuple[object, ...], timedelta | None] = {}
+    together: dict[tuple[object, ...], bool] = {}
     for wave in pipeline.waves:
         usable = [w for w in wave.windows if w.name not in bad_cron]
-        if len(usable) > 1 and not any(w.name in never for w in usable) and next_open_all(usable, start) is None:
+        if len(usable) > 1 and not any(w.name in never for w in usable) and _never_together(usable, start, together):
             names = ", ".join(f"`{w.name}`" for w in usable)
             sink.report(codes.WINDOWS_NEVER_OVERLAP,
                         f"the windows of wave `{wave.name}` ({names}) are never open at the same time",
@@ -64,7 +76,10 @@ def check(pipeline: ir.Pipeline, start: datetime, sink: Sink, exposure: Exposure
             for w in usable:
                 if w.name in never:
                     continue
-                longest = longest_opening(w, start)
+                shape = (w.days, w.hours, w.cron, w.timezone)
+                if shape not in longest_of:
+                    longest_of[shape] = longest_opening(w, start)
+                longest = longest_of[shape]
                 if longest is not None and longest < timedelta(seconds=wave.bake.seconds):
                     sink.report(
                         codes.BAKE_LONGER_THAN_WINDOW,

@@ -5,15 +5,18 @@ and ``run(args) -> int``; command modules import nothing heavy at module level,
 so ``wavec check`` starts without boto3, jinja2 or rich.
 
 Exit codes are in :mod:`wavec.cli.errors`. Only the chosen command's module is imported, so ``wavec check``
-pays for neither the targets nor the runner.
+pays for neither the targets nor the runner, and ``wavec --help`` imports none.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .. import __version__
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
@@ -41,11 +44,23 @@ def chosen_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def summary(module_name: str) -> str:
+    """The first line of a command module's docstring, read from its source without importing it (a command
+    module imports what its command needs: the targets, the runner, the emulator)."""
+    spec = importlib.util.find_spec(f".{module_name}", __package__)
+    origin = spec.origin if spec is not None else None
+    if origin is None or not origin.endswith(".py"):  # no source to read (a frozen build): import it
+        doc = importlib.import_module(f".{module_name}", __package__).__doc__
+    else:
+        doc = ast.get_docstring(ast.parse(Path(origin).read_text(encoding="utf-8")))
+    return (doc or "").strip().splitlines()[0] if doc else ""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with ``only``, just that command's module is imported and configured.
 
-    The other commands are still named, so a typo gets argparse's list of choices; ``wavec --help`` (no
-    command) imports every command module for their one-line descriptions.
+    The other commands are still named, with their one-line descriptions read from their sources, so
+    ``wavec --help`` and a typo's list of choices import no command module.
     """
     parser = argparse.ArgumentParser(
         prog="wavec",
@@ -55,7 +70,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         if only is not None and name != only:
-            sub.add_parser(name)
+            sub.add_parser(name)  # named for argparse's choices; its help is never shown with a command chosen
+            continue
+        if name != only:
+            sub.add_parser(name, help=summary(module_name))
             continue
         module = importlib.import_module(f".{module_name}", __package__)
         doc = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""

@@ -233,9 +233,10 @@ def _read_json(path: Path) -> Any:
         raise UsageError(f"{path}: not valid JSON: {exc}") from None
 
 
-def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, dict[str, Any], Any] | None:
+def _compile(args: argparse.Namespace, path: Path, standins: bool = True
+             ) -> tuple[Any, dict[str, Any], Any] | None:
     """The CreatePipeline body of the file, the stand-in table of its ``deploy.local`` profiles (``actions`` of
-    a stand-ins file), its CloudFormation."""
+    a stand-ins file; empty without ``standins``: the local plan is then not built at all), its CloudFormation."""
     config = config_from(args)
     assert isinstance(config, Config)
     try:
@@ -243,17 +244,18 @@ def _compile(args: argparse.Namespace, path: Path) -> tuple[Any, dict[str, Any],
         print_diagnostics(compiled.diagnostics)
         if compiled.output is None:
             return None
-        local = build(path, "local", "json", args.pipeline, config)
+        local = build(path, "local", "json", args.pipeline, config) if standins else None
         stack = build(path, "codepipeline", "cloudformation", args.pipeline, config)
     except PipelineChoiceError as exc:
         raise UsageError(str(exc)) from None
     for other in (local, stack):
-        if other.output is None:
+        if other is not None and other.output is None:
             print_diagnostics([d for d in other.diagnostics if d.severity is Severity.ERROR])
             return None
-    assert local.output is not None and stack.output is not None
+    assert stack.output is not None
     document = json.loads(compiled.output)
-    return document, standin_table(document, json.loads(local.output)), json.loads(stack.output)
+    table = standin_table(document, json.loads(local.output)) if local is not None and local.output else {}
+    return document, table, json.loads(stack.output)
 
 
 def standin_table(document: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +294,7 @@ def standin_table(document: dict[str, Any], plan: dict[str, Any]) -> dict[str, A
 def planned_timeline(path: Path, args: argparse.Namespace, start: datetime) -> dict[str, Any] | None:
     """``wavec plan --target codepipeline``: the compiled pipeline's healthy run, emulated without running a
     command, as a timeline of stages (virtual time); ``None`` when the file does not compile."""
-    loaded = _compile(args, path)
+    loaded = _compile(args, path, standins=False)  # a dry run runs no command: no stand-ins to derive
     if loaded is None:
         return None
     document, _, template = loaded

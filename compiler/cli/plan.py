@@ -7,6 +7,7 @@ the exposure curve. Feasibility findings (WV250-WV256) are printed on stderr as 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -58,8 +59,21 @@ def parse_start(text: str | None, environ: dict[str, str] | None = None) -> date
 
 
 def run(args: argparse.Namespace) -> int:
-    """Plan the pipeline and print the report."""
+    """Plan the pipeline and print the report.
 
+    The cyclic garbage collector pauses for the command, as for ``wavec build``: the plan's figures and
+    documents are many small objects and no reference cycles.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _plan(args: argparse.Namespace) -> int:
     start = parse_start(args.start)
     if args.target == "codepipeline":
         return _codepipeline(args, start)
@@ -84,7 +98,11 @@ def run(args: argparse.Namespace) -> int:
     findings, _ = apply_config(sink, config)
     print_diagnostics(sorted(result.diagnostics + findings, key=Diagnostic.sort_key))
     if args.format == "json":
-        write(plan_json.render(plan, findings))
+        try:
+            plan_json.write(plan, findings, sys.stdout.write)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass
     else:
         write(plan_text.render(plan, findings))
     if args.html is not None:

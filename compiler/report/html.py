@@ -51,12 +51,16 @@ def _geometry(plan: Plan) -> dict[str, Any]:
 
     rows: list[dict[str, Any]] = []
     bars: list[Bar] = []
+    by_stage: dict[str, list[str]] = {}  # the nodes of each stage, in graph order (one pass, not one per stage)
+    for node, data in plan.graph.nodes(data=True):
+        if "stage" in data:
+            by_stage.setdefault(data["stage"], []).append(node)
     for i, s in enumerate(plan.stages):
         y = _r(TOP + i * ROW)
         rows.append({"y": y, "label": f"stage {s.stage.name}"})
-        for node, data in plan.graph.nodes(data=True):
+        for node in by_stage.get(s.stage.name, ()):
             slot = slots[node]
-            if data.get("stage") == s.stage.name and slot.start is not None and slot.end is not None:
+            if slot.start is not None and slot.end is not None:
                 bars.append(Bar(x(slot.start), y, max(_r(x(slot.end) - x(slot.start)), 1.0), "stage",
                                 f"{node}: {when(slot.start)} → {when(slot.end)}"))
     base = len(plan.stages)

@@ -6,12 +6,12 @@ fractions 0…1 rounded to 6 decimals; ``null`` where a node can never run (a wi
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..analysis.plan import Plan
 from ..diagnostics import Diagnostic
+from ..plan_format import json_text
 from .units import iso, share
 
 FORMAT = "wavec-plan-report/1"
@@ -86,4 +86,10 @@ def document(plan: Plan, findings: Sequence[Diagnostic] = ()) -> dict[str, Any]:
 
 def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
     """The document as JSON text: sorted keys, two-space indent, a final newline."""
-    return json.dumps(document(plan, findings), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text.dumps(document(plan, findings)) + "\n"
+
+
+def write(plan: Plan, findings: Sequence[Diagnostic], out: Callable[[str], object]) -> None:
+    """The same text as :func:`render`, written through ``out`` in pieces (never held whole)."""
+    json_text.dump(document(plan, findings), out)
+    out("\n")

@@ -55,11 +55,10 @@ def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
     out.append("")
     if tl.finish is not None:
         out.append(f"Time to full deployment: {dur(tl.total_seconds)} (finishes {when(tl.finish)})")
-        waits = [(n, s.wait_seconds) for n, s in tl.slots.items() if n in tl.critical_path and s.wait_seconds]
         out.append(f"Critical path ({len(tl.critical_path)} actions):")
         for node in tl.critical_path:
             slot = tl.slots[node]
-            note = next((f"  (waits {dur(s)} for its windows)" for n, s in waits if n == node), "")
+            note = f"  (waits {dur(slot.wait_seconds)} for its windows)" if slot.wait_seconds else ""
             out.append(f"  {when(slot.start)}  {dur(plan.durations[node]):>8}  {node}{note}")
     else:
         never = ", ".join(tl.blocked[:3]) + (" …" if len(tl.blocked) > 3 else "")

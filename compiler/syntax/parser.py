@@ -7,11 +7,16 @@ knows; :mod:`wavec.syntax.mistakes` recognises common mistakes (``:`` for
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
 import threading
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
+from lark import __version__ as LARK_VERSION
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..diagnostics import Sink
@@ -211,18 +216,55 @@ class _Build(Transformer[Token, t.Module]):
         return t.MapExpr(tuple(entries), _cover(open_, rest[-1]))
 
 
+_OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
+
+
+def cache_path(grammar: str) -> Path | None:
+    """Where the analysed grammar is kept: beside ``wave.lark`` in the installed package, under a name that
+    holds a digest of the grammar, the options and the Lark and Python versions (so a stale one is never
+    read); ``None`` when the package is not a folder on disk."""
+    key = hashlib.sha256(f"{grammar}{sorted(_OPTIONS.items())}{LARK_VERSION}{sys.version_info[:2]}"
+                         .encode()).hexdigest()[:20]
+    folder = resources.files("wavec.grammar")
+    return Path(str(folder)) / f"wave-{key}.lark-cache" if isinstance(folder, Path) else None
+
+
+def _analysed(grammar: str) -> Lark:
+    """The parser from the analysed grammar beside the package, analysing (and keeping) it on a miss.
+
+    Lark's own ``cache=True`` keeps it in the temporary folder, which a fresh CI container or a test's
+    ``TMPDIR`` does not have: a miss costs the whole analysis (tens of ms) on every run there. When the
+    package folder cannot be written, that temporary cache is still the fallback.
+    """
+    path = cache_path(grammar)
+    if path is not None:
+        try:
+            with path.open("rb") as f:
+                # Lark.load takes no options; _load is what Lark's own cache calls, with the transformer.
+                loaded: Lark = Lark.__new__(Lark)._load(f, transformer=_Build())
+                return loaded
+        except FileNotFoundError:
+            pass
+        except Exception:  # a damaged cache is analysed again, and replaced
+            pass
+        if os.access(path.parent, os.W_OK):
+            built = Lark(grammar, transformer=_Build(), **_OPTIONS)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            try:
+                with tmp.open("wb") as f:
+                    built.save(f)
+                os.replace(tmp, path)  # whole or not at all, when runs start together
+            except OSError:
+                tmp.unlink(missing_ok=True)
+            return built
+    return Lark(grammar, transformer=_Build(), cache=True, **_OPTIONS)
+
+
 def parser() -> Lark:
-    """The shared LALR parser; Lark caches the grammar analysis on disk between runs."""
+    """The shared LALR parser (the grammar analysis is cached on disk beside the package, see :func:`_analysed`)."""
     global _lark
     if _lark is None:
-        _lark = Lark(
-            grammar_text(),
-            parser="lalr",
-            lexer="contextual",
-            maybe_placeholders=True,
-            transformer=_Build(),
-            cache=True,
-        )
+        _lark = _analysed(grammar_text())
     return _lark
 
 

@@ -17,8 +17,7 @@ fill; a literal ``${`` in them is written ``$${``.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,8 @@ from ..dag.build import deploy_id, wave_batches
 from ..diagnostics import Sink
 from ..diagnostics.codes import local as codes
 from ..lang.values import Percent, Template, Var
+from ..plan_format import json_text
+from ..plan_format.json_text import Lazy
 from ..schedule.windows import CronError, is_open
 from ..semantics.ir import LocalDeploy
 from .base import BuildOptions, unsupported
@@ -122,20 +123,42 @@ class LocalTarget:
 
     def compile(self, pipeline: ir.Pipeline, graph: nx.DiGraph[str], options: BuildOptions, sink: Sink) -> str:
         """The plan as canonical JSON (sorted keys, two-space indent, trailing newline)."""
-        return json.dumps(plan(pipeline, graph, sink), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json_text.dumps(self.document(pipeline, graph, options, sink)) + "\n"
+
+    def document(self, pipeline: ir.Pipeline, graph: nx.DiGraph[str], options: BuildOptions,
+                 sink: Sink) -> dict[str, Any]:
+        """The plan with its waves and nodes made while it is written (:class:`~wavec.plan_format.json_text.Lazy`):
+        every diagnostic is in ``sink`` already; ``wavec build`` streams it to the file."""
+        return plan(pipeline, graph, sink, lazy=True)
+
+    @staticmethod
+    def write(document: dict[str, Any], write: Callable[[str], object]) -> None:
+        """Write :meth:`document` in pieces: the same bytes as :meth:`compile`."""
+        json_text.dump(document, write)
+        write("\n")
 
     def constraints(self, pipeline: ir.Pipeline, sink: Sink) -> None:
         """What planning reports (steps the local runner cannot run, windows it cannot evaluate)."""
         plan(pipeline, build_graph(pipeline), sink)  # the plan walks the action graph
 
 
-def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str, Any]:
-    """The plan document for ``pipeline`` (see ``docs/plan-format.md``)."""
+def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink, *, lazy: bool = False) -> dict[str, Any]:
+    """The plan document for ``pipeline`` (see ``docs/plan-format.md``).
+
+    With ``lazy``, ``waves`` and ``nodes`` are made as the document is written (a 16k-wave plan is hundreds
+    of MiB of dictionaries); every diagnostic is reported before this returns either way.
+    """
 
     builder = _PlanBuilder(pipeline, graph, sink)
-    nodes = [builder.node(n) for n in graph.nodes]
-    waves = [builder.wave(w) for w in pipeline.waves]
-    nodes.extend(r for w in pipeline.waves for r in builder.rollback_nodes(w))
+    builder.report()
+
+    def nodes() -> Iterator[dict[str, Any]]:
+        yield from (builder.node(n) for n in graph.nodes)
+        yield from (r for w in pipeline.waves for r in builder.rollback_nodes(w))
+
+    def waves() -> Iterator[dict[str, Any]]:
+        return (builder.wave(w) for w in pipeline.waves)
+
     seen: set[str] = set()
     for wave in pipeline.waves:
         for win in wave.windows:
@@ -154,8 +177,8 @@ def plan(pipeline: ir.Pipeline, graph: nx.DiGraph[str], sink: Sink) -> dict[str,
         "pipeline": pipeline.name,
         "account": pipeline.account,
         "stages": [builder.stage(s) for s in pipeline.stages],
-        "waves": waves,
-        "nodes": nodes,
+        "waves": Lazy(waves) if lazy else list(waves()),
+        "nodes": Lazy(nodes) if lazy else list(nodes()),
     }
 
 
@@ -166,6 +189,26 @@ class _PlanBuilder:
         self.sink = sink
         self.default_deploy = next((d for d in pipeline.deploys if d.name == ""), None)
         self.warned: set[str] = set()
+
+    def report(self) -> None:
+        """Every diagnostic of the plan, in node order: a deploy with no local block, a step with no commands."""
+        for _, attrs in self.graph.nodes(data=True):
+            if attrs["kind"] == "deploy":
+                wave = self.pipeline.wave(attrs["wave"])
+                assert wave is not None
+                self._local(wave)
+            elif attrs["kind"] == "step":
+                stage = self.pipeline.stage(attrs["stage"])
+                assert stage is not None
+                step = next(s for s in stage.steps if s.name == attrs.get("step"))
+                if shell_script(step.run) is None:
+                    unsupported(self.sink, codes.CODEBUILD_PROJECT_STEP,
+                                f"step `{step.name}` runs CodeBuild project `{step.project}`, "
+                                "which `wavec run` cannot run", step.attr_spans.get("project", step.span),
+                                label="skipped by the local runner",
+                                help="add `run = \"…\"` with the commands to rehearse locally")
+        for wave in self.pipeline.waves:  # waves with no deploy node (no targets) are reported last
+            self._local(wave)
 
     # ----------------------------------------------------------------- helpers
 
@@ -237,13 +280,7 @@ class _PlanBuilder:
             env = self._env(values)
             for key, value in step.env:
                 env[key] = data_string(value, values)
-            command = shell_script(step.run)
-            if command is None:
-                unsupported(self.sink, codes.CODEBUILD_PROJECT_STEP,
-                            f"step `{step.name}` runs CodeBuild project `{step.project}`, "
-                            "which `wavec run` cannot run", step.attr_spans.get("project", step.span),
-                            label="skipped by the local runner",
-                            help="add `run = \"…\"` with the commands to rehearse locally")
+            command = shell_script(step.run)  # None (a CodeBuild project) was reported by report()
             out.update(command=command, environment=dict(sorted(env.items())), timeout=step.timeout.seconds,
                        retries=step.retries)
             return
