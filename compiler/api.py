@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from . import policy as policy_language
 from .config import Config, load_config
 from .dag.build import build as build_graph
@@ -16,7 +16,8 @@ from .diagnostics.codes import builtin as codes
 from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
-from .semantics.loader import Loader
+from .semantics.loader import Loader, display_path
+from .source import SourceFile, Span
 from .targets import get_target
 from .targets.base import BuildOptions
 
@@ -50,31 +51,29 @@ class CheckResult:
         return [p for m in self.modules for p in m.pipelines]
 
 
-def collect_files(paths: Iterable[Path], config: Config) -> list[Path]:
-    """Expand folders to the ``*.wave`` files below them, minus ``exclude``; files given by name are kept."""
-    out: list[Path] = []
-    seen: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.wave") if p.is_file() and not _excluded(p, config))
-        else:
-            found = [path]
-        for p in found:
-            key = p.resolve()
-            if key not in seen:
-                seen.add(key)
-                out.append(p)
-    return out
+def collect_files(paths: Iterable[Path], config: Config, sink: Sink | None = None) -> list[Path]:
+    """Expand folders to the ``*.wave`` files below them, minus ``exclude``; files given by name are kept.
+
+    A file or folder whose links lead out of its project root is not read: it is reported to ``sink`` (WV021)
+    and left out (see :mod:`wavec.files`).
+    """
+
+    def link_out(path: Path, named: bool) -> None:
+        if sink is not None:
+            report_link_out(sink, path, named)
+
+    return files.collect(paths, config.root, config.exclude, link_out)
 
 
-def _excluded(path: Path, config: Config) -> bool:
-    if any(part.startswith(".") and part not in {".", ".."} for part in path.parts):
-        return True
-    try:
-        rel = path.resolve().relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.as_posix(), g) for g in config.exclude)
+def report_link_out(sink: Sink, path: Path, named: bool) -> None:
+    """WV021 for ``path``: an error for a file the user named, a warning for one met in a folder."""
+    shown = display_path(files.absolute(path))
+    span = Span(SourceFile(shown, "", shown), 0, 0)
+    sink.report(codes.LINK_OUT_OF_PROJECT, f"{shown} is a link that leads out of the project root; it is not read",
+                span, label="link out of the project",
+                severity=Severity.ERROR if named else Severity.WARNING,
+                help="check files inside the project (the nearest folder with pyproject.toml, wave.toml or .git); "
+                     "copy the file in instead of linking to it")
 
 
 def check(paths: Sequence[Path | str], config: Config | None = None, *, target_constraints: bool = True
@@ -87,8 +86,8 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     """
 
     config = config if config is not None else load_config()
-    files = collect_files([Path(p) for p in paths], config)
     sink = Sink()
+    found = collect_files([Path(p) for p in paths], config, sink)
     loader = Loader(sink)
     modules: list[ir.Module] = []
     # Parsing and lowering allocate millions of small objects and create no reference cycles: the
@@ -96,7 +95,7 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for f in files:
+        for f in found:
             module = loader.load_file(f)
             if module is not None:
                 modules.append(module)
@@ -114,7 +113,7 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     suppressions = sorted(
         allowed + [Suppression(d, f"ignored by `ignore` in {shown}", "external") for d in ignored],
         key=lambda s: s.diagnostic.sort_key())
-    return CheckResult(diagnostics, modules, files, [s.diagnostic for s in suppressions], suppressions)
+    return CheckResult(diagnostics, modules, found, [s.diagnostic for s in suppressions], suppressions)
 
 
 def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> None:

@@ -136,6 +136,16 @@ STRING_TOO_LONG = _c(
     "Long scripts belong in files of the repository, where they can be reviewed and tested.",
     "(a step whose `run` string holds 100 KB of shell)",
     "stage release {\n  step s { run = \"./scripts/release.sh\" }\n}", context="pipeline")
+LINK_OUT_OF_PROJECT = _c(
+    "WV021", "link out of the project",
+    "Reports a `.wave` file or a folder that is a symbolic link to somewhere outside the project root (the "
+    "nearest folder with `pyproject.toml`, `wave.toml` or `.git`): named on the command line (an error) or met "
+    "while searching a folder (a warning). The link is not followed and nothing behind it is read, checked or "
+    "rewritten by `wavec fmt`.",
+    "A link out of the project can point at any file the user can read (`/proc/self/environ`, a credentials "
+    "file): reading it would print its lines in excerpts, in SARIF that CI uploads, or rewrite it with `fmt`.",
+    "(a file `sub/config.wave` that is a link to `/proc/self/environ`)",
+    "(the file copied into the project, or the link pointing inside it)")
 
 # ------------------------------------------------------------ names and types
 UNKNOWN_BLOCK = _c(
