@@ -8,8 +8,10 @@ Schema ``wavec/schemas/wavec-plan-1.json``.
 
 Interpolated values never become shell text: ``${region}`` in a command is
 rewritten to a quoted reference to ``$WAVE_REGION`` (``"${WAVE_REGION}"``
-outside quotes, ``${WAVE_REGION}`` inside double quotes, ``'"${WAVE_REGION}"'``
-inside single quotes), and the value travels in the node's ``environment``.
+outside quotes, ``${WAVE_REGION}`` inside double quotes and heredocs,
+``'"${WAVE_REGION}"'`` inside single quotes), and the value travels in the
+node's ``environment``; a ``let`` string is quoted for the shell's state where
+it stands (see :mod:`wavec.lang.shell`).
 Data strings that are not shell (environment values, alarm names, PromQL)
 keep run-time variables as ``${execution}`` / ``${commit}`` for the runner to
 fill; a literal ``${`` in them is written ``$${``.
@@ -29,7 +31,7 @@ from ..diagnostics.codes import local as codes
 from ..lang.values import Percent, Template, Var
 from ..schedule.windows import CronError, is_open
 from ..semantics.ir import LocalDeploy
-from .base import BuildOptions, unsupported
+from .base import BuildOptions, command_text, unsupported
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -62,44 +64,22 @@ def exposure_text(exposure: Percent) -> str:
 RUNTIME = ("execution", "commit")
 
 
-def shell_command(template: Template) -> str:
-    """Shell text for ``template`` where each interpolation is a quoted environment-variable reference.
-
-    The quoting follows the shell's own state at the point of the interpolation, so a value
-    is always one word of data, whatever it holds.
-    """
-    out: list[str] = []
-    state = "plain"  # plain | single | double
-    for part in template.parts:
-        if isinstance(part, Var):
-            ref = "${" + ENV_NAMES[part.name] + "}"
-            out.append({"plain": f'"{ref}"', "double": ref, "single": f"'\"{ref}\"'"}[state])
-            continue
-        out.append(part)
-        escaped = False
-        for ch in part:
-            if escaped:
-                escaped = False
-            elif state == "single":
-                if ch == "'":
-                    state = "plain"
-            elif ch == "\\":
-                escaped = True
-            elif state == "double":
-                if ch == '"':
-                    state = "plain"
-            elif ch == "'":
-                state = "single"
-            elif ch == '"':
-                state = "double"
-    return "".join(out)
+def _reference(var: Var) -> str:
+    return "${" + ENV_NAMES[var.name] + "}"
 
 
-def shell_script(templates: tuple[Template, ...]) -> str | None:
+def shell_command(template: Template, sink: Sink | None = None) -> str:
+    """Shell text for ``template`` where each interpolation is data: a quoted reference to the environment
+    variable the runner sets (``"${WAVE_REGION}"``), a ``let`` string quoted for the shell's state at that point
+    (:mod:`wavec.lang.shell`); what cannot be data is reported to ``sink``."""
+    return command_text(template, sink if sink is not None else Sink(), _reference)
+
+
+def shell_script(templates: tuple[Template, ...], sink: Sink | None = None) -> str | None:
     """One script for a list of commands: each line must succeed (``set -e`` when there are several)."""
     if not templates:
         return None
-    lines = [shell_command(t) for t in templates]
+    lines = [shell_command(t, sink) for t in templates]
     return lines[0] if len(lines) == 1 else "set -e\n" + "\n".join(lines)
 
 
@@ -107,10 +87,12 @@ def data_string(template: Template, values: Mapping[str, str]) -> str:
     """A data string: compile-time names filled from ``values``; run-time names kept as ``${name}``."""
     out: list[str] = []
     for part in template.parts:
-        if isinstance(part, Var):
-            out.append("${" + part.name + "}" if part.name in RUNTIME else values.get(part.name, ""))
-        else:
+        if isinstance(part, str):
             out.append(part.replace("${", "$${"))
+        elif part.value is not None:  # a `let` string: its text
+            out.append(part.value.replace("${", "$${"))
+        else:
+            out.append("${" + part.name + "}" if part.name in RUNTIME else values.get(part.name, ""))
     return "".join(out)
 
 
@@ -223,7 +205,7 @@ class _PlanBuilder:
             target = next(t for t in wave.targets if t.region == attrs["region"] and t.account == attrs.get("account"))
             values = self._target_values(wave, target)
             local = self._local(wave)
-            out.update(command=shell_command(local.run) if local else None,
+            out.update(command=shell_command(local.run, self.sink) if local else None,
                        environment=self._deploy_env(wave, values), target=_target(target))
         elif kind in ("window", "approval", "bake"):
             out["environment"] = self._env(self._values(wave=attrs["wave"]))
@@ -236,7 +218,7 @@ class _PlanBuilder:
             env = self._env(values)
             for key, value in step.env:
                 env[key] = data_string(value, values)
-            command = shell_script(step.run)
+            command = shell_script(step.run, self.sink)
             if command is None:
                 unsupported(self.sink, codes.CODEBUILD_PROJECT_STEP,
                             f"step `{step.name}` runs CodeBuild project `{step.project}`, "
@@ -249,7 +231,7 @@ class _PlanBuilder:
         env_block = stage.environment
         assert env_block is not None
         template = env_block.create if kind == "env_create" else env_block.destroy
-        out.update(command=shell_command(template) if template is not None else None,
+        out.update(command=shell_command(template, self.sink) if template is not None else None,
                    environment=self._env(self._values(stage=stage.name)), timeout=env_block.timeout.seconds)
 
     def rollback_nodes(self, wave: ir.Wave) -> list[dict[str, Any]]:
@@ -259,7 +241,7 @@ class _PlanBuilder:
             deploy = f"wave:{wave.name}:deploy:{target.id}"
             nodes.append({
                 "id": f"wave:{wave.name}:rollback:{target.id}", "kind": "rollback",
-                "command": shell_command(local.rollback) if local else None,
+                "command": shell_command(local.rollback, self.sink) if local else None,
                 "environment": self._deploy_env(wave, self._target_values(wave, target)),
                 "dependencies": [deploy],
                 "timeout": None, "retries": 0, "stage": None, "step": None, "wave": wave.name,
@@ -311,7 +293,7 @@ class _PlanBuilder:
             for target, values in self._per_target(wave, gate.check):
                 env = self._env(values)
                 env["WAVE_GATE"] = gate.name
-                checks.append({"target": _target(target), "command": shell_command(gate.check),
+                checks.append({"target": _target(target), "command": shell_command(gate.check, self.sink),
                                "environment": dict(sorted(env.items()))})
         queries: list[dict[str, Any]] = []
         if gate.prometheus is not None:
