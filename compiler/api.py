@@ -11,7 +11,7 @@ from . import files
 from . import policy as policy_language
 from .config import Config, load_config
 from .dag.build import build as build_graph
-from .diagnostics import Diagnostic, Severity, Sink
+from .diagnostics import Diagnostic, Label, Severity, Sink
 from .diagnostics.codes import builtin as codes
 from .policy.findings import Suppression
 from .semantics import ir
@@ -105,7 +105,7 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     for module in modules:
         for pipeline in module.pipelines:
             check_after_cycles(pipeline, sink)
-    allowed = enforce_policies(modules, config, loader, sink)
+    allowed = enforce_policies(modules, config, loader, sink) + report_secrets(loader, sink)
     if target_constraints:
         check_targets(modules, config, sink)
     diagnostics, ignored = apply_config(sink, config)
@@ -114,6 +114,23 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
         allowed + [Suppression(d, f"ignored by `ignore` in {shown}", "external") for d in ignored],
         key=lambda s: s.diagnostic.sort_key())
     return CheckResult(diagnostics, modules, found, [s.diagnostic for s in suppressions], suppressions)
+
+
+def report_secrets(loader: Loader, sink: Sink) -> list[Suppression]:
+    """WV128 for each credential in plain text the loader found; those an `allow WV128` covers are returned."""
+    out: list[Suppression] = []
+    code = codes.SECRET_IN_PLAIN_TEXT
+    for found in loader.secrets:
+        diagnostic = Diagnostic(code.code, code.severity, f"{found.kind} in plain text",
+                                (Label(found.span, "a credential"),),
+                                "pass it in at run time instead: an environment variable of the runner or of "
+                                "CodePipeline (`$DB_PASSWORD`), or AWS Secrets Manager; `allow WV128 \"reason\"` "
+                                "if it is not a secret")
+        if found.allow is not None:
+            out.append(Suppression(diagnostic, found.allow.reason, "inSource", found.allow.span))
+        else:
+            sink.add(diagnostic)
+    return out
 
 
 def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> None:

@@ -26,6 +26,7 @@ from ..syntax import tree as t
 from ..syntax.parser import parse
 from . import ir
 from .lower.module import Lowerer
+from .secrets import SecretFinding, find_secrets
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 STD_PREFIX = "std/"
@@ -54,6 +55,8 @@ class Loader:
         self._stack: list[str] = []
         self.sources: dict[str, SourceFile] = {}
         self._import_span: Span | None = None
+        self.secrets: list[SecretFinding] = []
+        """Credentials in plain text in the project's modules (the standard library is not searched)."""
 
     # ------------------------------------------------------------- entries
 
@@ -120,6 +123,8 @@ class Loader:
         try:
             tree = parse(src, self.sink)
             module = None
+            if tree is not None and not key.startswith("std:"):
+                self.secrets += find_secrets(tree)
             if tree is not None:
                 imports, failed = self._imports(tree, folder, root, src)
                 module = Lowerer(shown, tree, imports, self.sink, failed=failed).run()

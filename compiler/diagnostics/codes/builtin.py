@@ -331,6 +331,24 @@ TOO_MANY_ITEMS = _c(
     "import \"std/regions\"\nwave first { regions = [\"us-east-1\"] }\n"
     "wave rest  { regions = regions.all - [\"us-east-1\"] }", context="pipeline")
 
+SECRET_IN_PLAIN_TEXT = _c(
+    "WV128", "secret in plain text",
+    "Reports a credential written in a string of the file: an AWS access key, a private key, a token with a "
+    "known prefix (GitHub, GitLab, Slack, Stripe, npm, PyPI, …), a password in a URL (`postgres://u:pw@…`) or "
+    "in a command-line flag (`-phunter2`, `--password …`, `PGPASSWORD=…`), a bearer token or basic-auth "
+    "header, or a value given to a name that says it is secret (`db_pass=…`, `env = { API_TOKEN = \"…\" }`) — "
+    "in steps, environments, deploys, gates, environment values and `let` values alike. A reference to a "
+    "variable (`$DB_PASSWORD`, `${pw}`, `$(cat …)`) is not one; policy blocks are not searched. "
+    "`allow WV128 \"reason\"` in the block (or at the top of the file) suppresses it.",
+    "A secret in a `.wave` file is in the repository's history, in every clone and CI log, and in the "
+    "compiled pipeline that anyone who can read the pipeline can read.",
+    "stage migrate {\n  step schema { run = \"PGPASSWORD=hunter2 psql -f schema.sql\" }\n}",
+    "stage migrate {\n  step schema { run = \"PGPASSWORD=\\\"$DB_PASSWORD\\\" psql -f schema.sql\" }\n}",
+    context="pipeline")
+
+ALLOWABLE = frozenset({"WV128"})
+"""The built-in codes that `allow CODE "reason"` may suppress (as it suppresses policy rules)."""
+
 # ---------------------------------------------------------------------- graph
 AFTER_CYCLE = _c(
     "WV201", "`after` cycle",
