@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import files
 from . import policy as policy_language
 from .config import Config, load_config
 from .dag.build import build as build_graph
-from .diagnostics import Diagnostic, Severity, Sink
+from .diagnostics import Diagnostic, Label, Severity, Sink
 from .diagnostics.codes import builtin as codes
 from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
-from .semantics.loader import Loader
+from .semantics.loader import Loader, display_path
+from .source import SourceFile, Span
 from .targets import get_target
 from .targets.base import BuildOptions
 
@@ -51,31 +52,29 @@ class CheckResult:
         return [p for m in self.modules for p in m.pipelines]
 
 
-def collect_files(paths: Iterable[Path], config: Config) -> list[Path]:
-    """Expand folders to the ``*.wave`` files below them, minus ``exclude``; files given by name are kept."""
-    out: list[Path] = []
-    seen: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.wave") if p.is_file() and not _excluded(p, config))
-        else:
-            found = [path]
-        for p in found:
-            key = p.resolve()
-            if key not in seen:
-                seen.add(key)
-                out.append(p)
-    return out
+def collect_files(paths: Iterable[Path], config: Config, sink: Sink | None = None) -> list[Path]:
+    """Expand folders to the ``*.wave`` files below them, minus ``exclude``; files given by name are kept.
+
+    A file or folder whose links lead out of its project root is not read: it is reported to ``sink`` (WV021)
+    and left out (see :mod:`wavec.files`).
+    """
+
+    def link_out(path: Path, named: bool) -> None:
+        if sink is not None:
+            report_link_out(sink, path, named)
+
+    return files.collect(paths, config.root, config.exclude, link_out)
 
 
-def _excluded(path: Path, config: Config) -> bool:
-    if any(part.startswith(".") and part not in {".", ".."} for part in path.parts):
-        return True
-    try:
-        rel = path.resolve().relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.as_posix(), g) for g in config.exclude)
+def report_link_out(sink: Sink, path: Path, named: bool) -> None:
+    """WV021 for ``path``: an error for a file the user named, a warning for one met in a folder."""
+    shown = display_path(files.absolute(path))
+    span = Span(SourceFile(shown, "", shown), 0, 0)
+    sink.report(codes.LINK_OUT_OF_PROJECT, f"{shown} is a link that leads out of the project root; it is not read",
+                span, label="link out of the project",
+                severity=Severity.ERROR if named else Severity.WARNING,
+                help="check files inside the project (the nearest folder with pyproject.toml, wave.toml or .git); "
+                     "copy the file in instead of linking to it")
 
 
 def check(paths: Sequence[Path | str], config: Config | None = None, *, target_constraints: bool = True
@@ -88,8 +87,8 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     """
 
     config = config if config is not None else load_config()
-    files = collect_files([Path(p) for p in paths], config)
     sink = Sink()
+    found = collect_files([Path(p) for p in paths], config, sink)
     loader = Loader(sink)
     modules: list[ir.Module] = []
     # Parsing and lowering allocate millions of small objects and create no reference cycles: the
@@ -97,7 +96,7 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for f in files:
+        for f in found:
             module = loader.load_file(f)
             if module is not None:
                 modules.append(module)
@@ -107,7 +106,7 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     for module in modules:
         for pipeline in module.pipelines:
             check_after_cycles(pipeline, sink)
-    allowed = enforce_policies(modules, config, loader, sink)
+    allowed = enforce_policies(modules, config, loader, sink) + report_secrets(loader, sink)
     if config.ignore or config.severity:
         named = {**{c: "severity" for c in config.severity}, **{c: "ignore" for c in config.ignore}}
         policy_language.check_configured_codes(modules, named, config.policies, config.root, _config_name(config),
@@ -119,7 +118,24 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     suppressions = sorted(
         allowed + [Suppression(d, f"ignored by `ignore` in {shown}", "external") for d in ignored],
         key=lambda s: s.diagnostic.sort_key())
-    return CheckResult(diagnostics, modules, files, [s.diagnostic for s in suppressions], suppressions)
+    return CheckResult(diagnostics, modules, found, [s.diagnostic for s in suppressions], suppressions)
+
+
+def report_secrets(loader: Loader, sink: Sink) -> list[Suppression]:
+    """WV128 for each credential in plain text the loader found; those an `allow WV128` covers are returned."""
+    out: list[Suppression] = []
+    code = codes.SECRET_IN_PLAIN_TEXT
+    for found in loader.secrets:
+        diagnostic = Diagnostic(code.code, code.severity, f"{found.kind} in plain text",
+                                (Label(found.span, "a credential"),),
+                                "pass it in at run time instead: an environment variable of the runner or of "
+                                "CodePipeline (`$DB_PASSWORD`), or AWS Secrets Manager; `allow WV128 \"reason\"` "
+                                "if it is not a secret")
+        if found.allow is not None:
+            out.append(Suppression(diagnostic, found.allow.reason, "inSource", found.allow.span))
+        else:
+            sink.add(diagnostic)
+    return out
 
 
 def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> None:

@@ -23,3 +23,11 @@ MAX_TARGETS = 5_000
 
 MAX_STAGES = 1_000
 """Most stages in one pipeline, and steps in one stage."""
+
+MAX_DIGITS = 1000
+"""Most digits in each run of digits of a number literal: far more than any value needs, and below the 4,300
+that ``int()`` accepts."""
+
+MAX_DURATION_S = 365 * 86400
+"""Longest duration an attribute takes (a year): a CodePipeline bake waits in a Step Functions execution, which
+lasts at most a year, and a plan's timeline must stay within the calendar."""

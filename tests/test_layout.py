@@ -20,12 +20,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "compiler"
 MAY_IMPORT: dict[str, set[str]] = {
     "source": set(),
     "limits": set(),
+    "files": {"limits"},
     "plan_format": set(),
     "diagnostics": {"source", "(version)"},
     "lang": {"source"},
     "syntax": {"diagnostics", "lang", "limits", "source"},
     "schedule": {"lang"},
-    "semantics": {"diagnostics", "lang", "limits", "schedule", "source", "syntax"},
+    "semantics": {"diagnostics", "files", "lang", "limits", "schedule", "source", "syntax"},
     "config": {"diagnostics", "semantics"},  # semantics: the schema's target names
     "policy": {"diagnostics", "lang", "semantics", "source", "syntax"},
     "dag": {"semantics"},
@@ -36,7 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "emulator": {"lang", "plan_format", "runner", "scenario", "schedule"},
     "report": {"analysis", "dag", "diagnostics", "lang", "plan_format", "semantics"},
     "docgen": {"diagnostics", "policy", "semantics"},
-    "api": {"config", "dag", "diagnostics", "plan_format", "policy", "semantics", "targets"},
+    "api": {"config", "dag", "diagnostics", "files", "plan_format", "policy", "semantics", "source", "targets"},
     "cli": {"*"},
     "__main__": {"cli"},
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)

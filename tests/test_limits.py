@@ -72,3 +72,50 @@ def test_invalid_utf8_after_multibyte_characters_points_at_the_bad_byte(tmp_path
     assert d.code == "WV014" and d.primary is not None
     assert (d.primary.line, d.primary.column) == (2, 8)
     assert d.primary.text == "\ufffd"
+
+
+def test_long_literals_are_reported_before_lexing_and_the_rest_of_the_file_still_is(tmp_path: Path) -> None:
+    # Blanked out before the lexer sees it: the file's other mistakes (a `:` for `=` after it) are still found,
+    # on their own lines, and an escaped quote does not end the scan's string early.
+    body = "a" * MAX_STRING + '\\"' + "b" * 10
+    text = f'let x = "{body}"\n# a comment with a " quote\nlet y: 3\n'
+    assert _codes(tmp_path, text) == [("WV020", 1), ("WV005", 3)]
+
+
+# 15 MB of string literal under a 1 GiB address-space limit: the lexer's pattern alone took ~410 bytes a
+# character (a MemoryError under 3 GB) before WV020 ran; the scan before lexing takes a few bytes.
+_BIG_LITERAL = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from pathlib import Path
+from wavec import check
+from wavec.config import Config
+path = Path(sys.argv[1])
+path.write_text('let x = "' + "a" * 15_000_000 + '"\\n', encoding="utf-8")
+print(" ".join(d.code for d in check([path], Config()).diagnostics))
+"""
+
+
+def test_a_15_mb_literal_gives_a_diagnostic_within_1_gib(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _BIG_LITERAL, str(tmp_path / "big.wave")], capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "WV020"), done.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("literal", "code"), [
+    ("9" * 4301, "WV009"), ("9" * 4301 + "%", "WV009"), ("9" * 4301 + "s", "WV009"), ("1" + "0" * 4300 + "d", "WV009"),
+    ("9" * 400, None),  # long, but within MAX_DIGITS: operators meet such numbers (tests/test_operators.py)
+])
+def test_numbers_with_more_digits_than_int_reads_are_diagnostics(tmp_path: Path, literal: str, code: str | None
+                                                                 ) -> None:
+    assert _codes(tmp_path, f"let n = {literal}\n") == ([(code, 1)] if code else [])
+
+
+@pytest.mark.parametrize(("bake", "reported"), [("365d", False), ("366d", True), ("3000000d", True),
+                                                ("200d + 200d", True)])
+def test_a_bake_longer_than_a_year_is_a_check_error(tmp_path: Path, bake: str, reported: bool) -> None:
+    text = HEAD + f'  wave w {{ regions = ["us-east-1"]  bake = {bake} }}\n}}\n'
+    assert _codes(tmp_path, text) == ([("WV120", 5)] if reported else [])

@@ -15,10 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..api import collect_files
+from ..api import collect_files, report_link_out
 from ..config import Config
-from ..diagnostics import Sink
+from ..diagnostics import Severity, Sink
 from ..diagnostics.codes import builtin as codes
+from ..files import confined, project_root, read_source
 from ..source import SourceFile, Span
 from ..syntax.format import FormatError, format_text
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
@@ -46,13 +47,17 @@ def run(args: argparse.Namespace) -> int:
         return _run_stdin(args)
     config = config_from(args)
     assert isinstance(config, Config)
-    files = collect_files(existing_paths(args.paths), config)
-    failed = changed = 0
+    sink = Sink()
+    files = collect_files(existing_paths(args.paths), config, sink)
+    outside = sink.sorted()
+    print_diagnostics(outside)  # links out of the project: never read, never rewritten
+    failed = sum(d.severity is Severity.ERROR for d in outside)
+    changed = 0
     for path in files:
         outcome = _format_file(path, args)
         failed += outcome == "error"
         changed += outcome == "changed"
-    unchanged = len(files) - failed - changed
+    unchanged = len(files) + sum(d.severity is Severity.ERROR for d in outside) - failed - changed
     verb = "would be reformatted" if args.check or args.diff else "reformatted"
     parts = [f"{_files(changed)} {verb}"] if changed else []
     if unchanged:
@@ -94,9 +99,24 @@ def _decode(data: bytes, shown: str) -> str | None:
 
 
 def _format_file(path: Path, args: argparse.Namespace) -> str:
-    """Format one file: ``"error"``, ``"changed"`` or ``"unchanged"``."""
+    """Format one file: ``"error"``, ``"changed"`` or ``"unchanged"``.
+
+    The file is read and written at its real path, and only while that is still inside its project root:
+    a link swapped in between the search and the write is refused like one found by the search.
+    """
     shown = path.as_posix()
-    text = _decode(path.read_bytes(), shown)
+    real = confined(path, project_root(path))
+    if real is None:
+        sink = Sink()
+        report_link_out(sink, path, True)
+        print_diagnostics(sink.sorted())
+        return "error"
+    try:
+        data = read_source(real)
+    except OSError as exc:
+        print(f"error: {shown}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return "error"
+    text = _decode(data, shown)
     result = _format(text, shown) if text is not None else None
     if result is None:
         return "error"
@@ -111,7 +131,10 @@ def _format_file(path: Path, args: argparse.Namespace) -> str:
     if args.check:
         print(f"would reformat {shown}", file=sys.stderr)
     elif not args.diff:
-        path.write_text(result.text, encoding="utf-8", newline="\n")
+        if confined(path, project_root(path)) != real:
+            print(f"error: {shown}: changed into a link while being formatted; left unchanged", file=sys.stderr)
+            return "error"
+        real.write_text(result.text, encoding="utf-8", newline="\n")
         print(f"reformatted {shown}", file=sys.stderr)
     return "changed"
 

@@ -31,10 +31,13 @@ def format_duration(seconds: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Var:
-    """An interpolation left in a string: a context name (``region``) or a run-time one (``execution``)."""
+    """An interpolation left in a string: a context name (``region``), a run-time one (``execution``), or —
+    with ``value`` — a ``let`` string's text, which a command receives as data (:mod:`wavec.lang.shell`) and
+    any other string as its text."""
 
     name: str
     span: Span | None = None
+    value: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,29 +54,35 @@ class Template:
 
     @property
     def vars(self) -> tuple[str, ...]:
-        """Names interpolated, in order, without repeats."""
+        """Names left to interpolate (not ``let`` values, which are known), in order, without repeats."""
         seen: dict[str, None] = {}
         for p in self.parts:
-            if isinstance(p, Var):
+            if isinstance(p, Var) and p.value is None:
                 seen.setdefault(p.name)
         return tuple(seen)
 
     @property
     def is_plain(self) -> bool:
-        """Whether nothing is left to interpolate."""
-        return all(isinstance(p, str) for p in self.parts)
+        """Whether nothing is left to interpolate (``let`` values are known text)."""
+        return all(isinstance(p, str) or p.value is not None for p in self.parts)
 
     @property
     def text(self) -> str:
-        """The template written back with ``${name}`` for each remaining variable."""
-        return "".join(p if isinstance(p, str) else "${" + p.name + "}" for p in self.parts)
+        """The template written back with ``${name}`` for each remaining variable (``let`` values as their text)."""
+        return "".join(p if isinstance(p, str) else p.value if p.value is not None else "${" + p.name + "}"
+                       for p in self.parts)
 
     def render(self, env: Mapping[str, str], missing: str = "keep") -> str:
-        """Substitute ``env``; unknown names are kept as ``${name}`` or, with ``missing="empty"``, dropped."""
+        """Substitute ``env``; unknown names are kept as ``${name}`` or, with ``missing="empty"``, dropped.
+
+        ``let`` values become their text: a string, not a command (commands go through :mod:`wavec.lang.shell`).
+        """
         out: list[str] = []
         for p in self.parts:
             if isinstance(p, str):
                 out.append(p)
+            elif p.value is not None:
+                out.append(p.value)
             elif p.name in env:
                 out.append(env[p.name])
             elif missing == "keep":
@@ -130,6 +139,10 @@ class EnumMember:
         return self.name
 
 
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def source_text(value: object) -> str:
     """A compile-time value written back as a `.wave` file would write it: ``1h``, ``"main"``, ``[]``.
 
@@ -138,8 +151,8 @@ def source_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Template):
-        escaped = "".join(p.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-                          if isinstance(p, str) else "${" + p.name + "}" for p in value.parts)
+        escaped = "".join(_escape(p) if isinstance(p, str) else _escape(p.value) if p.value is not None
+                          else "${" + p.name + "}" for p in value.parts)
         return f'"{escaped}"'
     if isinstance(value, tuple):
         return "[" + ", ".join(source_text(v) for v in value) + "]"

@@ -3,8 +3,8 @@
 The spec's builtins (``len any all count sum min max first last prev next
 contains matches startswith distinct``) plus a few that make rules readable
 (``endswith flatten map filter join text keys values``). Each iteration
-counts against the rule's step budget; ``matches`` accepts only a safe
-regular-expression subset (see :mod:`wavec.policy.regex`).
+costs the rule's budget what it does: an item per item, a character per character of the
+strings it reads or makes; ``matches`` runs RE2 patterns, in linear time (see :mod:`wavec.policy.regex`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from ..lang.values import Duration, Percent
 from ..syntax import tree as t
 from . import types as ty
 from .model import Obj
-from .regex import MAX_SUBJECT, RegexError, compile_pattern
-from .runtime import Compiling, Env, Fn, LambdaFn, PolicyRuntimeError, Typed
+from .regex import MAX_PATTERN, RegexError, compile_pattern
+from .runtime import Compiling, Env, Fn, LambdaFn, PolicyRuntimeError, Typed, size
 from .types import PType
 
 Scope = Mapping[str, PType]
@@ -250,6 +250,7 @@ def _affix(name: str) -> Callable[[Compiling, t.Call, Scope], Typed]:
             s, a = sf(env), af(env)
             if s is None or a is None:
                 return False
+            env.tick(len(a))
             return bool(s.startswith(a) if name == "startswith" else s.endswith(a))
 
         return ty.BOOL, run
@@ -273,13 +274,15 @@ def _matches(c: Compiling, call: t.Call, scope: Scope) -> Typed:
             pattern = compile_pattern(probe)
         except RegexError as exc:
             return c.error(codes.UNSAFE_REGEX, f"unusable regular expression: {exc}", call.args[1].span, "this pattern",
-                           "`matches` accepts a safe subset: no backreferences, no lookaround, no nested "
-                           "repetition such as `(a+)+`; patterns up to 256 characters")
+                           "`matches` takes RE2 patterns (linear time): no backreferences, no lookaround; "
+                           f"up to {MAX_PATTERN} characters")
 
         def fixed(env: Env) -> bool:
             s = sf(env)
-            env.tick()
-            return s is not None and pattern.search(s[:MAX_SUBJECT]) is not None
+            if s is None:
+                return False
+            env.tick(1 + len(s))  # RE2 is linear: a search costs the length of its string
+            return pattern.search(s) is not None
 
         return ty.BOOL, fixed
 
@@ -287,14 +290,14 @@ def _matches(c: Compiling, call: t.Call, scope: Scope) -> Typed:
 
     def dynamic(env: Env) -> bool:
         s, p = sf(env), pf(env)
-        env.tick()
+        env.tick(1 + (len(s) if s is not None else 0))
         rx = cache.get(p)
         if rx is None:
             try:
                 rx = cache[p] = compile_pattern(p)
             except RegexError as exc:
                 raise PolicyRuntimeError(f"unusable regular expression {p!r}: {exc}", call.args[1].span) from None
-        return s is not None and rx.search(s[:MAX_SUBJECT]) is not None
+        return s is not None and rx.search(s) is not None
 
     return ty.BOOL, dynamic
 
@@ -381,7 +384,7 @@ def _join(c: Compiling, call: t.Call, scope: Scope) -> Typed:
         if st.kind != "string" and not st.loose:
             return c.error(codes.POLICY_TYPE_ERROR,
                            f"the separator of `join` is a string, not {ty.words(st)}", call.args[1].span)
-    return ty.STRING, lambda env: sep(env).join(str(x) for x in _seq(lf(env), call, env))
+    return ty.STRING, lambda env: env.charge(sep(env).join(str(x) for x in _seq(lf(env), call, env)))
 
 
 def text(value: Any) -> str:
@@ -403,7 +406,13 @@ def text(value: Any) -> str:
 
 def _text(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     _, fn = c.expr(call.args[0], scope)
-    return ty.STRING, lambda env: text(fn(env))
+
+    def run(env: Env) -> str:
+        value = fn(env)
+        env.tick(size(value))  # before the work: a list's items are each written out
+        return str(env.charge(text(value)))  # and after: the characters written
+
+    return ty.STRING, run
 
 
 def _len(c: Compiling, call: t.Call, scope: Scope) -> Typed:
@@ -458,7 +467,7 @@ _SPECS: tuple[tuple[str, tuple[int, int], str, str, Callable[[Compiling, t.Call,
     ("next", (1, 1), "next(wave | stage)", "the wave (stage) after it, or `none`", _neighbour("next")),
     ("contains", (2, 2), "contains(list | string | map, item)", "membership, substring or map key", _contains),
     ("matches", (2, 2), "matches(string, pattern)",
-     "whether the regular expression occurs in the string (`re.search`; anchor with `^…$`)", _matches),
+     "whether the RE2 regular expression occurs in the string (a search; anchor with `^…$`)", _matches),
     ("startswith", (2, 2), "startswith(string, prefix)", "whether the string starts with the prefix",
      _affix("startswith")),
     ("endswith", (2, 2), "endswith(string, suffix)", "whether the string ends with the suffix",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Diagnostic, Label, Severity, Sink
+from ..diagnostics.codes import builtin as builtin_codes
 from ..diagnostics.codes import lookup
 from ..diagnostics.codes import policy as codes
 from ..lang.suggest import did_you_mean
@@ -215,7 +216,7 @@ class Engine:
             for a in o.allows:
                 allows.setdefault(id(a), a)
         for a in allows.values():
-            if a.code in enforced:
+            if a.code in enforced or a.code in builtin_codes.ALLOWABLE:
                 continue
             hint = did_you_mean(a.code, sorted(enforced))
             self.sink.report(codes.ALLOW_UNKNOWN_RULE,

@@ -18,7 +18,7 @@ from ..diagnostics.codes import policy as codes
 from ..lang import operators
 from ..syntax import tree as t
 from . import types as ty
-from .runtime import Compiling, Env, Fn, PolicyRuntimeError, Typed
+from .runtime import Compiling, Env, Fn, PolicyRuntimeError, Typed, size
 from .types import PType
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
@@ -56,8 +56,8 @@ def binary(c: Compiling, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> T
             return c.error(codes.POLICY_TYPE_ERROR, f"cannot compare {ty.words(lt)} with {ty.words(rt)}", e.span,
                            "never equal", _unit_help(lt, rt))
         if op == "==":
-            return ty.BOOL, lambda env: bool(lf(env) == rf(env))
-        return ty.BOOL, lambda env: bool(lf(env) != rf(env))
+            return ty.BOOL, lambda env: _equal(env, lf(env), rf(env))
+        return ty.BOOL, lambda env: not _equal(env, lf(env), rf(env))
     if op in _CMP:
         joined = ty.unify(lt, rt)
         if joined is None or not (joined.loose or joined.kind in ty.ORDERED):
@@ -70,6 +70,7 @@ def binary(c: Compiling, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> T
             a, b = lf(env), rf(env)
             if a is None or b is None:
                 raise PolicyRuntimeError(f"`{e.span.text}` compares none", e.span)
+            env.tick(min(size(a), size(b)))
             return bool(cmp(a, b))
 
         return ty.BOOL, compare
@@ -113,7 +114,7 @@ def _arith(c: Compiling, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> T
     op = e.op
     if lt.loose or rt.loose:
         # An operand of unknown type: the same table decides once the values are known.
-        return ty.ANY, lambda env: _dynamic(op, lf(env), rf(env), e)
+        return ty.ANY, lambda env: env.charge(_dynamic(op, lf(env), rf(env), e))
     rule = operators.binary(op, lt.kind, rt.kind)
     if rule is None:
         return c.error(codes.POLICY_TYPE_ERROR, operators.refusal(op, ty.words(lt), ty.words(rt)), e.span,
@@ -123,7 +124,13 @@ def _arith(c: Compiling, e: t.Binary, lt: PType, lf: Fn, rt: PType, rf: Fn) -> T
         return c.error(codes.POLICY_TYPE_ERROR, operators.refusal(op, ty.words(lt), ty.words(rt)), e.span,
                        "incompatible", "the items of both lists must have one type")
     compute = rule.compute
-    return result.plain(), lambda env: _run(compute, e, lf(env), rf(env))
+    # `+` of strings or lists makes a value as long as both: it costs that length.
+    return result.plain(), lambda env: env.charge(_run(compute, e, lf(env), rf(env)))
+
+
+def _equal(env: Env, a: Any, b: Any) -> bool:
+    env.tick(min(size(a), size(b)))  # comparing stops at the shorter value's end
+    return bool(a == b)
 
 
 def negation(c: Compiling, e: t.Unary, ot: PType, fn: Fn) -> Typed:

@@ -29,11 +29,21 @@ class PolicyRuntimeError(Exception):
 
 
 class BudgetExceeded(Exception):
-    """A rule used more evaluation steps than its budget."""
+    """A rule did more work than its budget."""
+
+
+def size(value: Any) -> int:
+    """The work of reading, copying or comparing ``value`` once: its length for a string, list or map, else 1."""
+    return len(value) if isinstance(value, str | tuple | list | dict) else 1
 
 
 class Env:
-    """Evaluation state: variables (``this``, lambda parameters), the model roots and the step budget."""
+    """Evaluation state: variables (``this``, lambda parameters), the model roots and the work budget.
+
+    The budget counts *cost*, not steps: each evaluation step costs 1, and an operation whose work grows with
+    its values costs their size (``text`` of a list the characters it writes, ``+`` of strings the length of
+    the result, ``==`` of lists their length), so no one step can take the time of a million.
+    """
 
     __slots__ = ("limit", "roots", "steps", "vars")
 
@@ -44,12 +54,15 @@ class Env:
         self.limit = limit
 
     def tick(self, n: int = 1) -> None:
-        """Count ``n`` steps of work; past the budget the rule stops."""
+        """Count ``n`` units of work; past the budget the rule stops."""
         self.steps += n
         if self.steps > self.limit:
             raise BudgetExceeded
 
-
+    def charge(self, value: Any) -> Any:
+        """Count the :func:`size` of ``value`` (a result just made) and return it."""
+        self.tick(size(value))
+        return value
 
 
 class Compiling(Protocol):

@@ -126,7 +126,8 @@ class Evaluator:
                 if v is ERR:
                     failed = True
                 elif isinstance(v, Template):
-                    parts.extend(v.parts)
+                    # The let's text is data, never shell: a command receives it quoted (wavec.lang.shell).
+                    parts.extend(Var(p.name, p.span, x) if isinstance(x, str) else x for x in v.parts)
                 elif isinstance(v, bool) or not isinstance(v, int | float):
                     self.sink.report(
                         codes.UNKNOWN_INTERPOLATION,
@@ -438,7 +439,7 @@ class Evaluator:
         """Report interpolations not known in this place (``${region}`` in a step, say); ``False`` if any."""
         for tpl in _templates(value):
             for part in tpl.parts:
-                if isinstance(part, Var) and part.name not in allowed:
+                if isinstance(part, Var) and part.value is None and part.name not in allowed:
                     allowed_text = ", ".join(f"${{{a}}}" for a in sorted(allowed)) or "none"
                     self.sink.report(
                         codes.INTERPOLATION_OUT_OF_PLACE, f"`${{{part.name}}}` is not known {where}", part.span or span,

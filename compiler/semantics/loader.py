@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..diagnostics import Label, Sink
+from ..diagnostics import Label, Severity, Sink
 from ..diagnostics.codes import builtin as codes
+from ..files import absolute, confined, find_root, inside, project_root, read_source
 from ..lang.suggest import did_you_mean
 from ..limits import MAX_DEPTH, MAX_FILE_BYTES
 from ..source import SourceFile, Span
@@ -25,18 +26,10 @@ from ..syntax import tree as t
 from ..syntax.parser import parse
 from . import ir
 from .lower.module import Lowerer
+from .secrets import SecretFinding, find_secrets
 
-ROOT_MARKERS = ("pyproject.toml", "wave.toml", ".git")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 STD_PREFIX = "std/"
-
-
-def find_root(start: Path) -> Path:
-    """The project root for a file in ``start``: the nearest folder with a root marker, else ``start``."""
-    for folder in (start, *start.parents):
-        if any((folder / m).exists() for m in ROOT_MARKERS):
-            return folder
-    return start
 
 
 def display_path(path: Path) -> str:
@@ -62,22 +55,40 @@ class Loader:
         self._stack: list[str] = []
         self.sources: dict[str, SourceFile] = {}
         self._import_span: Span | None = None
+        self.secrets: list[SecretFinding] = []
+        """Credentials in plain text in the project's modules (the standard library is not searched)."""
 
     # ------------------------------------------------------------- entries
 
-    def load_file(self, path: Path) -> ir.Module | None:
-        """Load an entry file (the caller has checked it is readable)."""
-        key = str(path.resolve())
+    def load_file(self, path: Path, root: Path | None = None) -> ir.Module | None:
+        """Load an entry file; its imports stay inside ``root`` (default: its own project root).
+
+        A file whose links lead out of the root is reported (WV021) and not read; so is one that cannot be read.
+        """
+        root = root.resolve() if root is not None else project_root(path)
+        shown = display_path(absolute(path))
+        real = confined(path, root)
+        if real is None:
+            self.sink.report(codes.LINK_OUT_OF_PROJECT, f"{shown} is a link that leads out of the project root; "
+                             "it is not read", Span(SourceFile(shown, "", shown), 0, 0),
+                             label="link out of the project", severity=Severity.ERROR,
+                             help="check files inside the project; copy the file in instead of linking to it")
+            return None
+        key = str(real)
         if key in self._done:
             return self._done[key].module
-        data = path.read_bytes()
-        return self._load(key, display_path(path), data, path.resolve().parent, find_root(
-            path.resolve().parent))
+        try:
+            data = read_source(real)
+        except OSError as exc:
+            self.sink.report(codes.IMPORT_NOT_FOUND, f"cannot read {shown}: {exc.strerror or exc}",
+                             Span(SourceFile(shown, "", shown), 0, 0), label="unreadable")
+            return None
+        return self._load(key, shown, data, real.parent, root)
 
     def load_text(self, text: str, name: str = "<stdin>", folder: Path | None = None) -> ir.Module | None:
         """Load source text that is not (or not yet) a file, e.g. from an editor."""
         base = (folder or Path.cwd()).resolve()
-        return self._load(f"text:{name}", name, text.encode("utf-8"), base, find_root(base))
+        return self._load(f"text:{name}", name, text.encode("utf-8"), base, find_root(base).resolve())
 
     # ------------------------------------------------------------ internals
 
@@ -86,8 +97,8 @@ class Loader:
         if len(data) > MAX_FILE_BYTES:
             src = SourceFile(shown, "", key)
             self.sink.report(codes.FILE_TOO_LARGE,
-                             f"the file is {len(data) // (1024 * 1024)} MiB, more than the limit of "
-                             f"{MAX_FILE_BYTES // (1024 * 1024)} MiB", Span(src, 0, 0), label="too large",
+                             f"the file is larger than the limit of {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+                             Span(src, 0, 0), label="too large",
                              help="split the pipelines into several files")
             self._done[key] = _Loaded(None, src)
             return None
@@ -112,6 +123,8 @@ class Loader:
         try:
             tree = parse(src, self.sink)
             module = None
+            if tree is not None and not key.startswith("std:"):
+                self.secrets += find_secrets(tree)
             if tree is not None:
                 imports, failed = self._imports(tree, folder, root, src)
                 module = Lowerer(shown, tree, imports, self.sink, failed=failed).run()
@@ -193,26 +206,28 @@ class Loader:
         target = Path(os.path.normpath(folder / spec))
         if target.suffix != ".wave":
             target = target.with_name(target.name + ".wave")
-        try:
-            target.relative_to(root)
-        except ValueError:
+        # Both the path as written and the path with its links resolved must stay in the root: an import
+        # through a linked folder or of a linked file is refused like `../../outside.wave`.
+        real = confined(target, root) if inside(target, root) else None
+        if real is None:
             self.sink.report(codes.IMPORT_OUTSIDE_PROJECT, f'import "{spec}" leaves the project root', span,
                              label="outside the project",
                              help=f"imports stay inside {display_path(root) or '.'} (the nearest folder with "
                                   "pyproject.toml, wave.toml or .git)")
             return None
-        if not target.is_file():
+        if not real.is_file():
             siblings = [p.name for p in target.parent.glob("*.wave")] if target.parent.is_dir() else []
             self.sink.report(codes.IMPORT_NOT_FOUND, f'cannot find "{spec}"', span, label="no such file",
                              help=did_you_mean(target.name, siblings, quote='"') or
                              "the path is relative to the importing file")
             return None
         try:
-            data = target.read_bytes()
+            data = read_source(real)
         except OSError as exc:
-            self.sink.report(codes.IMPORT_NOT_FOUND, f'cannot read "{spec}": {exc.strerror}', span, label="unreadable")
+            self.sink.report(codes.IMPORT_NOT_FOUND, f'cannot read "{spec}": {exc.strerror or exc}', span,
+                             label="unreadable")
             return None
-        return self._enter(str(target), display_path(target), data, target.parent, root, span)
+        return self._enter(str(real), display_path(target), data, real.parent, root, span)
 
     def _enter(self, key: str, shown: str, data: bytes, folder: Path | None, root: Path | None, span: Span
                ) -> ir.Module | None:

@@ -11,7 +11,7 @@ import re
 from ..diagnostics import Sink
 from ..diagnostics.codes import builtin as codes
 from ..lang.values import UNIT_SECONDS, format_duration
-from ..limits import MAX_STRING
+from ..limits import MAX_DIGITS, MAX_STRING
 from ..source import SourceFile, Span
 from . import tree as t
 
@@ -19,6 +19,7 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _DURATION_PART = re.compile(r"(\d+)([a-zA-Z]+)")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_DIGITS = re.compile(r"\d+")
 # Common ways people spell units, mapped to the one the language uses.
 _UNIT_HINTS = {
     "sec": "s", "secs": "s", "second": "s", "seconds": "s",
@@ -100,8 +101,19 @@ def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.String
     return t.StringLit(tuple(parts), Span(src, start, start + len(raw)))
 
 
+def _too_many_digits(span: Span, text: str, sink: Sink) -> bool:
+    """Report a literal with a run of more than ``MAX_DIGITS`` digits (``int()`` refuses 4,301 of them)."""
+    if max((len(d) for d in _DIGITS.findall(text)), default=0) <= MAX_DIGITS:
+        return False
+    sink.report(codes.INVALID_NUMBER, f"`{text[:20]}…` has more digits than the limit of {MAX_DIGITS}", span,
+                label="too many digits", help="numbers and durations are far smaller in any real pipeline")
+    return True
+
+
 def decode_number(span: Span, text: str, sink: Sink) -> t.NumberLit | t.DurationLit:
-    """Classify ``3``, ``0.25``, ``30s`` and ``1h30m``; report misspelt units."""
+    """Classify ``3``, ``0.25``, ``30s`` and ``1h30m``; report misspelt units and oversized literals."""
+    if _too_many_digits(span, text, sink):
+        return t.NumberLit(1, span) if text.replace(".", "", 1).isdigit() else t.DurationLit(0, span)
     if text.replace(".", "", 1).isdigit():
         return t.NumberLit(float(text) if "." in text else int(text), span)
     m = _DURATION.fullmatch(text)
@@ -134,6 +146,13 @@ def _suggest_duration(text: str) -> str | None:
             value = max(1, int(number) // 1000)
         total += value * UNIT_SECONDS[canon]
     return format_duration(total)
+
+
+def decode_percent(span: Span, text: str, sink: Sink) -> t.PercentLit:
+    """``5%``, ``0.5%``; a literal with too many digits is reported."""
+    if _too_many_digits(span, text, sink):
+        return t.PercentLit(0.0, span)
+    return t.PercentLit(float(text[:-1]), span)
 
 
 def decode_clock(span: Span, text: str, sink: Sink) -> t.ClockLit:

@@ -24,8 +24,9 @@ from ..diagnostics.codes import builtin as codes
 from ..source import SourceFile, Span
 from . import tree as t
 from .depth import check_depth
-from .literals import decode_clock, decode_number, decode_string
+from .literals import decode_clock, decode_number, decode_percent, decode_string
 from .mistakes import RESERVED, explain_syntax_error
+from .prescan import blank_long_literals
 
 _state = threading.local()
 _lark: Lark | None = None
@@ -184,7 +185,7 @@ class _Build(Transformer[Token, t.Module]):
         return decode_number(_tok_span(tok), str(tok), _state.sink)
 
     def percent(self, tok: Token) -> t.PercentLit:
-        return t.PercentLit(float(str(tok)[:-1]), _tok_span(tok))
+        return decode_percent(_tok_span(tok), str(tok), _state.sink)
 
     def clock(self, tok: Token) -> t.ClockLit:
         return decode_clock(_tok_span(tok), str(tok), _state.sink)
@@ -272,7 +273,7 @@ def parse(src: SourceFile, sink: Sink) -> t.Module | None:
     """Parse one file; on a syntax error report it and return ``None``."""
     _state.src, _state.sink = src, sink
     try:
-        result = parser().parse(src.text)
+        result = parser().parse(blank_long_literals(src, sink))  # spans still index src.text
     except UnexpectedInput as exc:
         explain_syntax_error(src, exc, sink)
         return None

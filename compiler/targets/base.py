@@ -9,11 +9,15 @@ collected and reported).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..diagnostics import Label, Severity, Sink
 from ..diagnostics.codes import Code
+from ..diagnostics.codes import builtin as builtin_codes
+from ..lang.shell import shell_text
+from ..lang.values import Template, Var
 from ..source import Span
 
 if TYPE_CHECKING:
@@ -53,3 +57,16 @@ def unsupported(sink: Sink, code: Code, message: str, span: Span | None, *, help
                 label: str = "not expressible on this target", extra: tuple[Label, ...] = ()) -> None:
     """Report a feature the target cannot express, as a warning (the default for target gaps)."""
     sink.report(code, message, span, label=label, help=help, extra=extra, severity=Severity.WARNING)
+
+
+def command_text(template: Template, sink: Sink, context: Callable[[Var], str], verbatim: bool = False) -> str:
+    """A command's shell text with every interpolation as data (:func:`wavec.lang.shell.shell_text`); an
+    interpolation where nothing can be data (a quoted heredoc) is reported (WV116) and left out."""
+    result = shell_text(template, context, verbatim)
+    for var in result.refused:
+        sink.report(builtin_codes.INTERPOLATION_OUT_OF_PLACE,
+                    f"`${{{var.name}}}` stands where the shell expands nothing (a quoted heredoc, `<<'EOF'`, or its "
+                    "delimiter), so its value cannot reach the command as data", var.span or template.span,
+                    label="not expanded here",
+                    help="use an unquoted heredoc (`<<EOF`), where the value is written as data")
+    return result.text

@@ -8,8 +8,10 @@ Schema ``wavec/schemas/wavec-plan-1.json``.
 
 Interpolated values never become shell text: ``${region}`` in a command is
 rewritten to a quoted reference to ``$WAVE_REGION`` (``"${WAVE_REGION}"``
-outside quotes, ``${WAVE_REGION}`` inside double quotes, ``'"${WAVE_REGION}"'``
-inside single quotes), and the value travels in the node's ``environment``.
+outside quotes, ``${WAVE_REGION}`` inside double quotes and heredocs,
+``'"${WAVE_REGION}"'`` inside single quotes), and the value travels in the
+node's ``environment``; a ``let`` string is quoted for the shell's state where
+it stands (see :mod:`wavec.lang.shell`).
 Data strings that are not shell (environment values, alarm names, PromQL)
 keep run-time variables as ``${execution}`` / ``${commit}`` for the runner to
 fill; a literal ``${`` in them is written ``$${``.
@@ -30,7 +32,7 @@ from ..plan_format import json_text
 from ..plan_format.json_text import Lazy
 from ..schedule.windows import CronError, is_open
 from ..semantics.ir import LocalDeploy
-from .base import BuildOptions, unsupported
+from .base import BuildOptions, command_text, unsupported
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -63,44 +65,22 @@ def exposure_text(exposure: Percent) -> str:
 RUNTIME = ("execution", "commit")
 
 
-def shell_command(template: Template) -> str:
-    """Shell text for ``template`` where each interpolation is a quoted environment-variable reference.
-
-    The quoting follows the shell's own state at the point of the interpolation, so a value
-    is always one word of data, whatever it holds.
-    """
-    out: list[str] = []
-    state = "plain"  # plain | single | double
-    for part in template.parts:
-        if isinstance(part, Var):
-            ref = "${" + ENV_NAMES[part.name] + "}"
-            out.append({"plain": f'"{ref}"', "double": ref, "single": f"'\"{ref}\"'"}[state])
-            continue
-        out.append(part)
-        escaped = False
-        for ch in part:
-            if escaped:
-                escaped = False
-            elif state == "single":
-                if ch == "'":
-                    state = "plain"
-            elif ch == "\\":
-                escaped = True
-            elif state == "double":
-                if ch == '"':
-                    state = "plain"
-            elif ch == "'":
-                state = "single"
-            elif ch == '"':
-                state = "double"
-    return "".join(out)
+def _reference(var: Var) -> str:
+    return "${" + ENV_NAMES[var.name] + "}"
 
 
-def shell_script(templates: tuple[Template, ...]) -> str | None:
+def shell_command(template: Template, sink: Sink | None = None) -> str:
+    """Shell text for ``template`` where each interpolation is data: a quoted reference to the environment
+    variable the runner sets (``"${WAVE_REGION}"``), a ``let`` string quoted for the shell's state at that point
+    (:mod:`wavec.lang.shell`); what cannot be data is reported to ``sink``."""
+    return command_text(template, sink if sink is not None else Sink(), _reference)
+
+
+def shell_script(templates: tuple[Template, ...], sink: Sink | None = None) -> str | None:
     """One script for a list of commands: each line must succeed (``set -e`` when there are several)."""
     if not templates:
         return None
-    lines = [shell_command(t) for t in templates]
+    lines = [shell_command(t, sink) for t in templates]
     return lines[0] if len(lines) == 1 else "set -e\n" + "\n".join(lines)
 
 
@@ -108,10 +88,12 @@ def data_string(template: Template, values: Mapping[str, str]) -> str:
     """A data string: compile-time names filled from ``values``; run-time names kept as ``${name}``."""
     out: list[str] = []
     for part in template.parts:
-        if isinstance(part, Var):
-            out.append("${" + part.name + "}" if part.name in RUNTIME else values.get(part.name, ""))
-        else:
+        if isinstance(part, str):
             out.append(part.replace("${", "$${"))
+        elif part.value is not None:  # a `let` string: its text
+            out.append(part.value.replace("${", "$${"))
+        else:
+            out.append("${" + part.name + "}" if part.name in RUNTIME else values.get(part.name, ""))
     return "".join(out)
 
 
@@ -201,7 +183,7 @@ class _PlanBuilder:
                 stage = self.pipeline.stage(attrs["stage"])
                 assert stage is not None
                 step = next(s for s in stage.steps if s.name == attrs.get("step"))
-                if shell_script(step.run) is None:
+                if shell_script(step.run, self.sink) is None:
                     unsupported(self.sink, codes.CODEBUILD_PROJECT_STEP,
                                 f"step `{step.name}` runs CodeBuild project `{step.project}`, "
                                 "which `wavec run` cannot run", step.attr_spans.get("project", step.span),
@@ -209,6 +191,21 @@ class _PlanBuilder:
                                 help="add `run = \"…\"` with the commands to rehearse locally")
         for wave in self.pipeline.waves:  # waves with no deploy node (no targets) are reported last
             self._local(wave)
+        # The other commands become shell text only as the nodes are written (lazily, after the diagnostics):
+        # what of them cannot be data (WV116) is reported here, once per command, before any output.
+        seen: set[int] = set()
+        templates: list[Template] = []
+        for wave in self.pipeline.waves:
+            local = self._local(wave)
+            templates += [local.run, local.rollback] if local is not None else []
+            templates += [g.check for g in wave.gates if g.check is not None]
+        for stage in self.pipeline.stages:
+            if stage.environment is not None:
+                templates += [t for t in (stage.environment.create, stage.environment.destroy) if t is not None]
+        for template in templates:
+            if id(template) not in seen:
+                seen.add(id(template))
+                shell_command(template, self.sink)
 
     # ----------------------------------------------------------------- helpers
 

@@ -136,6 +136,16 @@ STRING_TOO_LONG = _c(
     "Long scripts belong in files of the repository, where they can be reviewed and tested.",
     "(a step whose `run` string holds 100 KB of shell)",
     "stage release {\n  step s { run = \"./scripts/release.sh\" }\n}", context="pipeline")
+LINK_OUT_OF_PROJECT = _c(
+    "WV021", "link out of the project",
+    "Reports a `.wave` file or a folder that is a symbolic link to somewhere outside the project root (the "
+    "nearest folder with `pyproject.toml`, `wave.toml` or `.git`): named on the command line (an error) or met "
+    "while searching a folder (a warning). The link is not followed and nothing behind it is read, checked or "
+    "rewritten by `wavec fmt`.",
+    "A link out of the project can point at any file the user can read (`/proc/self/environ`, a credentials "
+    "file): reading it would print its lines in excerpts, in SARIF that CI uploads, or rewrite it with `fmt`.",
+    "(a file `sub/config.wave` that is a link to `/proc/self/environ`)",
+    "(the file copied into the project, or the link pointing inside it)")
 
 # ------------------------------------------------------------ names and types
 UNKNOWN_BLOCK = _c(
@@ -320,6 +330,24 @@ TOO_MANY_ITEMS = _c(
     "(a wave whose `regions` and `accounts` make more than 5,000 targets)",
     "import \"std/regions\"\nwave first { regions = [\"us-east-1\"] }\n"
     "wave rest  { regions = regions.all - [\"us-east-1\"] }", context="pipeline")
+
+SECRET_IN_PLAIN_TEXT = _c(
+    "WV128", "secret in plain text",
+    "Reports a credential written in a string of the file: an AWS access key, a private key, a token with a "
+    "known prefix (GitHub, GitLab, Slack, Stripe, npm, PyPI, …), a password in a URL (`postgres://u:pw@…`) or "
+    "in a command-line flag (`-phunter2`, `--password …`, `PGPASSWORD=…`), a bearer token or basic-auth "
+    "header, or a value given to a name that says it is secret (`db_pass=…`, `env = { API_TOKEN = \"…\" }`) — "
+    "in steps, environments, deploys, gates, environment values and `let` values alike. A reference to a "
+    "variable (`$DB_PASSWORD`, `${pw}`, `$(cat …)`) is not one; policy blocks are not searched. "
+    "`allow WV128 \"reason\"` in the block (or at the top of the file) suppresses it.",
+    "A secret in a `.wave` file is in the repository's history, in every clone and CI log, and in the "
+    "compiled pipeline that anyone who can read the pipeline can read.",
+    "stage migrate {\n  step schema { run = \"PGPASSWORD=hunter2 psql -f schema.sql\" }\n}",
+    "stage migrate {\n  step schema { run = \"PGPASSWORD=\\\"$DB_PASSWORD\\\" psql -f schema.sql\" }\n}",
+    context="pipeline")
+
+ALLOWABLE = frozenset({"WV128"})
+"""The built-in codes that `allow CODE "reason"` may suppress (as it suppresses policy rules)."""
 
 # ---------------------------------------------------------------------- graph
 AFTER_CYCLE = _c(

@@ -54,14 +54,15 @@ RULE_PART_WRONG_TYPE = _c(
     "policy team {\n  rule R1 \"one region first\" {\n    for    = first(waves)\n"
     "    assert = len(this.regions) == 1\n  }\n}")
 UNSAFE_REGEX = _c(
-    "WV306", "unsafe regular expression",
-    "Reports a `matches` pattern outside the safe subset (backreferences, lookaround, nested repetition, "
-    "more than one unbounded repetition, over 256 characters) or not a valid regular expression.",
-    "Policy checks run in pre-commit hooks and CI; a pattern must not be able to backtrack for minutes.",
+    "WV306", "unusable regular expression",
+    "Reports a `matches` pattern that RE2 cannot run (a backreference, lookaround, `\\Z`, a repetition over "
+    "1,000), one over 256 characters, or one that is not a valid regular expression.",
+    "Policy checks run in pre-commit hooks and CI; `matches` uses RE2, which searches in time linear in the "
+    "string whatever the pattern, and so has no backtracking features.",
     "policy team {\n  rule R1 \"plain wave names\" {\n    for    = waves\n"
-    "    assert = not matches(this.name, \"(a+)+$\")\n  }\n}",
+    "    assert = not matches(this.name, \"^(a+)\\\\1$\")\n  }\n}",
     "policy team {\n  rule R1 \"plain wave names\" {\n    for    = waves\n"
-    "    assert = not matches(this.name, \"^a+$\")\n  }\n}")
+    "    assert = not matches(this.name, \"^(a+)(a+)$\")\n  }\n}")
 DUPLICATE_RULE_CODE = _c(
     "WV307", "duplicate rule code",
     "Reports two rules with one code among the policies enforced on a pipeline (or a rule that reuses a "
@@ -80,8 +81,9 @@ DUPLICATE_RULE_CODE = _c(
     "  gate health { alarms = [\"shop-5xx-${region}\"] }\n"
     "  wave eu { regions = [\"eu-west-1\"]  bake = 1h  gates = [health] }\n}")
 RULE_OVER_BUDGET = _c(
-    "WV308", "rule over its step budget",
-    "Reports a rule whose evaluation on one pipeline took more steps than its budget (see docs/policies.md).",
+    "WV308", "rule over its budget",
+    "Reports a rule whose evaluation on one pipeline did more work than its budget: steps, and the characters "
+    "and items each step reads or makes (see docs/policies.md).",
     "Checks must stay fast and linear in the size of the plan; a rule that compares every wave with every "
     "other wave grows quadratically.",
     "let digits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n\npolicy team {\n"

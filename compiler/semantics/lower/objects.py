@@ -13,6 +13,7 @@ from ...diagnostics import Sink
 from ...diagnostics.codes import builtin as codes
 from ...lang.suggest import did_you_mean
 from ...lang.values import Clock, Duration, Template
+from ...limits import MAX_DURATION_S
 from ...schedule.cron import CronError, CronUnsupported, parse_cron
 from ...source import Span
 from ...syntax import tree as t
@@ -98,6 +99,13 @@ class BlockLowering:
             self.sink.report(codes.VALUE_OUT_OF_RANGE,
                              f"`{name}` must be {'positive' if positive else 'zero or more'}, "
                              f"found {v}", self._span(body, name), label="out of range")
+            return default
+        if v.seconds > MAX_DURATION_S:
+            self.sink.report(codes.VALUE_OUT_OF_RANGE,
+                             f"`{name}` of {v} is longer than {Duration(MAX_DURATION_S)}, the longest a target can "
+                             "wait", self._span(body, name), label="out of range",
+                             help="a CodePipeline bake waits in a Step Functions execution, which lasts at most a "
+                                  "year; bake for days, not years")
             return default
         return v  # type: ignore[no-any-return]
 

@@ -102,7 +102,7 @@ def plan(pipeline: ir.Pipeline, request: JSON) -> Plan:
         if env is None or env.destroy is None or env.create is None:
             continue
         # Run-time values become environment variables of the build, never text pasted into the command.
-        command = ctx.render(env.destroy, stage=stage.name, execution="${WAVE_EXECUTION}", commit="${WAVE_COMMIT}")
+        command = ctx.command(env.destroy, stage=stage.name, execution="${WAVE_EXECUTION}", commit="${WAVE_COMMIT}")
         minutes = math.ceil(env.timeout.seconds / 60) if "timeout" in env.attr_spans else 55
         teardowns.append(Teardown(name, command, env.region, max(5, min(minutes, 2160))))
     return Plan(body["name"], ctx.region, pipeline.account, body["roleArn"], tuple(rollback_all), tuple(teardowns))

@@ -13,10 +13,10 @@ from typing import Any
 from ...diagnostics import Severity, Sink
 from ...diagnostics.codes import Code
 from ...diagnostics.codes import codepipeline as codes
-from ...lang.values import Template
+from ...lang.values import Template, Var
 from ...semantics import ir
 from ...source import Span
-from ..base import unsupported
+from ..base import command_text, unsupported
 
 JSON = dict[str, Any]
 
@@ -107,6 +107,13 @@ class Context:
             ctx["account"] = self.account
         env.update({k: v for k, v in ctx.items() if v is not None})
         return tpl.render(env)
+
+    def command(self, tpl: Template, **ctx: str | None) -> str:
+        """A command's text: like :meth:`render`, but a ``let`` string is quoted as data for the shell's state
+        where it stands (:mod:`wavec.lang.shell`); the context's values are safe words and stay as they are."""
+        values = {p.name: self.render(Template((p,), tpl.span), **ctx) for p in tpl.parts
+                  if isinstance(p, Var) and p.value is None}
+        return command_text(tpl, self.sink, lambda var: values[var.name], verbatim=True)
 
     def check_name(self, kind: str, name: str, span: Span | None, pattern: re.Pattern[str] = NAME_RE,
                    max_len: int = MAX_NAME) -> None:

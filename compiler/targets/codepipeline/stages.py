@@ -111,7 +111,7 @@ def stage_of(ctx: Context, stage: ir.Stage, name: str) -> JSON:
 def _env_action(ctx: Context, stage: ir.Stage, env: ir.Environment, which: str, command: Template,
                 run_order: int, inputs: list[str]) -> JSON:
     span = env.attr_spans.get(which, env.span)
-    commands = [ctx.render(command, stage=stage.name)]
+    commands = [ctx.command(command, stage=stage.name)]
     if "timeout" in env.attr_spans:
         _timeout(ctx, f"stage `{stage.name}` environment", env.timeout.seconds, env.attr_spans["timeout"], True)
         commands = attempts(commands, 0, env.timeout.seconds)
@@ -198,7 +198,7 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
         if art is not None:
             action["outputArtifacts"] = [{"name": art}]
         return action
-    commands = attempts([ctx.render(r, **values) for r in step.run], step.retries,
+    commands = attempts([ctx.command(r, **values) for r in step.run], step.retries,
                         step.timeout.seconds if "timeout" in spans else None)
     ctx.check_commands(what, commands, spans.get("run", step.span))
     action["actionTypeId"] = type_id("Compute", "Commands")

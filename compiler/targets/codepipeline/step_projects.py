@@ -58,7 +58,7 @@ def plan(pipeline: ir.Pipeline) -> list[StepProject]:
             if not runs_on_image(step) or step.image is None:
                 continue
             timeout = step.timeout.seconds if "timeout" in step.attr_spans else None
-            commands = attempts([ctx.render(r, stage=stage.name, step=step.name) for r in step.run],
+            commands = attempts([ctx.command(r, stage=stage.name, step=step.name) for r in step.run],
                                 step.retries, timeout)
             # CodeBuild's own limit covers every attempt (5–2160 minutes); each attempt has its own `timeout`.
             minutes = 60 if timeout is None else math.ceil((1 + step.retries) * timeout / 60) + 5

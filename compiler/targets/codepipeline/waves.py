@@ -516,7 +516,7 @@ def _check_actions(ctx: Context, wave: ir.Wave, gate: ir.Gate, run_order: int) -
     per_target = bool({"region", "account"} & set(gate.check.vars))
     actions: list[JSON] = []
     for target in (wave.targets if per_target else (None,)):
-        cmd = ctx.render(gate.check, wave=wave.name, region=target.region if target else None,
+        cmd = ctx.command(gate.check, wave=wave.name, region=target.region if target else None,
                          account=target.account if target else None)
         actions.append(_reading_action(ctx, wave, gate, "check", target, f"sh -c {shlex.quote(cmd)}", run_order,
                                        span))

@@ -1,0 +1,160 @@
+"""Project files, confined to the project root: links are resolved before every root check.
+
+Every path ``wavec`` reads or writes — a file named on the command line, a file found in a folder, an import,
+a file ``wavec fmt`` rewrites — is resolved (symbolic links followed, ``..`` applied by the operating system)
+and must then lie inside the *real* project root. A link that leads out of the root is reported and never
+followed: nothing outside the project is read, so no excerpt of an outside file (``/proc/self/environ``, a
+credentials file) can reach a diagnostic, a SARIF upload or ``fmt`` output.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from .limits import MAX_FILE_BYTES
+
+ROOT_MARKERS = ("pyproject.toml", "wave.toml", ".git")
+"""What marks a project root: the nearest folder holding one of these."""
+
+
+def absolute(path: Path) -> Path:
+    """``path`` made absolute without following links (``..`` is applied to the text, as a user reads it)."""
+    return Path(os.path.abspath(path))
+
+
+def find_root(start: Path) -> Path:
+    """The project root for a file in ``start``: the nearest folder with a root marker, else ``start``."""
+    for folder in (start, *start.parents):
+        if any((folder / m).exists() for m in ROOT_MARKERS):
+            return folder
+    return start
+
+
+def project_root(path: Path) -> Path:
+    """The real (links resolved) project root of a file or folder as the user named it.
+
+    The root is searched from where the user *named* the path, not from where a link points: a link in the
+    project to a file elsewhere must not take its root along.
+    """
+    named = absolute(path)
+    start = named if named.is_dir() and not named.is_symlink() else named.parent
+    return find_root(start).resolve()
+
+
+def inside(real: Path, root: Path) -> bool:
+    """Whether the resolved path ``real`` is ``root`` or below it (``root`` resolved too)."""
+    return real == root or root in real.parents
+
+
+def confined(path: Path, root: Path) -> Path | None:
+    """``path`` with every link resolved, or ``None`` when that leaves ``root`` (a resolved folder)."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return None
+    return real if inside(real, root) else None
+
+
+def read_source(path: Path) -> bytes:
+    """The bytes of a regular file, at most ``MAX_FILE_BYTES + 1`` of them (enough to tell it is too large).
+
+    A FIFO, a device or a folder is refused with ``OSError`` instead of blocking or reading without end.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+
+
+LinkOut = Callable[[Path, bool], None]
+"""Told of a link out of the root: its path as named, and whether it was named by the user (not found)."""
+
+
+def collect(paths: Iterable[Path], root: Path | None, exclude: tuple[str, ...], link_out: LinkOut
+            ) -> list[Path]:
+    """The ``.wave`` files of ``paths`` (folders searched), each once, in order, links out of the root dropped.
+
+    ``root`` is the configuration's root, against which ``exclude`` globs match (``None``: none). Each path's own
+    project root confines it; links inside the root are followed (each real folder walked once), links out of it
+    are reported through ``link_out`` and skipped.
+    """
+    out: list[Path] = []
+    seen: set[Path] = set()
+    real_root = root.resolve() if root is not None else None
+
+    def add(p: Path, real: Path) -> None:
+        if real not in seen:
+            seen.add(real)
+            out.append(p)
+
+    for path in paths:
+        top = project_root(path)
+        if path.is_dir():
+            for p, real in _walk(path, top, link_out):
+                if not _hidden(p) and not _excluded(p, real, real_root, exclude):
+                    add(p, real)
+            continue
+        named = confined(path, top)
+        if named is None:
+            link_out(path, True)
+        else:
+            add(path, named)
+    return out
+
+
+def _walk(folder: Path, root: Path, link_out: LinkOut) -> Iterator[tuple[Path, Path]]:
+    """``(path as found, real path)`` of every ``*.wave`` file below ``folder``, sorted, without links out."""
+    real_folder = confined(folder, root)
+    if real_folder is None:
+        link_out(folder, True)
+        return
+    visited = {real_folder}
+    stack = [folder]
+    found: list[tuple[Path, Path]] = []
+    while stack:
+        current = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # hidden files and folders (.git, .venv) are never searched
+            p = current / entry.name
+            is_link = entry.is_symlink()
+            if entry.is_dir(follow_symlinks=False) or (is_link and p.is_dir()):
+                real = confined(p, root) if is_link else p.resolve()
+                if real is None:
+                    link_out(p, False)
+                elif real not in visited:
+                    visited.add(real)
+                    stack.append(p)
+            elif entry.name.endswith(".wave"):
+                real = confined(p, root) if is_link else p.resolve()
+                if real is None:
+                    link_out(p, False)
+                elif real.is_file():
+                    found.append((p, real))
+    found.sort(key=lambda pr: pr[0])
+    yield from found
+
+
+def _hidden(path: Path) -> bool:
+    return any(part.startswith(".") and part not in {".", ".."} for part in path.parts)
+
+
+def _excluded(path: Path, real: Path, root: Path | None, exclude: tuple[str, ...]) -> bool:
+    if not exclude:
+        return False
+    rel = path.as_posix()
+    if root is not None and inside(real, root):
+        rel = real.relative_to(root).as_posix()
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.as_posix(), g) for g in exclude)
