@@ -37,6 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "report": {"analysis", "dag", "diagnostics", "lang", "semantics"},
     "docgen": {"diagnostics", "policy", "semantics"},
     "api": {"config", "dag", "diagnostics", "policy", "semantics", "targets"},
+    "deploy": {"targets"},  # the plan and apply of a bundle the codepipeline target built
     "cli": {"*"},
     "__main__": {"cli"},
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)
