@@ -55,7 +55,7 @@ def test_checkout_bundle_has_a_pipeline_stack_and_one_support_stack_per_other_re
     pipeline = docs["wavec-checkout"]["Resources"]
     role = next(r for r in pipeline.values() if r["Type"] == "AWS::IAM::Role"
                 and r["Properties"].get("RoleName") == "checkout-pipeline")
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"][0] == \
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == \
         "codepipeline.amazonaws.com"
     # The pipeline is created after its role and the role's policies (a name is no dependency to CloudFormation).
     assert {"PipelineRole", "PipelineRoleArtifacts", "PipelineRoleActions"} <= set(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import iam
@@ -67,6 +67,7 @@ class Bundle:
     account: str
     region: str
     stacks: tuple[Stack, ...]
+    request: dict[str, Any] = field(default_factory=dict, compare=False)  # the CreatePipeline body
 
     def manifest(self) -> dict[str, Any]:
         """What ``manifest.json`` holds."""
@@ -146,7 +147,8 @@ def _used_parameters(resources: dict[str, Any], parameters: dict[str, Any]) -> d
 
 
 def _depends_on_role(resources: dict[str, Any], role_logical: str, role_arn: str) -> None:
-    """Every resource that names the role by ARN or name waits for it (a name is no dependency to CloudFormation)."""
+    """Every resource that names the role waits for it: a policy attached by name attaches by reference instead,
+    anything naming its ARN (the pipeline, projects run with it) depends on it and on its policies."""
     name = iam.role_name(role_arn)
     owned = {role_logical} | {k for k, v in resources.items()
                               if v["Type"] == "AWS::IAM::ManagedPolicy" and {"Ref": role_logical} in
@@ -154,6 +156,10 @@ def _depends_on_role(resources: dict[str, Any], role_logical: str, role_arn: str
     for logical, resource in resources.items():
         if logical in owned:
             continue
+        roles = resource.get("Properties", {}).get("Roles")
+        if isinstance(roles, list) and name in roles:
+            # A policy of the same stack attaches to the role by reference: a true dependency.
+            resource["Properties"]["Roles"] = [{"Ref": role_logical} if r == name else r for r in roles]
         text = json.dumps(resource, sort_keys=True)
         if role_arn in text or f'"Roles": ["{name}"]' in text:
             depends = resource.get("DependsOn", [])
@@ -211,4 +217,4 @@ def split(request: dict[str, Any], template: dict[str, Any], region: str) -> Bun
                                   by_placement[home], parameters, outputs)))
     ordered = tuple(Stack(i, s.kind, s.name, s.file, s.account, s.region, s.template)
                     for i, s in enumerate(stacks, start=1))
-    return Bundle(name, home[1], region, ordered)
+    return Bundle(name, home[1], region, ordered, request)

@@ -225,9 +225,11 @@ def pipeline_role_part(request: dict[str, Any], region: str, template: dict[str,
     arn = pipeline["roleArn"]
     account = account_of(arn)
     placement = (region, account)
+    # One statement per service: the same grant, and a document readers that expect one service per
+    # statement (moto's CodePipeline among them) understand.
     trust = {"Version": VERSION, "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": _trusted_services(template, arn)}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account}}}]}
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account}}} for service in _trusted_services(template, arn)]}
     resources: dict[str, Any] = {PIPELINE_ROLE: {
         "Type": "AWS::IAM::Role", "Metadata": _metadata(Grants(), placement, "pipeline role"),
         "Properties": {"RoleName": role_name(arn), "Path": role_path(arn),
