@@ -106,3 +106,12 @@ def create_what_moto_skips(url: str, out: Path, manifest: dict[str, Any], source
             else:
                 raise AssertionError(f"{logical}: no API stand-in for {kind}: add one and list it in docs/deploy.md")
     return created
+
+
+def detach_managed_policies(url: str, account: str, role: str) -> None:
+    """Detach the managed policies from ``role``: moto's CloudFormation deletes a role before the
+    AWS::IAM::ManagedPolicy of the same stack attached to it and fails (DeleteConflict); CloudFormation orders
+    the deletions by their dependencies. docs/deploy.md lists this with the other differences."""
+    iam = session(url, account).client("iam", endpoint_url=url)
+    for policy in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bundle_helpers import write_bundle
-from deploy_helpers import create_what_moto_skips, reset
+from deploy_helpers import create_what_moto_skips, detach_managed_policies, reset
 
 from conftest import EXAMPLES, ROOT, cli, free_port
 
@@ -95,3 +95,49 @@ def test_file_errors_exit_1_before_any_aws_call(aws_env: dict[str, str]) -> None
                env=aws_env, cwd=ROOT)
     assert proc.returncode == 1
     assert "error[WV900]" in proc.stderr and "cannot reach" not in proc.stderr
+
+
+def test_destroy_removes_the_stacks_and_keeps_artifact_buckets_unless_told(aws_env: dict[str, str],
+                                                                           moto_server: str) -> None:
+    s3, iam = _client("s3", moto_server), _client("iam", moto_server)
+    proc = cli("deploy", "examples/minimal.wave", "--yes", "--endpoint-url", moto_server, env=aws_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "hello-artifacts-eu-west-1" in {b["Name"] for b in s3.list_buckets()["Buckets"]}  # type: ignore[attr-defined]
+
+    proc = cli("deploy", "examples/minimal.wave", "--destroy", "--dry-run", "--detailed-exitcode",
+               "--endpoint-url", moto_server, env=aws_env)
+    assert proc.returncode == 2, proc.stderr
+    assert "Destroy pipeline hello" in proc.stdout and "wavec-hello" in proc.stdout
+    assert "= ArtifactBucket (AWS::S3::Bucket): keep" in proc.stdout
+    assert "- PipelineRole (AWS::IAM::Role): remove" in proc.stdout
+    assert "Plan: 1 to delete (1 stacks)." in proc.stdout
+
+    detach_managed_policies(moto_server, "111122223333", "hello-pipeline")
+    proc = cli("deploy", "examples/minimal.wave", "--destroy", "--yes", "--endpoint-url", moto_server, env=aws_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "kept bucket hello-artifacts-eu-west-1" in proc.stdout
+    cf = _client("cloudformation", moto_server)
+    assert [s["StackStatus"] for s in cf.list_stacks()["StackSummaries"]] == ["DELETE_COMPLETE"]  # type: ignore[attr-defined]
+    assert "hello-pipeline" not in {r["RoleName"] for r in iam.list_roles()["Roles"]}  # type: ignore[attr-defined]
+    assert "hello-artifacts-eu-west-1" in {b["Name"] for b in s3.list_buckets()["Buckets"]}  # type: ignore[attr-defined]
+
+    proc = cli("deploy", "examples/minimal.wave", "--destroy", "--yes", "--detailed-exitcode", "--endpoint-url",
+               moto_server, env=aws_env)
+    assert proc.returncode == 0 and "nothing to do: no stack of the bundle exists" in proc.stdout
+
+    # Told to: a new deploy (after removing the kept bucket by hand: a new stack cannot create a bucket that
+    # exists, docs/deploy.md), an artifact in its bucket, then a destroy that empties and deletes the bucket.
+    s3.delete_bucket(Bucket="hello-artifacts-eu-west-1")  # type: ignore[attr-defined]
+    proc = cli("deploy", "examples/minimal.wave", "--yes", "--endpoint-url", moto_server, env=aws_env)
+    assert proc.returncode == 0, proc.stderr
+    s3.put_object(Bucket="hello-artifacts-eu-west-1", Key="hello/source/a.zip", Body=b"x")  # type: ignore[attr-defined]
+    detach_managed_policies(moto_server, "111122223333", "hello-pipeline")
+    proc = cli("deploy", "examples/minimal.wave", "--destroy", "--yes", "--delete-artifact-buckets",
+               "--endpoint-url", moto_server, env=aws_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "emptied and deleted bucket hello-artifacts-eu-west-1" in proc.stdout
+    assert "hello-artifacts-eu-west-1" not in {b["Name"] for b in s3.list_buckets()["Buckets"]}  # type: ignore[attr-defined]
+
+    proc = cli("deploy", "examples/minimal.wave", "--delete-artifact-buckets", "--endpoint-url", moto_server,
+               env=aws_env)
+    assert proc.returncode == 2 and "--delete-artifact-buckets goes with --destroy" in proc.stderr

@@ -15,11 +15,11 @@ import json
 import sys
 
 from ..deploy.aws import DEFAULT_ACCOUNT_ROLE, Aws, AwsError
-from ..deploy.engine import Progress, apply, discard, make_plan, rollback_note
+from ..deploy.engine import Progress, apply, destroy, discard, make_destroy_plan, make_plan, rollback_note
 from ..deploy.stacks import StackFailed
 from .bundling import compile_bundle
 from .common import add_config_option, print_diagnostics
-from .errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME
+from .errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, UsageError
 
 EXIT_CHANGES = 2  # --detailed-exitcode: Terraform's convention
 
@@ -37,6 +37,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE)")
     parser.add_argument("--account-role", metavar="NAME", default=DEFAULT_ACCOUNT_ROLE,
                         help="role assumed in the accounts other than the caller's (default: %(default)s)")
+    parser.add_argument("--destroy", action="store_true", help="remove what the bundle created, newest stack first "
+                        "(the same plan and confirmation)")
+    parser.add_argument("--delete-artifact-buckets", action="store_true",
+                        help="with --destroy: also empty and delete the artifact buckets (kept otherwise)")
     parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to deploy when the file has several")
     add_config_option(parser)
 
@@ -53,12 +57,14 @@ def _confirmed(args: argparse.Namespace) -> bool | None:
         return True
     if not sys.stdin.isatty():
         return None
-    answer = input("Apply this plan? Only 'yes' applies: ")
+    answer = input("Apply this plan? Only 'yes' applies: ")  # on stdout, after the plan
     return answer.strip() == "yes"
 
 
 def run(args: argparse.Namespace) -> int:
     """Compile, plan, confirm and apply."""
+    if args.delete_artifact_buckets and not args.destroy:
+        raise UsageError("--delete-artifact-buckets goes with --destroy")
     bundle, _pipeline, diagnostics = compile_bundle(args, args.file)
     print_diagnostics(diagnostics)
     if bundle is None:
@@ -71,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=out, flush=True)
 
     try:
-        plan = make_plan(bundle, bundle.request, aws, dry_run=args.dry_run)
+        if args.destroy:
+            plan = make_destroy_plan(bundle, aws, dry_run=args.dry_run, delete_buckets=args.delete_artifact_buckets)
+        else:
+            plan = make_plan(bundle, bundle.request, aws, dry_run=args.dry_run)
     except AwsError as exc:
         _error(exc, exc.help)
         return EXIT_RUNTIME
@@ -86,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         say("dry run: nothing changed")
         return changed_exit if plan.changed else EXIT_OK
     if not plan.changed:
-        say("nothing to do: every stack and the pipeline are up to date")
+        say("nothing to do: " + ("no stack of the bundle exists" if args.destroy else
+                                 "every stack and the pipeline are up to date"))
         return EXIT_OK
     confirmed = _confirmed(args)
     if not confirmed:
@@ -99,10 +109,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     progress = Progress()
     try:
-        apply(plan, bundle, aws, say, progress)
+        if args.destroy:
+            destroy(plan, bundle, aws, say, progress, delete_buckets=args.delete_artifact_buckets)
+        else:
+            apply(plan, bundle, aws, say, progress)
     except StackFailed as exc:
-        _error(exc, "CloudFormation rolled the stack back; fix the cause and run `wavec deploy` again: it "
-                    "continues from the first stack that is not up to date")
+        _error(exc, "fix the cause and run `wavec deploy --destroy` again: stacks already gone are skipped"
+               if args.destroy else "CloudFormation rolled the stack back; fix the cause and run `wavec deploy` "
+               "again: it continues from the first stack that is not up to date")
         return EXIT_RUNTIME
     except AwsError as exc:
         _error(exc, exc.help)
@@ -113,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"wavec deploy: interrupted {where}; {progress.done} of {len(plan.stacks)} stacks are done. Run "
               "`wavec deploy` again to continue.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if args.destroy:
+        say(f"destroyed pipeline {bundle.pipeline}: {len(plan.stacks)} stacks gone")
+        return changed_exit
     say(f"deployed pipeline {bundle.pipeline}: {len(plan.stacks)} stacks up to date")
     note = rollback_note(bundle.request["pipeline"]) if plan.pipeline_words else ""
     if note:

@@ -172,3 +172,92 @@ def rollback_note(pipeline: dict[str, Any]) -> str:
             f"{', '.join(stages)}, a breach there fails the stage without rolling back (CodePipeline rolls back "
             "only to a success of the current version); see docs/codepipeline.md, \"First run and structure "
             "changes\"")
+
+
+# ---------------------------------------------------------------------------------------------------- destroy
+# What the bundle created goes, in reverse manifest order (the pipeline stack first, the role stacks last: each
+# stack's resources may be used by the ones after it). Artifact buckets have DeletionPolicy Retain, so
+# CloudFormation keeps them with the artifacts of past runs; `delete_buckets` empties and deletes them after
+# their stack is gone.
+
+def _kept(stack: Stack) -> list[str]:
+    return sorted(k for k, r in stack.template["Resources"].items() if r.get("DeletionPolicy") == "Retain")
+
+
+def make_destroy_plan(bundle: Bundle, aws: Aws, *, dry_run: bool, delete_buckets: bool) -> Plan:
+    """The plan of removing what ``bundle`` created: every existing stack deleted, newest first."""
+    unreadable: list[str] = []
+    readable = aws.has_credentials()
+    if not readable and not dry_run:
+        raise AwsError("no AWS credentials found",
+                       "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; `--dry-run` plans without")
+    plans = []
+    for stack in reversed(bundle.stacks):
+        kept = set() if delete_buckets else set(_kept(stack))
+        changes = [("keep" if k in kept else "remove", k, r["Type"])
+                   for k, r in sorted(stack.template["Resources"].items())]
+        plan = StackPlan(stack.name, stack.account, stack.region, stack.order, "delete", changes)
+        where = f"stack {stack.name} in account {stack.account}, {stack.region}"
+        try:
+            if not readable:
+                raise AwsError("no AWS credentials found")
+            cf = aws.client("cloudformation", stack.account, stack.region)
+            plan.status = call(lambda cf=cf, name=stack.name: cfn.status_of(cf, name), aws.endpoint_url)
+        except AwsError as exc:
+            if not dry_run:
+                raise
+            plan.unreadable = str(exc)
+            unreadable.append(f"{where}: {exc}")
+        else:
+            if plan.status is None:
+                plan.action, plan.changes = "none", []
+        plans.append(plan)
+    words = [f"pipeline `{bundle.pipeline}` is deleted with stack {bundle.stacks[-1].name}"]
+    if plans[0].action == "none":
+        words = []
+    return Plan(bundle.pipeline, plans, words, unreadable, destroy=True)
+
+
+def _delete_bucket(aws: Aws, account: str, region: str, bucket: str) -> None:
+    """Empty a versioned bucket (every version and delete marker) and delete it."""
+    s3 = aws.client("s3", account, region)
+    paginator = s3.get_paginator("list_object_versions")
+    for page in call(lambda: list(paginator.paginate(Bucket=bucket)), aws.endpoint_url):
+        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                   for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if objects:
+            call(lambda objects=objects: s3.delete_objects(Bucket=bucket, Delete={"Objects": objects}),
+                 aws.endpoint_url)
+    call(lambda: s3.delete_bucket(Bucket=bucket), aws.endpoint_url)
+
+
+def destroy(plan: Plan, bundle: Bundle, aws: Aws, say: Say, progress: Progress, *, delete_buckets: bool,
+            pause: Callable[[float], None] = time.sleep) -> None:
+    """Delete the stacks of the plan in its order, waiting on each; :class:`~.stacks.StackFailed` on a failure."""
+    by_name = {s.name: s for s in bundle.stacks}
+    total = len(plan.stacks)
+    for index, stack_plan in enumerate(plan.stacks, start=1):
+        stack = by_name[stack_plan.name]
+        head = f"[{index}/{total}] {stack.name} ({stack.account}, {stack.region})"
+        if not stack_plan.changed:
+            say(f"{head}: already gone")
+            progress.done += 1
+            continue
+        progress.current = stack.name
+        say(f"{head}: deleting")
+        cfn.delete(aws.client("cloudformation", stack.account, stack.region), stack.name, pause)
+        kept = [stack.template["Resources"][k] for k in _kept(stack)]
+        buckets = [r["Properties"]["BucketName"] for r in kept if r["Type"] == "AWS::S3::Bucket"]
+        if delete_buckets:
+            for bucket in buckets:
+                _delete_bucket(aws, stack.account, stack.region, bucket)
+                say(f"{head}: emptied and deleted bucket {bucket}")
+        elif buckets:
+            say(f"{head}: DELETE_COMPLETE; kept bucket {', '.join(buckets)} (its artifacts; "
+                "--delete-artifact-buckets removes it)")
+            progress.done += 1
+            progress.current = None
+            continue
+        say(f"{head}: DELETE_COMPLETE")
+        progress.done += 1
+        progress.current = None

@@ -9,9 +9,9 @@ from typing import Any
 from .stacks import StackPlan
 
 FORMAT = "wavec-deploy-plan/1"
-SIGNS = {"add": "+", "change": "~", "replace": "-/+", "remove": "-"}
+SIGNS = {"add": "+", "change": "~", "replace": "-/+", "remove": "-", "keep": "="}
 VERBS = {"create": "create", "recreate": "delete (left by a failed create) and create", "update": "update",
-         "none": "up to date"}
+         "none": "up to date", "delete": "delete"}
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Plan:
                  "in this order"]
         width = max(len(s.name) for s in self.stacks)
         for stack in self.stacks:
-            verb = "delete" if stack.action == "delete" else VERBS[stack.action]
+            verb = "already gone" if self.destroy and stack.action == "none" else VERBS[stack.action]
             lines.append(f"  {stack.order:>2}. {stack.name:<{width}}  {stack.account} {stack.region:<15} {verb}")
             for action, logical, kind in stack.changes:
                 lines.append(f"        {SIGNS.get(action, '?'):>3} {logical} ({kind}): {action}")
