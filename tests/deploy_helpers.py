@@ -115,3 +115,20 @@ def detach_managed_policies(url: str, account: str, role: str) -> None:
     iam = session(url, account).client("iam", endpoint_url=url)
     for policy in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
         iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
+
+
+def create_referenced_alarms(url: str, source: Path, skip: frozenset[str] = frozenset(),
+                             home_region: str = "us-east-1") -> int:
+    """Put a metric alarm of every name the gates of ``source`` read, where they read it (but ``skip``); how many."""
+    from wavec.deploy.alarms import referenced
+
+    body = json.loads(cli("build", str(source), "--target", "codepipeline", cwd=ROOT).stdout)
+    count = 0
+    for (account, region), names in referenced(body, home_region).items():
+        cloudwatch = session(url, account).client("cloudwatch", endpoint_url=url, region_name=region)
+        for name in sorted(names - skip):
+            cloudwatch.put_metric_alarm(AlarmName=name, MetricName="5xx", Namespace="checkout", Statistic="Sum",
+                                        Period=60, EvaluationPeriods=1, Threshold=1,
+                                        ComparisonOperator="GreaterThanThreshold")
+            count += 1
+    return count

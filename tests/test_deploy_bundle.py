@@ -18,6 +18,7 @@ from bundle_helpers import SECOND_ACCOUNT, two_account_checkout, write_bundle
 from deploy_helpers import (
     NOT_IN_MOTO,
     PIPELINE_ACCOUNT,
+    create_referenced_alarms,
     create_what_moto_skips,
     env_for,
     moto_cannot_create,
@@ -59,6 +60,7 @@ def test_two_account_checkout_deploys_then_is_a_no_op_then_a_change_is_said_in_w
     source = two_account_checkout(tmp_path)
     out = tmp_path / "bundle"
     manifest = write_bundle(source, out)
+    assert create_referenced_alarms(moto, source) > 20
 
     code, stdout, stderr = deploy(moto, source, tmp_path, "--yes", "--detailed-exitcode")
     assert code == 2, stderr + stdout
@@ -110,6 +112,7 @@ def test_two_account_checkout_deploys_then_is_a_no_op_then_a_change_is_said_in_w
 def test_a_failing_stack_exits_3_and_a_rerun_after_the_fix_continues_from_it(moto: str, tmp_path: Path) -> None:
     source = EXAMPLES / "checkout.wave"
     manifest = write_bundle(source, tmp_path / "bundle")
+    create_referenced_alarms(moto, source)
     # Another account owns the name of the us-west-2 artifact bucket: S3 names are global.
     squatter = session(moto, "999988887777").client("s3", endpoint_url=moto, region_name="us-west-2")
     squatter.create_bucket(Bucket="acme-checkout-artifacts-us-west-2",
@@ -154,7 +157,8 @@ def test_dry_run_without_credentials_or_endpoint_plans_everything_as_added(tmp_p
     plan = json.loads(proc.stdout)
     assert plan["format"] == "wavec-deploy-plan/1" and plan["changes"] is True
     assert {s["action"] for s in plan["stacks"]} == {"create"}
-    assert len(plan["unreadable"]) == 9  # 8 stacks and the pipeline
+    assert len(plan["unreadable"]) == 10  # 8 stacks, the pipeline, the alarms
+    assert plan["unreadable"][-1] == "the 24 alarms the gates read: no AWS credentials found"  # 8 regions × 3
 
 
 def test_without_a_terminal_or_yes_nothing_is_applied(moto: str, tmp_path: Path) -> None:
@@ -163,3 +167,21 @@ def test_without_a_terminal_or_yes_nothing_is_applied(moto: str, tmp_path: Path)
     assert "stdin is not a terminal" in stderr and "--yes" in stderr
     cf = session(moto, PIPELINE_ACCOUNT).client("cloudformation", endpoint_url=moto, region_name="eu-west-1")
     assert cf.list_stacks()["StackSummaries"] == []
+
+
+def test_a_missing_alarm_is_an_error_naming_alarm_region_and_account(moto: str, tmp_path: Path) -> None:
+    source = two_account_checkout(tmp_path)
+    create_referenced_alarms(moto, source, skip=frozenset({"checkout-5xx-sa-east-1"}))
+    code, stdout, stderr = deploy(moto, source, tmp_path, "--yes")
+    assert code == 3, stderr
+    # The name is read in sa-east-1 in both accounts of the last wave: both are missing, each named.
+    assert "alarm checkout-5xx-sa-east-1 does not exist in region sa-east-1 of account 111122223333" in stdout
+    assert f"alarm checkout-5xx-sa-east-1 does not exist in region sa-east-1 of account {SECOND_ACCOUNT}" in stdout
+    assert "2 alarms the gates read do not exist" in stderr and "nothing was applied" in stderr
+    cf = session(moto, PIPELINE_ACCOUNT).client("cloudformation", endpoint_url=moto, region_name="us-east-1")
+    assert cf.list_stacks()["StackSummaries"] == []
+
+    create_referenced_alarms(moto, source)
+    code, stdout, stderr = deploy(moto, source, tmp_path, "--dry-run", "--json")
+    assert code == 0, stderr
+    assert json.loads(stdout)["missing_alarms"] == []

@@ -91,6 +91,14 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
     else:
         print(plan.text())
+    if plan.missing_alarms:
+        discard(plan, aws)
+        first = plan.missing_alarms[0]
+        _error(f"{len(plan.missing_alarms)} alarms the gates read do not exist, e.g. {first['alarm']} in region "
+               f"{first['region']} of account {first['account']}; nothing was applied",
+               "create them (the plan lists each), or fix the names in the file; a bake reads a missing alarm as "
+               "a breach")
+        return EXIT_RUNTIME
     if args.dry_run:
         say("dry run: nothing changed")
         return changed_exit if plan.changed else EXIT_OK

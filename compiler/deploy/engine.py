@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..targets.codepipeline.bundle import Bundle, Stack
+from . import alarms
 from . import stacks as cfn
 from .aws import Aws, AwsError, botocore_errors, call, error_code
 from .plan import Plan
@@ -110,7 +111,9 @@ def make_plan(bundle: Bundle, request: dict[str, Any], aws: Aws, *, dry_run: boo
     else:
         unreadable.append(f"pipeline {bundle.pipeline} in account {bundle.account}, {bundle.region}: "
                           "no AWS credentials found")
-    return Plan(bundle.pipeline, stacks, pipeline_words(live, request["pipeline"]), unreadable)
+    absent = alarms.check(aws, request, bundle.region, readable, dry_run, unreadable)
+    return Plan(bundle.pipeline, stacks, pipeline_words(live, request["pipeline"]), unreadable,
+                missing_alarms=absent)
 
 
 def discard(plan: Plan, aws: Aws) -> None:

@@ -23,6 +23,7 @@ class Plan:
     pipeline_words: list[str]
     unreadable: list[str] = field(default_factory=list)
     destroy: bool = False
+    missing_alarms: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -33,7 +34,7 @@ class Plan:
         """The plan as the documented JSON document."""
         return {"format": FORMAT, "pipeline": self.pipeline, "destroy": self.destroy, "changes": self.changed,
                 "stacks": [s.to_json() for s in self.stacks], "pipeline_changes": self.pipeline_words,
-                "unreadable": self.unreadable}
+                "unreadable": self.unreadable, "missing_alarms": self.missing_alarms}
 
     def summary(self) -> str:
         """One line: how many stacks change how."""
@@ -58,6 +59,10 @@ class Plan:
         if not self.destroy:
             lines.append(f"Pipeline {self.pipeline}:")
             lines += [f"  - {w}" for w in self.pipeline_words] or ["  no change"]
+        if self.missing_alarms:
+            lines.append("Missing alarms (the gates read them; wavec never creates them):")
+            lines += [f"  - alarm {m['alarm']} does not exist in region {m['region']} of account {m['account']}"
+                      for m in self.missing_alarms]
         if self.unreadable:
             lines.append("Could not read (planned as if nothing were there):")
             lines += [f"  - {u}" for u in self.unreadable]
