@@ -145,8 +145,16 @@ def delete_change_set(cf: Any, arn: str) -> None:
 def _failure(cf: Any, name: str, status: str) -> StackFailed:
     """The first failed resource of the last operation, from the stack's events (newest first)."""
     events = call(lambda: cf.describe_stack_events(StackName=name)).get("StackEvents", [])
-    failed = [e for e in events if str(e.get("ResourceStatus", "")).endswith("_FAILED")
-              and e.get("LogicalResourceId") != name]
+    failed = []
+    for event in events:  # newest first, back to the start of this operation
+        state = str(event.get("ResourceStatus", ""))
+        if event.get("LogicalResourceId") == name:
+            if state in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS") and \
+                    event.get("ResourceStatusReason") == "User Initiated":
+                break
+            continue
+        if state.endswith("_FAILED"):
+            failed.append(event)
     if failed:
         first = failed[-1]  # the oldest failure of the newest events: the cause, not the rollback's echo
         return StackFailed(name, status, str(first["LogicalResourceId"]),
