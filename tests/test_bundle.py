@@ -57,6 +57,13 @@ def test_checkout_bundle_has_a_pipeline_stack_and_one_support_stack_per_other_re
                 and r["Properties"].get("RoleName") == "checkout-pipeline")
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == \
         "codepipeline.amazonaws.com"
+    # The teardown project runs with the pipeline role by default: the role trusts CodeBuild and may write the
+    # project's logs (and nothing else of CloudWatch Logs).
+    trusted = [s["Principal"]["Service"] for s in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]]
+    assert trusted == ["codepipeline.amazonaws.com", "codebuild.amazonaws.com"]
+    project = next(k for k, r in pipeline.items() if r["Type"] == "AWS::CodeBuild::Project")
+    granted = json.dumps(pipeline["PipelineRoleActions"]["Properties"]["PolicyDocument"])
+    assert f"log-group:/aws/codebuild/${{{project}}}" in granted
     # The pipeline is created after its role and the role's policies (a name is no dependency to CloudFormation).
     assert {"PipelineRole", "PipelineRoleArtifacts", "PipelineRoleActions"} <= set(
         pipeline["CheckoutPipeline"]["DependsOn"])

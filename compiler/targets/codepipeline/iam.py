@@ -14,11 +14,13 @@ actions without resource-level permissions (``ecs:RegisterTaskDefinition``, ``ec
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 VERSION = "2012-10-17"
+_INTRINSIC = "\x00"  # marks a resource that is an intrinsic function (kept as JSON text while gathering)
 PIPELINE_ROLE = "PipelineRole"
 PART = "iam"
 
@@ -48,11 +50,12 @@ class Grants:
     conditions: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
     wildcards: dict[str, str] = field(default_factory=dict)
 
-    def allow(self, actions: Iterable[str], resources: Iterable[str], condition: dict[str, Any] | None = None,
-              why_wildcard: str | None = None) -> None:
-        """Allow ``actions`` on ``resources``; a ``*`` resource must come with ``why_wildcard``."""
+    def allow(self, actions: Iterable[str], resources: Iterable[str | dict[str, Any]],
+              condition: dict[str, Any] | None = None, why_wildcard: str | None = None) -> None:
+        """Allow ``actions`` on ``resources`` (ARNs, or intrinsic functions of the template that make one); a
+        ``*`` resource must come with ``why_wildcard``."""
         key = tuple(sorted(set(actions)))
-        found = set(resources)
+        found = {r if isinstance(r, str) else _INTRINSIC + json.dumps(r, sort_keys=True) for r in resources}
         if "*" in found:
             if why_wildcard is None:
                 raise ValueError(f"a `*` resource for {', '.join(key)} needs a reason")
@@ -71,8 +74,10 @@ class Grants:
         statements = []
         for key in sorted(self.statements):
             actions = [a for a in key if not a.startswith("#")]
+            resources = [json.loads(r[len(_INTRINSIC):]) if r.startswith(_INTRINSIC) else r
+                         for r in sorted(self.statements[key])]
             statement: dict[str, Any] = {"Effect": "Allow", "Action": actions if len(actions) > 1 else actions[0],
-                                         "Resource": sorted(self.statements[key])}
+                                         "Resource": resources}
             if key in self.conditions:
                 statement["Condition"] = self.conditions[key]
             statements.append(statement)
@@ -209,13 +214,26 @@ def _metadata(grants: Grants, placement: tuple[str, str], what: str) -> dict[str
     return {"wavec": meta}
 
 
+def _projects_run_with(template: dict[str, Any], role_arn: str) -> dict[str, dict[str, Any]]:
+    """The template's CodeBuild projects whose service role is ``role_arn`` (directly, or a parameter's default)."""
+    parameters = template.get("Parameters", {})
+    found = {}
+    for logical, resource in template.get("Resources", {}).items():
+        if resource["Type"] != "AWS::CodeBuild::Project":
+            continue
+        role = resource.get("Properties", {}).get("ServiceRole")
+        if isinstance(role, dict) and "Ref" in role:
+            role = parameters.get(role["Ref"], {}).get("Default")
+        if role == role_arn:
+            found[logical] = resource
+    return found
+
+
 def _trusted_services(template: dict[str, Any], role_arn: str) -> list[str]:
     services = ["codepipeline.amazonaws.com"]
     # The step-image and teardown projects run with the pipeline role by default (their `…Role` parameters).
-    for resource in template.get("Resources", {}).values():
-        if resource["Type"] == "AWS::CodeBuild::Project":
-            services.append("codebuild.amazonaws.com")
-            break
+    if _projects_run_with(template, role_arn):
+        services.append("codebuild.amazonaws.com")
     return services
 
 
@@ -235,7 +253,15 @@ def pipeline_role_part(request: dict[str, Any], region: str, template: dict[str,
         "Properties": {"RoleName": role_name(arn), "Path": role_path(arn),
                        "Description": f"the service role of pipeline {pipeline['name']} (wavec)",
                        "AssumeRolePolicyDocument": trust}}}
-    for concern, grants in pipeline_grants(request, region).items():
+    concerns = pipeline_grants(request, region)
+    for logical in sorted(_projects_run_with(template, arn)):
+        # The CodeBuild projects that run with the pipeline role by default (teardown, step images) write their
+        # logs to CodeBuild's group of the project (`Ref` of a project is its name).
+        group = ("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/codebuild/"
+                 f"${{{logical}}}")
+        concerns["actions"].allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                                  [{"Fn::Sub": group}, {"Fn::Sub": group + ":log-stream:*"}])
+    for concern, grants in concerns.items():
         if not grants:
             continue
         resources[f"{PIPELINE_ROLE}{concern.capitalize()}"] = {
