@@ -99,14 +99,18 @@ MOTO_ACCOUNT = "111122223333"  # the account of the examples' role ARNs
 
 
 @contextlib.contextmanager
-def moto_process(account: str = MOTO_ACCOUNT, env: Mapping[str, str] | None = None) -> Iterator[str]:
+def moto_process(account: str | None = MOTO_ACCOUNT, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """A moto server on 127.0.0.1 on a free port, in ``account``, as long as the block lasts; yields its URL.
+    With ``account=None`` each request's account is its credentials' (moto's multi-account mode: credentials
+    from ``sts:AssumeRole`` of a role ARN in another account act in that account).
 
     boto3 talks real HTTP to it. ``MOTO_PORT`` is set to its port, so the SDK calls of the state machines its
     Step Functions interpreter executes reach the same server; ``env`` adds or overrides variables.
     """
     port = free_port()
-    full = {**os.environ, "MOTO_ACCOUNT_ID": account, "MOTO_PORT": str(port), **(env or {})}
+    full = {**os.environ, "MOTO_ACCOUNT_ID": account or "", "MOTO_PORT": str(port), **(env or {})}
+    if account is None:
+        del full["MOTO_ACCOUNT_ID"]
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], env=full,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

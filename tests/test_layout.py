@@ -38,6 +38,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "report": {"analysis", "dag", "diagnostics", "lang", "plan_format", "semantics"},
     "docgen": {"diagnostics", "policy", "semantics"},
     "api": {"config", "dag", "diagnostics", "files", "plan_format", "policy", "semantics", "source", "targets"},
+    "deploy": {"targets"},  # the plan and apply of a bundle the codepipeline target built
     "cli": {"*"},
     "__main__": {"cli"},
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)

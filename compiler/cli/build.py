@@ -1,6 +1,7 @@
 """Compile a pipeline for a target: AWS CodePipeline V2 or the local runner's plan.
 
-The output goes to stdout, or to the file named by -o. Diagnostics go to
+The output goes to stdout, or to the file named by -o; ``--out DIR`` writes the
+deployment bundle of ``--target codepipeline --format cloudformation`` instead. Diagnostics go to
 stderr; errors (exit 1) mean nothing is written.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from ..api import PipelineChoiceError, build
 from ..config import Config
 from ..targets import TARGETS, get_target
+from .bundling import compile_bundle, write_bundle
 from .common import add_config_option, config_from, existing_paths, print_diagnostics
 from .errors import UsageError
 
@@ -27,6 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "cloudformation; local: json)")
     parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to build when the file has several")
     parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here instead of stdout")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="codepipeline, cloudformation: write the "
+                        "deployment bundle here (one template per stack and manifest.json)")
     add_config_option(parser)
 
 
@@ -52,6 +56,8 @@ def _build(args: argparse.Namespace) -> int:
     target = get_target(args.target)
     if args.format is not None and args.format not in target.formats:
         raise UsageError(f"target {args.target} has no format {args.format!r} (formats: {', '.join(target.formats)})")
+    if args.out is not None:
+        return _bundle(args, path)
     try:
         result = build(path, args.target, args.format, args.pipeline, config, stream=True)
     except PipelineChoiceError as exc:
@@ -70,4 +76,19 @@ def _build(args: argparse.Namespace) -> int:
             sys.stdout.flush()
         except BrokenPipeError:
             pass
+    return 0
+
+
+def _bundle(args: argparse.Namespace, path: Path) -> int:
+    if args.target != "codepipeline" or args.format != "cloudformation":
+        raise UsageError("--out DIR writes the deployment bundle: use it with --target codepipeline "
+                         "--format cloudformation")
+    if args.output is not None:
+        raise UsageError("--out DIR and -o OUT exclude each other")
+    bundle, _pipeline, diagnostics = compile_bundle(args, str(path))
+    print_diagnostics(diagnostics)
+    if bundle is None:
+        return 1
+    written = write_bundle(bundle, args.out)
+    print(f"wrote {len(written)} files to {args.out}: {', '.join(p.name for p in written)}", file=sys.stderr)
     return 0

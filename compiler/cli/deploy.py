@@ -1,81 +1,145 @@
-"""Create or update the pipeline in AWS CodePipeline through boto3, after showing a diff.
+"""Deploy the whole bundle: plan, confirm, apply stack by stack through CloudFormation change sets.
 
-The pipeline is compiled as `wavec build --target codepipeline` compiles it;
-errors in the file exit 1 before anything is sent. The live pipeline is read
-with GetPipeline and a diff printed; --dry-run stops there. AWS failures
-(credentials, endpoint, permissions, the pipeline role) exit 3 with one
-message. The usual AWS settings apply (AWS_PROFILE, AWS_ENDPOINT_URL, …).
+The file is compiled to its deployment bundle as `wavec build --out DIR` writes it (errors exit 1 before any
+AWS call). The plan reads every stack and the live pipeline; `--dry-run` stops after it and needs no
+credentials when nothing exists yet (it says what it could not read). Then, after a confirmation on a terminal
+(or `--yes`), each stack is applied in manifest order, waiting on each. Exit codes: 0 done (or nothing to do),
+1 errors in the file or a refused confirmation, 3 an AWS failure or a failed stack, 130 interrupted; with
+`--detailed-exitcode`, 2 when there were changes (planned, or applied). See docs/deploy.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
-from ..api import apply_config
-from ..config import Config
-from ..diagnostics import Diagnostic, Severity, Sink
-from ..targets.codepipeline import compensator
-from ..targets.codepipeline.cloudformation import source_change_part
-from ..targets.codepipeline.context import Context
-from ..targets.codepipeline.deploy import AwsError, deploy
-from ..targets.codepipeline.target import request_for
-from .common import add_config_option, checked_pipeline, config_from, print_diagnostics
-from .errors import EXIT_ERRORS, EXIT_OK, EXIT_RUNTIME
+from ..deploy.aws import DEFAULT_ACCOUNT_ROLE, Aws, AwsError
+from ..deploy.engine import Progress, apply, destroy, discard, make_destroy_plan, make_plan, rollback_note
+from ..deploy.stacks import StackFailed
+from .bundling import compile_bundle
+from .common import add_config_option, print_diagnostics
+from .errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, UsageError
+
+EXIT_CHANGES = 2  # --detailed-exitcode: Terraform's convention
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``wavec deploy``."""
     parser.add_argument("file", metavar="FILE", help="the .wave file")
-    parser.add_argument("--dry-run", action="store_true", help="print the diff against the live pipeline, change "
-                        "nothing")
-    parser.add_argument("--endpoint-url", metavar="URL", help="CodePipeline endpoint (default: AWS_ENDPOINT_URL "
-                        "or the region's)")
-    parser.add_argument("--region", metavar="R", help="region of the pipeline (default: the pipeline's `region`, "
-                        "else the first region of its first wave)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument("--detailed-exitcode", action="store_true",
+                        help="exit 2 when there are changes, 0 when none, 1 on errors (3: an AWS failure)")
+    parser.add_argument("--yes", action="store_true", help="apply without asking")
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON (wavec-deploy-plan/1)")
+    parser.add_argument("--endpoint-url", metavar="URL", help="AWS endpoint for every service (default: "
+                        "AWS_ENDPOINT_URL or each region's)")
     parser.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE)")
+    parser.add_argument("--account-role", metavar="NAME", default=DEFAULT_ACCOUNT_ROLE,
+                        help="role assumed in the accounts other than the caller's (default: %(default)s)")
+    parser.add_argument("--destroy", action="store_true", help="remove what the bundle created, newest stack first "
+                        "(the same plan and confirmation)")
+    parser.add_argument("--delete-artifact-buckets", action="store_true",
+                        help="with --destroy: also empty and delete the artifact buckets (kept otherwise)")
     parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to deploy when the file has several")
     add_config_option(parser)
 
 
+def _error(exc: Exception | str, help: str | None = None) -> None:
+    print(f"wavec deploy: error: {exc}", file=sys.stderr)
+    if help:
+        print(f"  = help: {help}", file=sys.stderr)
+
+
+def _confirmed(args: argparse.Namespace) -> bool | None:
+    """``True`` to apply, ``False`` when declined; ``None`` when there is no terminal to ask on."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        return None
+    answer = input("Apply this plan? Only 'yes' applies: ")  # on stdout, after the plan
+    return answer.strip() == "yes"
+
+
 def run(args: argparse.Namespace) -> int:
-    """Compile, diff, and create or update."""
-
-    pipeline, diagnostics = checked_pipeline(args, args.file)
-    if pipeline is None:
-        print_diagnostics(diagnostics)
+    """Compile, plan, confirm and apply."""
+    if args.delete_artifact_buckets and not args.destroy:
+        raise UsageError("--delete-artifact-buckets goes with --destroy")
+    bundle, _pipeline, diagnostics = compile_bundle(args, args.file)
+    print_diagnostics(diagnostics)
+    if bundle is None:
         return EXIT_ERRORS
+    changed_exit = EXIT_CHANGES if args.detailed_exitcode else EXIT_OK
+    aws = Aws(args.profile, args.endpoint_url, args.account_role)
+    out = sys.stderr if args.json else sys.stdout
 
-    sink = Sink()
-    request = request_for(pipeline, sink)
-    config = config_from(args)
-    assert isinstance(config, Config)
-    extra, _ = apply_config(sink, config)
-    print_diagnostics(sorted(diagnostics + extra, key=Diagnostic.sort_key))
-    if request is None or any(d.severity is Severity.ERROR for d in extra):
-        return EXIT_ERRORS
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
 
-
-    region = args.region or Context(pipeline, Sink()).region
-    beside = []
-    if any(a["actionTypeId"]["provider"] == "StepFunctions" for s in request["pipeline"]["stages"]
-           for a in s["actions"]):
-        beside.append("its bake state machines")
-    if not compensator.plan(pipeline, request).empty:
-        beside.append("its compensator (rollback_all, sandbox teardown)")
-    if source_change_part(request, region):
-        # Its source does not poll (PollForSourceChanges: false): without the rule, no change starts it.
-        beside.append("the EventBridge rule that starts it on a source change")
-    if beside:
-        # A CreatePipeline body cannot hold what runs beside the pipeline; say so rather than deploy half silently.
-        print(f"wavec deploy: note: pipeline {pipeline.name} needs {' and '.join(beside)}, which only "
-              "`wavec build --format cloudformation` contains: deploy that template for them", file=sys.stderr)
     try:
-        deploy(request, region=region, endpoint_url=args.endpoint_url, profile=args.profile,
-               dry_run=args.dry_run, say=print)
+        if args.destroy:
+            plan = make_destroy_plan(bundle, aws, dry_run=args.dry_run, delete_buckets=args.delete_artifact_buckets)
+        else:
+            plan = make_plan(bundle, bundle.request, aws, dry_run=args.dry_run)
     except AwsError as exc:
-        print(f"wavec deploy: error: {exc}", file=sys.stderr)
-        if exc.help:
-            print(f"  = help: {exc.help}", file=sys.stderr)
+        _error(exc, exc.help)
         return EXIT_RUNTIME
-    return EXIT_OK
+    except StackFailed as exc:
+        _error(exc)
+        return EXIT_RUNTIME
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        print(plan.text())
+    if plan.missing_alarms:
+        discard(plan, aws)
+        first = plan.missing_alarms[0]
+        _error(f"{len(plan.missing_alarms)} alarms the gates read do not exist, e.g. {first['alarm']} in region "
+               f"{first['region']} of account {first['account']}; nothing was applied",
+               "create them (the plan lists each), or fix the names in the file; a bake reads a missing alarm as "
+               "a breach")
+        return EXIT_RUNTIME
+    if args.dry_run:
+        say("dry run: nothing changed")
+        return changed_exit if plan.changed else EXIT_OK
+    if not plan.changed:
+        say("nothing to do: " + ("no stack of the bundle exists" if args.destroy else
+                                 "every stack and the pipeline are up to date"))
+        return EXIT_OK
+    confirmed = _confirmed(args)
+    if not confirmed:
+        discard(plan, aws)
+        if confirmed is None:
+            _error("the plan has changes and stdin is not a terminal to confirm them on",
+                   "pass --yes to apply them, or --dry-run to only plan")
+        else:
+            say("not applied")
+        return EXIT_ERRORS
+    progress = Progress()
+    try:
+        if args.destroy:
+            destroy(plan, bundle, aws, say, progress, delete_buckets=args.delete_artifact_buckets)
+        else:
+            apply(plan, bundle, aws, say, progress)
+    except StackFailed as exc:
+        _error(exc, "fix the cause and run `wavec deploy --destroy` again: stacks already gone are skipped"
+               if args.destroy else "CloudFormation rolled the stack back; fix the cause and run `wavec deploy` "
+               "again: it continues from the first stack that is not up to date")
+        return EXIT_RUNTIME
+    except AwsError as exc:
+        _error(exc, exc.help)
+        return EXIT_RUNTIME
+    except KeyboardInterrupt:
+        where = (f"while stack {progress.current} was being applied: CloudFormation completes or rolls back that "
+                 "stack on its own" if progress.current else "between stacks")
+        print(f"wavec deploy: interrupted {where}; {progress.done} of {len(plan.stacks)} stacks are done. Run "
+              "`wavec deploy` again to continue.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if args.destroy:
+        say(f"destroyed pipeline {bundle.pipeline}: {len(plan.stacks)} stacks gone")
+        return changed_exit
+    say(f"deployed pipeline {bundle.pipeline}: {len(plan.stacks)} stacks up to date")
+    note = rollback_note(bundle.request["pipeline"]) if plan.pipeline_words else ""
+    if note:
+        say(note)
+    return changed_exit

@@ -127,7 +127,10 @@ def _machine_resources(placement: Placement, pipeline: str) -> dict[str, Any]:
     read = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}]}
     return {
-        role: {"Type": "AWS::IAM::Role", "Condition": condition, "Metadata": _metadata(placement, "bake"),
+        role: {"Type": "AWS::IAM::Role", "Condition": condition,
+               "Metadata": {"wavec": {**_metadata(placement, "bake")["wavec"], "wildcards": {
+                   "cloudwatch:DescribeAlarms": "CloudWatch returns composite alarms only to a DescribeAlarms "
+                                                "permission scoped to `*` (CloudWatch API Reference)"}}},
                "Properties": {"Description": f"runs the bake state machine of pipeline {pipeline} (wavec)",
                               "AssumeRolePolicyDocument": trust,
                               "Policies": [{"PolicyName": "read-alarms", "PolicyDocument": read}]}},

@@ -254,7 +254,11 @@ def _function_role(p: Plan, ids: _Ids) -> JSON:
         statements.append({"Sid": "TearDownSandboxes", "Effect": "Allow",
                            "Action": ["codebuild:BatchGetBuilds", "codebuild:BatchGetProjects",
                                       "codebuild:ListBuildsForProject", "codebuild:StartBuild"],
-                           "Resource": [{"Fn::GetAtt": [ids.project(t.stage), "Arn"]} for t in p.teardowns]})
+                           # The ARN spelled from the project's name (its Ref), not GetAtt: the same ARN, and a
+                           # template moto's CloudFormation (which has no CodeBuild projects) still creates.
+                           "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:codebuild:${AWS::Region}:"
+                                                    f"${{AWS::AccountId}}:project/${{{ids.project(t.stage)}}}"}
+                                        for t in p.teardowns]})
     return {"Type": "AWS::IAM::Role", "Metadata": _meta(p), "Properties": {
         "AssumeRolePolicyDocument": _trust("lambda.amazonaws.com"),
         "Policies": [{"PolicyName": "compensate", "PolicyDocument": {"Version": "2012-10-17",

@@ -17,6 +17,7 @@ from ...diagnostics import Severity, Sink
 from ...diagnostics.codes import codepipeline as codes
 from ..base import BuildOptions
 from . import compensator, guard, step_projects
+from .bundle import Bundle, split
 from .cloudformation import logical_id, merge, place_at_home, template
 from .context import pipeline_region
 from .request import build_request
@@ -52,6 +53,38 @@ def request_for(pipeline: ir.Pipeline, sink: Sink) -> dict[str, Any] | None:
     return None if failed else request
 
 
+def cloudformation_document(pipeline: ir.Pipeline, sink: Sink) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The request and the one template holding the pipeline and what serves it (``None``: errors in ``sink``)."""
+    request = request_for(pipeline, sink)
+    if request is None:
+        return None
+    document = template(request, pipeline_region(pipeline))
+    # What the pipeline alone cannot do (rollback_all, teardown after a failure) runs beside it.
+    plan = compensator.plan(pipeline, request)
+    if compensator.lambda_environment_size(plan) > compensator.LAMBDA_ENV_LIMIT:
+        sink.report(codes.OVER_SERVICE_LIMIT,
+                    f"pipeline `{pipeline.name}`: the compensator's plan is over the "
+                    f"{compensator.LAMBDA_ENV_LIMIT} bytes a Lambda function's environment holds",
+                    pipeline.span.head(), label="too many waves with `rollback_all`",
+                    help="use `rollback_all` on fewer waves, or shorter wave names",
+                    severity=Severity.ERROR)
+        return None
+    merge(document, place_at_home(document, guard.part(request, logical_id(pipeline.name))))
+    merge(document, place_at_home(document, step_projects.part(
+        step_projects.plan(pipeline), logical_id(pipeline.name), request["pipeline"]["roleArn"])))
+    merge(document, place_at_home(document, compensator.part(plan, logical_id(pipeline.name))))
+    return request, document
+
+
+def bundle_for(pipeline: ir.Pipeline, sink: Sink) -> Bundle | None:
+    """The deployment bundle of ``pipeline``: one stack per region and account, and the manifest."""
+    built = cloudformation_document(pipeline, sink)
+    if built is None:
+        return None
+    request, document = built
+    return split(request, document, pipeline_region(pipeline))
+
+
 class CodePipelineTarget:
     """AWS CodePipeline V2."""
 
@@ -60,26 +93,11 @@ class CodePipelineTarget:
 
     def compile(self, pipeline: ir.Pipeline, graph: nx.DiGraph[str], options: BuildOptions, sink: Sink) -> str | None:
         """The request body (``json``) or the CloudFormation template (``cloudformation``)."""
-        request = request_for(pipeline, sink)
-        if request is None:
-            return None
         if (options.format or "json") == "cloudformation":
-            document = template(request, pipeline_region(pipeline))
-            # What the pipeline alone cannot do (rollback_all, teardown after a failure) runs beside it.
-            plan = compensator.plan(pipeline, request)
-            if compensator.lambda_environment_size(plan) > compensator.LAMBDA_ENV_LIMIT:
-                sink.report(codes.OVER_SERVICE_LIMIT,
-                            f"pipeline `{pipeline.name}`: the compensator's plan is over the "
-                            f"{compensator.LAMBDA_ENV_LIMIT} bytes a Lambda function's environment holds",
-                            pipeline.span.head(), label="too many waves with `rollback_all`",
-                            help="use `rollback_all` on fewer waves, or shorter wave names",
-                            severity=Severity.ERROR)
-                return None
-            merge(document, place_at_home(document, guard.part(request, logical_id(pipeline.name))))
-            merge(document, place_at_home(document, step_projects.part(
-                step_projects.plan(pipeline), logical_id(pipeline.name), request["pipeline"]["roleArn"])))
-            return dumps(merge(document, place_at_home(document, compensator.part(plan, logical_id(pipeline.name)))))
-        return dumps(request)
+            built = cloudformation_document(pipeline, sink)
+            return None if built is None else dumps(built[1])
+        request = request_for(pipeline, sink)
+        return None if request is None else dumps(request)
 
     def constraints(self, pipeline: ir.Pipeline, sink: Sink) -> None:
         """The limits, mappings and the service model's verdict: the request is built, not printed (no graph:
