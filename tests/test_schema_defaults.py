@@ -56,6 +56,14 @@ pipeline p {
       max   = 1
     }
   }
+  gate made {
+    alarms = ["errors-${region}"]
+    create {
+      metric    = "Errors"
+      namespace = "Shop"
+      threshold = 1
+    }
+  }
   window office {
     days  = [mon]
     hours = [09:00, 17:00]
@@ -103,6 +111,7 @@ def ir_objects(module: ir.Module) -> dict[str, Any]:
         "local": deploy.provider("local"), "gate": gate, "prometheus": gate.prometheus, "window": p.windows[0],
         "wave": p.waves[0], "policy": module.policies[0], "rule": module.policies[0].rules[0],
         "trigger": p.source.triggers[0] if p.source is not None and p.source.triggers else None,
+        "create": p.gates[1].create,
     }
 
 
@@ -111,7 +120,7 @@ IR_CLASSES: dict[str, type] = {
     "step": ir.Step, "deploy": ir.DeployProfile, "cloudformation": ir.CloudFormation,
     "codedeploy": ir.CodeDeploy, "ecs": ir.Ecs, "local": ir.LocalDeploy, "gate": ir.Gate,
     "prometheus": ir.Prometheus, "window": ir.Window, "wave": ir.Wave, "policy": ir.Policy, "rule": ir.Rule,
-    "trigger": ir.Trigger,
+    "trigger": ir.Trigger, "create": ir.AlarmSpec,
 }
 
 

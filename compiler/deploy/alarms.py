@@ -1,6 +1,6 @@
-"""The alarms the gates reference must exist: wavec never creates them, and the bake treats a missing alarm as
-a breach (docs/codepipeline.md, "The bake"), so a deploy checks them first and names each missing one with its
-region and account.
+"""The alarms the gates reference must exist, but for those a gate's ``create`` makes, which the bundle's stacks
+create (``targets/codepipeline/alarms.py``): the bake treats a missing alarm as a breach (docs/codepipeline.md,
+"The bake"), so a deploy checks them first and names each missing one with its region and account.
 
 Where each alarm is read comes from the request: a bake or blocker reading (a Step Functions action) reads its
 ``Input`` gates' alarms in the action's region, in the account of its role (the pipeline's without one); an
@@ -11,6 +11,7 @@ account (rule 43).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from .aws import Aws, AwsError, call
@@ -60,10 +61,20 @@ def missing(aws: Aws, wanted: dict[tuple[str, str], set[str]]) -> list[dict[str,
     return absent
 
 
+def created(stacks: Iterable[Any]) -> set[tuple[str, str, str]]:
+    """(account, region, name) of every alarm the bundle's stacks create (a gate's ``create``)."""
+    return {(s.account, s.region, str(r["Properties"]["AlarmName"])) for s in stacks
+            for r in s.template.get("Resources", {}).values() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+
+
 def check(aws: Aws, request: dict[str, Any], home_region: str, readable: bool, dry_run: bool,
-          unreadable: list[str]) -> list[dict[str, str]]:
-    """The missing alarms; what could not be read is added to ``unreadable`` (a dry run goes on without it)."""
-    wanted = referenced(request, home_region)
+          unreadable: list[str], made: frozenset[tuple[str, str, str]] | set[tuple[str, str, str]] = frozenset()
+          ) -> list[dict[str, str]]:
+    """The missing alarms (not counting those the bundle creates, ``made``); what could not be read is added to
+    ``unreadable`` (a dry run goes on without it)."""
+    wanted = {where: {n for n in names if (*where, n) not in made}
+              for where, names in referenced(request, home_region).items()}
+    wanted = {k: v for k, v in wanted.items() if v}
     if not wanted:
         return []
     if not readable:

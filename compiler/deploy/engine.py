@@ -111,7 +111,7 @@ def make_plan(bundle: Bundle, request: dict[str, Any], aws: Aws, *, dry_run: boo
     else:
         unreadable.append(f"pipeline {bundle.pipeline} in account {bundle.account}, {bundle.region}: "
                           "no AWS credentials found")
-    absent = alarms.check(aws, request, bundle.region, readable, dry_run, unreadable)
+    absent = alarms.check(aws, request, bundle.region, readable, dry_run, unreadable, alarms.created(bundle.stacks))
     return Plan(bundle.pipeline, stacks, pipeline_words(live, request["pipeline"]), unreadable,
                 missing_alarms=absent)
 

@@ -206,6 +206,8 @@ HIDDEN: dict[tuple[str, str], str] = {
 NOT_MODELLED: dict[str, str] = {
     "policy": "policies check the model; they are not part of it",
     "rule": "rules check the model; they are not part of it",
+    "create": "how an alarm is made is the monitoring's business, not the rollout's; policies see the gate's "
+              "alarms",
     "trigger": "which git events start the pipeline is the source host's business, not the rollout's; "
                "policies see the source",
 }

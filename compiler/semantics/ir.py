@@ -217,6 +217,7 @@ class Gate:
     blockers: tuple[Template, ...] = field(kw_only=True)
     check: Template | None = None
     prometheus: Prometheus | None = None
+    create: AlarmSpec | None = None
     on_breach: OnBreach = field(kw_only=True)
     interval: Duration = field(kw_only=True)
     # How an alarm of ``alarms`` in INSUFFICIENT_DATA counts during the bake: "ok" or "breach".
@@ -224,6 +225,22 @@ class Gate:
     approval: bool = field(kw_only=True)
     allows: tuple[Allow, ...] = ()
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmSpec:
+    """``gate { create { … } }``: the metric alarm the bundle creates under each of the gate's alarm names."""
+
+    span: Span
+    metric: str
+    namespace: str
+    threshold: float
+    comparison: str = field(kw_only=True)
+    statistic: str = field(kw_only=True)
+    period: Duration = field(kw_only=True)
+    evaluation_periods: int = field(kw_only=True)
+    dimensions: tuple[tuple[str, Template], ...] = field(kw_only=True)
+    missing_data: str = field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

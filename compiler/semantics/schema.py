@@ -105,6 +105,10 @@ SEVERITIES: tuple[RuleSeverity, ...] = get_args(RuleSeverity)
 SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
 PullRequestEvent = Literal["open", "updated", "closed"]
 PULL_REQUEST_EVENTS: tuple[PullRequestEvent, ...] = get_args(PullRequestEvent)
+# A `create` alarm's vocabulary; CloudFormation's names for it are in targets/codepipeline/alarms.py.
+ALARM_COMPARISONS = ("above", "at_least", "below", "at_most")
+ALARM_STATISTICS = ("sum", "average", "minimum", "maximum", "sample_count")
+ALARM_MISSING_DATA = ("missing", "not_breaching", "breaching", "ignore")
 DEPLOY_PROVIDERS: tuple[DeployProvider, ...] = get_args(DeployProvider)
 EXPOSURE_BY: tuple[ExposureBy, ...] = get_args(ExposureBy)
 TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)
@@ -433,7 +437,7 @@ BLOCKS: dict[str, Block] = {
                      default=EnumMember("ok")),
                 Attr("approval", BOOL, "a manual approval before the wave", default=False),
             ),
-            children=(Child("prometheus", 0, 1),),
+            children=(Child("prometheus", 0, 1), Child("create", 0, 1)),
         ),
         Block(
             "prometheus",
@@ -446,6 +450,28 @@ BLOCKS: dict[str, Block] = {
                 Attr("reachable_from_aws", BOOL, "the server answers requests from AWS (CodeBuild's network): "
                      "CodePipeline then reads the query in a Commands action during the bake; without it the "
                      "CodePipeline target refuses the gate (WV925)", default=False),
+            ),
+        ),
+        Block(
+            "create",
+            "A standard CloudWatch metric alarm for each name of the gate's `alarms`, which the deployment bundle "
+            "creates in every region and account the bake reads it in (`wavec build --out`, `wavec deploy`); "
+            "without it the alarms are referenced and must exist.",
+            attrs=(
+                Attr("metric", STRING, "metric name", required=True),
+                Attr("namespace", STRING, "metric namespace (`AWS/ApplicationELB`, `Shop`)", required=True),
+                Attr("threshold", NUMBER, "the value compared with the statistic", required=True),
+                Attr("comparison", enum(*ALARM_COMPARISONS), "the alarm fires when the statistic is `above`, "
+                     "`at_least`, `below` or `at_most` the threshold", default=EnumMember("above")),
+                Attr("statistic", enum(*ALARM_STATISTICS), "statistic over each period",
+                     default=EnumMember("sum")),
+                Attr("period", DURATION, "length of one period: 10s, 30s or whole minutes",
+                     default=Duration(60)),
+                Attr("evaluation_periods", INT, "periods over the threshold that make the alarm fire", default=1),
+                Attr("dimensions", MAP, "metric dimensions; may use `${region}` and `${account}`",
+                     default=NO_ENTRIES),
+                Attr("missing_data", enum(*ALARM_MISSING_DATA), "how periods without data count",
+                     default=EnumMember("missing")),
             ),
         ),
         Block(

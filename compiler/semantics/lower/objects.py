@@ -159,6 +159,30 @@ class BlockLowering:
             found.append(ir.Trigger(str(tb.variant), block.span, **lists, events=events, attr_spans=tb.attr_spans))
         return tuple(found)
 
+    def _alarm_spec(self, gate: Body) -> ir.AlarmSpec | None:
+        for block in gate.kids("create"):
+            cb = read_block(block, schema.BLOCKS["create"], self.sink)
+            if cb is None:
+                return None
+            metric, namespace, threshold = self._str(cb, "metric"), self._str(cb, "namespace"), self._get(cb,
+                                                                                                 "threshold")
+            period = self._duration(cb, "period", positive=True)
+            if "period" in cb.attrs and period.seconds not in (10, 30) and period.seconds % 60:
+                self.sink.report(codes.VALUE_OUT_OF_RANGE, f"`period` must be 10s, 30s or whole minutes, found "
+                                 f"{period}", self._span(cb, "period"), label="not a CloudWatch period")
+            if not gate.attrs.get("alarms"):
+                self.sink.report(codes.MISSING_REQUIRED_ATTRIBUTE, f"gate `{gate.name}` creates alarms but names "
+                                 "none", block.header, label="no `alarms` to create",
+                                 help='name the alarms to create: `alarms = ["errors-${region}"]`')
+            if metric is None or namespace is None or threshold in (None, ERR):
+                return None
+            return ir.AlarmSpec(block.span, metric, namespace, float(threshold),
+                                comparison=self._enum(cb, "comparison"), statistic=self._enum(cb, "statistic"),
+                                period=period, evaluation_periods=self._int(cb, "evaluation_periods", 1),
+                                dimensions=tuple(self._value(cb, "dimensions", TARGET_VARS).items()),
+                                missing_data=self._enum(cb, "missing_data"))
+        return None
+
     def _gate(self, body: Body) -> ir.Gate:
         prom = None
         for block in body.kids("prometheus"):
@@ -183,6 +207,7 @@ class BlockLowering:
             blockers=self._tpls(body, "blockers", TARGET_VARS),
             check=self._tpl(body, "check", TARGET_VARS),
             prometheus=prom,
+            create=self._alarm_spec(body),
             on_breach=self._enum(body, "on_breach"),
             interval=self._duration(body, "interval", positive=True),
             insufficient_data=self._enum(body, "insufficient_data"),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .alarms import logical_id as alarm_id
+from .alarms import resource as alarm_resource
 from .bake import Placement, definition_string, machine_name, placement_of
 
 # Keys whose values are free-form maps that CloudFormation takes verbatim.
@@ -187,6 +189,14 @@ def add_bake_resources(document: dict[str, Any], request: dict[str, Any], region
         resources[f"BakeInvoke{_words(_role_name(role))}Account{_account_of(role)}"] = _invoke_policy(
             pipeline["name"], role, placements, condition, where)
     document["Conditions"] = {**document.get("Conditions", {}), **conditions}
+
+
+def add_created_alarms(document: dict[str, Any], created: list[tuple[Placement, str, Any]], pipeline: str) -> None:
+    """The gates' ``create`` alarms (:mod:`.alarms`), each under the condition of the placement that reads it (a
+    bake placement: :func:`add_bake_resources` made its condition)."""
+    for placement, name, how in created:
+        condition = f"In{_placement_id(placement)}"
+        document["Resources"][alarm_id(placement, name)] = alarm_resource(placement, name, how, pipeline, condition)
 
 
 def merge(document: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ...diagnostics import Severity, Sink
 from ...diagnostics.codes import codepipeline as codes
 from ..base import BuildOptions
-from . import compensator, guard, step_projects
+from . import alarms, compensator, guard, step_projects
 from .bundle import Bundle, split
-from .cloudformation import logical_id, merge, place_at_home, template
+from .cloudformation import add_created_alarms, logical_id, merge, place_at_home, template
 from .context import pipeline_region
 from .request import build_request
 from .service_model import model_problems
@@ -73,6 +73,7 @@ def cloudformation_document(pipeline: ir.Pipeline, sink: Sink) -> tuple[dict[str
     merge(document, place_at_home(document, step_projects.part(
         step_projects.plan(pipeline), logical_id(pipeline.name), request["pipeline"]["roleArn"])))
     merge(document, place_at_home(document, compensator.part(plan, logical_id(pipeline.name))))
+    add_created_alarms(document, alarms.created(pipeline, request), pipeline.name)
     return request, document
 
 
