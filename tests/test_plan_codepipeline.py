@@ -67,3 +67,14 @@ def test_html_is_for_the_local_plan(tmp_path: Path) -> None:
     (tmp_path / "late.wave").write_text(LATE, encoding="utf-8")
     done = cli("plan", "late.wave", "--target", "codepipeline", "--html", "out.html", cwd=tmp_path)
     assert done.returncode == 2 and "--html" in done.stderr
+
+
+def test_the_plan_says_which_stages_have_no_rollback_target_on_a_new_version() -> None:
+    # Rules 45, 46, 49: a stage rolls back only to a success of the current pipeline version.
+    done = cli("plan", str(ROOT / "tests" / "parity" / "fixtures" / "waves.wave"), "--target", "codepipeline",
+               "--format", "json")
+    assert done.returncode == 0, done.stderr
+    note = json.loads(done.stdout)["rollback_note"]
+    assert "until a run succeeds in wave-one, wave-two, wave-three" in note
+    text = cli("plan", str(ROOT / "tests" / "parity" / "fixtures" / "waves.wave"), "--target", "codepipeline").stdout
+    assert "without rolling back" in text and "First run and structure changes" in text

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..api import PipelineChoiceError, build
 from ..config import Config
+from ..deploy.engine import rollback_note
 from ..diagnostics import Severity
 from ..emulator.compensation import compensator_from_template
 from ..emulator.engine import Emulator, Options
@@ -316,7 +317,10 @@ def planned_timeline(path: Path, args: argparse.Namespace, start: datetime) -> d
     return {"format": "wavec-codepipeline-timeline/1", "pipeline": pipeline.name, "target": "codepipeline",
             "start": emulator.view_start(), "finish": finish.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "time_to_full_deployment_seconds": (finish - emulator.start).total_seconds(), "exit": code,
-            "stages": stages, "assumptions": list(emulator.choices)}
+            "stages": stages, "assumptions": list(emulator.choices),
+            # Rules 45, 46, 49: a new pipeline version rolls back only to a success of its own (docs/codepipeline.md,
+            # "First run and structure changes"); the plan says so, as `wavec deploy` does after a change.
+            "rollback_note": rollback_note(document["pipeline"])}
 
 
 def _instant(text: str) -> datetime:
@@ -333,4 +337,6 @@ def render_timeline(timeline: dict[str, Any]) -> str:
                      f"{stage['seconds'] / 60:7.1f} min")
     for choice in timeline["assumptions"]:
         lines.append(f"  assumed (rule {choice['rule']}): {choice['text']}")
+    if timeline.get("rollback_note"):
+        lines.append(f"  {timeline['rollback_note']} (on the first run after `wavec deploy` creates or changes it)")
     return "\n".join(lines)
