@@ -31,7 +31,7 @@ ALARM_STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _KEYS: dict[str, set[str]] = {
     "": {"start", "undeclared_alarms", "previous_execution", "pipeline_region", "alarm", "deploy_failure",
-         "step_failure", "approval"},
+         "step_failure", "approval", "kill_at_event"},
     "alarm": {"name", "region", "state", "at", "after", "wave", "stage", "minute"},
     "deploy_failure": {"region", "wave", "stage", "action"},
     "step_failure": {"action", "stage"},
@@ -154,6 +154,8 @@ class Scenario:
     approvals: tuple[Approval, ...] = ()
     source: str | None = None
     declared: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)
+    # SIGKILL the run right after its N-th event (``seq``) is journaled: a crash to rehearse `--resume` with.
+    kill_at_event: int | None = None
 
     def alarm_state(self, name: str, region: str | None, at: datetime, start: datetime,
                     bakes: Mapping[str, datetime]) -> str | None:
@@ -244,6 +246,9 @@ def scenario_from(data: Any, where: str = "scenario") -> Scenario:
     previous = data.get("previous_execution", True)
     if not isinstance(previous, bool):
         raise Refusal(f"{where}.previous_execution: expected true or false")
+    kill = data.get("kill_at_event")
+    if kill is not None and (isinstance(kill, bool) or not isinstance(kill, int) or kill < 1):
+        raise Refusal(f"{where}.kill_at_event: expected a positive whole number (the event's `seq`)")
     alarms = []
     declared: set[tuple[str, str | None]] = set()
     for i, item in enumerate(_entries(data, "alarm", where)):
@@ -292,4 +297,4 @@ def scenario_from(data: Any, where: str = "scenario") -> Scenario:
                                   decision, parse_instant(it["at"], f"{w}.at") if "at" in it else None,
                                   parse_duration(it["after"], f"{w}.after") if "after" in it else None))
     return Scenario(start, undeclared, previous, _opt_str(data, "pipeline_region", where), tuple(alarms),
-                    tuple(deploys), tuple(steps), tuple(approvals), where, frozenset(declared))
+                    tuple(deploys), tuple(steps), tuple(approvals), where, frozenset(declared), kill_at_event=kill)

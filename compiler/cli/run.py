@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
             return 1
         options.setdefault("workdir", str(workdir.resolve()))
         if args.scenario is not None:
-            options.update(_scenario(args, plan))
+            scenario_options, journal.kill_at_event = _scenario(args, plan)
+            options.update(scenario_options)
     try:
         journal.acquire()  # one process owns a run; taken before its journal is read
         try:
@@ -122,8 +123,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _scenario(args: argparse.Namespace, loaded: dict[str, Any]) -> dict[str, Any]:
-    """The options a scenario sets for the local runner; a usage error for what it cannot honour."""
+def _scenario(args: argparse.Namespace, loaded: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """The options a scenario sets for the local runner, and its ``kill_at_event`` (a first attempt's, never a
+    resume's); a usage error for what it cannot honour."""
     if args.aws:
         raise UsageError("--scenario and --aws both say where alarms come from: give one")
     path: Path = args.scenario
@@ -135,7 +137,7 @@ def _scenario(args: argparse.Namespace, loaded: dict[str, Any]) -> dict[str, Any
     out: dict[str, Any] = {"scenario": str(path.resolve())}
     if found.start is not None and args.now is None:
         out["now"] = found.start.isoformat()
-    return out
+    return out, found.kill_at_event
 
 
 def _known_runs(folder: Path) -> str:

@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import shlex
+import signal
 import sys
 import threading
 import time
@@ -252,6 +253,8 @@ class Emulator:
         if self.writer is not None:
             self.writer.event(full)
         self.emit(full)
+        if full["seq"] == self.scenario.kill_at_event:  # the scenario's crash: nothing is cleaned up, as on SIGKILL
+            os.kill(os.getpid(), signal.SIGKILL)
 
     @property
     def replaying(self) -> bool:

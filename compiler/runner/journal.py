@@ -179,6 +179,8 @@ class Journal:
         crash = os.environ.get(CRASH_AFTER_COMMIT, "")
         self._crash_after = int(crash) if crash.isdigit() else None
         self._crash_at_event = crash if crash and not crash.isdigit() else None
+        # A scenario's `kill_at_event` (docs/scenarios.md): SIGKILL after the commit holding that event.
+        self.kill_at_event: int | None = None
 
     # ------------------------------------------------------------------ ownership
 
@@ -277,7 +279,8 @@ class Journal:
                 self._broken = f"cannot write the journal {self.path}: {exc.strerror or exc}"
                 raise JournalWriteError(self._broken) from None
             if written and (self._written == self._crash_after or any(r["event"] == self._crash_at_event
-                                                                      for r in written)):
+                                                                      for r in written)
+                            or any(r.get("seq") == self.kill_at_event for r in written)):
                 os.kill(os.getpid(), signal.SIGKILL)
 
     def commit(self, events: Iterable[dict[str, Any]], durable: bool = True) -> list[dict[str, Any]]:
