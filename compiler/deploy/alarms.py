@@ -10,10 +10,10 @@ account (rule 43).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from ..targets.codepipeline.bake import readings
 from .aws import Aws, AwsError, call
 
 BATCH = 100  # DescribeAlarms takes at most 100 names
@@ -25,13 +25,7 @@ def referenced(request: dict[str, Any], home_region: str) -> dict[tuple[str, str
     home = pipeline["roleArn"].split(":")[4]
     found: dict[tuple[str, str], set[str]] = {}
     for stage in pipeline["stages"]:
-        for action in stage["actions"]:
-            if action["actionTypeId"]["provider"] != "StepFunctions":
-                continue
-            try:
-                body = json.loads(action.get("configuration", {}).get("Input", "{}"))
-            except ValueError:
-                continue
+        for action, body in readings(stage):
             account = action["roleArn"].split(":")[4] if "roleArn" in action else home
             where = (account, action.get("region", home_region))
             for gate in body.get("gates", []):

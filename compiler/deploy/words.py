@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..targets.codepipeline.bake import readings
 from .aws import normalize
 
 
@@ -61,13 +62,7 @@ def _bakes(stage: dict[str, Any]) -> tuple[int | None, dict[str, dict[str, Any]]
     """The longest bake of the stage's bake actions, and each gate: its alarms, interval, insufficient_data."""
     bake: int | None = None
     gates: dict[str, dict[str, Any]] = {}
-    for action in stage.get("actions", []):
-        if action["actionTypeId"]["provider"] != "StepFunctions":
-            continue
-        try:
-            body = json.loads(action.get("configuration", {}).get("Input", "{}"))
-        except ValueError:
-            continue
+    for action, body in readings(stage):
         if isinstance(body.get("bake"), int) and action["name"].startswith("bake"):
             bake = max(bake or 0, body["bake"])
         for gate in body.get("gates", []):

@@ -13,12 +13,11 @@ deploy's alarm check see the same alarms. (CloudFormation User Guide, ``AWS::Clo
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from ...lang.values import Template
 from ...semantics import ir
-from .bake import Placement, placement_of
+from .bake import Placement, placement_of, readings
 
 COMPARISON = {"above": "GreaterThanThreshold", "at_least": "GreaterThanOrEqualToThreshold",
               "below": "LessThanThreshold", "at_most": "LessThanOrEqualToThreshold"}
@@ -35,13 +34,10 @@ def created(pipeline: ir.Pipeline, request: dict[str, Any]) -> list[tuple[Placem
     if not specs:
         return []
     for stage in request["pipeline"]["stages"]:
-        for action in stage["actions"]:
-            if action["actionTypeId"]["provider"] != "StepFunctions":
-                continue
+        for action, spec in readings(stage):
             placement = placement_of(action["configuration"].get("StateMachineArn", ""))
             if placement is None:
                 continue
-            spec = json.loads(action["configuration"].get("Input", "{}"))
             for gate in spec.get("gates", []):
                 how = specs.get(gate.get("name"))
                 if how is not None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,6 +187,20 @@ def definition() -> JSON:
             "Baked": {"Type": "Succeed"},
         },
     }
+
+
+def readings(stage: dict[str, Any]) -> Iterator[tuple[dict[str, Any], JSON]]:
+    """Each Step Functions action of a request's ``stage`` (bake and blocker readings) with its ``Input``
+    parsed: the one reading of what those actions watch (the gates, their alarms and intervals, the bake)."""
+    for action in stage.get("actions", []):
+        if action["actionTypeId"]["provider"] != "StepFunctions":
+            continue
+        try:
+            body = json.loads(action.get("configuration", {}).get("Input", "{}"))
+        except ValueError:
+            continue
+        if isinstance(body, dict):
+            yield action, body
 
 
 def definition_string() -> str:
