@@ -197,6 +197,29 @@ def test_completion_offers_what_is_valid_at_the_cursor(client: Client, project: 
     assert {"bucket", "key"} <= set(_labels(client, uri, _at(text, "    key", 4)))
 
 
+def _items(client: Client, uri: str, position: dict[str, int]) -> list[dict[str, Any]]:
+    result = client.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": position})
+    items: list[dict[str, Any]] = result["items"]
+    return items
+
+
+def test_completion_of_names_in_scope_time_zones_and_imports(client: Client, project: Path) -> None:
+    text = ('import "std/\n'
+            'gate shared { alarms = [] }\n'
+            + FIXED.replace("  wave only {\n", '  gate local_alarms { alarms = [] }\n'
+                            '  window office { timezone = "Eu" }\n'
+                            "  wave only {\n    gates = []\n"))
+    uri = _open(client, project / "app.wave", text)
+    assert _labels(client, uri, _at(text, "gates = []", 9)) == ["shared", "local_alarms"]
+    zones = _items(client, uri, _at(text, '"Eu"', 3))
+    paris = next(i for i in zones if i["label"] == "Europe/Paris")
+    start = _at(text, '"Eu"', 1)
+    assert paris["textEdit"]["range"] == {"start": start, "end": _at(text, '"Eu"', 3)}  # replaces `Eu`, keeps `"`
+    modules = _items(client, uri, _at(text, "std/", 4))
+    assert {"std/windows", "std/policies/hands_off"} <= {i["label"] for i in modules}
+    assert modules[0]["textEdit"]["range"]["start"] == _at(text, "std/")
+
+
 def test_formatting_returns_what_wavec_fmt_writes(client: Client, project: Path) -> None:
     messy = FIXED.replace("    bucket = ", "  bucket=").replace("  wave only {", "wave   only{")
     (project / "messy.wave").write_text(messy, encoding="utf-8")

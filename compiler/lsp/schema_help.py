@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..semantics import schema
-from ..semantics.reference import aws_regions
-from .outline import BlockAt, Cursor, scan, word_at
+from ..semantics.loader import std_modules
+from ..semantics.reference import aws_regions, timezones
+from .outline import BlockAt, Cursor, Outline, scan, word_at
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class Item:
     kind: str
     detail: str = ""
     doc: str = ""
+    start: int | None = None
+    """Inside a string: where the text the item replaces begins (after the quote), so `"std/` does not
+    become `"std/std/windows`."""
 
 
 def _schema_of(block: BlockAt | None) -> schema.Block | None:
@@ -95,38 +99,78 @@ def _attr_written(cursor: Cursor) -> schema.Attr | None:
     return None
 
 
-def _in_string(text: str, at: int) -> bool:
-    line_start = text.rfind("\n", 0, at) + 1
-    quotes = 0
-    i = line_start
+def _string_start(text: str, at: int) -> int | None:
+    """Where the string the offset is in begins (after its quote), or ``None`` outside strings."""
+    i = text.rfind("\n", 0, at) + 1
+    opened: int | None = None
     while i < at:
         if text[i] == "\\":
             i += 2
             continue
         if text[i] == '"':
-            quotes += 1
-        elif text[i] == "#" and quotes % 2 == 0:
-            return False
+            opened = i + 1 if opened is None else None
+        elif text[i] == "#" and opened is None:
+            return None
         i += 1
-    return quotes % 2 == 1
+    return opened
+
+
+def _in_string(text: str, at: int) -> bool:
+    return _string_start(text, at) is not None
 
 
 def completions(text: str, at: int) -> list[Item]:
     """What may be written at ``at``: block kinds and attribute names where a statement starts; the enum
-    values of the attribute being written; region names in a region attribute."""
-    cursor = scan(text, at).cursor
+    values of the attribute being written; region names in a region attribute, time zones in `timezone`,
+    the gates, windows and deploy profiles of the file in an attribute naming one; `std/` modules after
+    `import`."""
+    outline = scan(text, at)
+    cursor = outline.cursor
     if cursor is None:
         return []
     attr = _attr_written(cursor)
     if attr is not None:
         if attr.name in ("regions", "region"):
-            return [Item(r, "region", "AWS region") for r in sorted(aws_regions())]
+            start = _string_start(text, at)
+            return [Item(r, "region", "AWS region", start=start) for r in sorted(aws_regions())]
+        if attr.name == "timezone":
+            start = _string_start(text, at)
+            return [Item(z, "value", "IANA time zone", start=start) for z in sorted(timezones())]
         if _in_string(text, at):
             return []
+        named = _referenced_kind(attr.type)
+        if named:
+            return [Item(n, "name", named, f"the `{named}` block `{n}` of this file") for n in _named(outline, named)]
         return [Item(m, "value", str(attr.type), attr.doc) for m in attr.type.enum_members]
+    if cursor.words and cursor.words[0].text == "import" and cursor.block is None:
+        start = _string_start(text, at)
+        return [Item(m, "module", "standard library module", start=start) for m in std_modules()]
     if cursor.words:
         return []
     out = [Item(k, "block", " ".join([k, *schema.BLOCKS[k].labels]), schema.BLOCKS[k].doc)
            for k in child_kinds(cursor.block) if k in schema.BLOCKS]
     out += [Item(a.name, "attribute", str(a.type), a.doc) for a in attrs_of(cursor.block)]
     return out
+
+
+def _referenced_kind(ty: schema.Ty) -> str:
+    """The block kind a ``ref<…>`` type (or a list or choice of them) names: ``gate`` for ``gates``."""
+    if ty.kind == "ref":
+        return ty.ref
+    if ty.item is not None:
+        return _referenced_kind(ty.item)
+    for option in ty.options:
+        found = _referenced_kind(option)
+        if found:
+            return found
+    return ""
+
+
+def _named(outline: Outline, kind: str) -> list[str]:
+    """The labels of the blocks of that kind in the file (at the top level and in pipelines), each once."""
+    seen: dict[str, None] = {}
+    for block in outline.blocks:
+        for b in (block, *block.children):
+            if b.kind == kind and b.labels:
+                seen.setdefault(b.labels[0])
+    return list(seen)

@@ -28,7 +28,8 @@ from .schema_help import completions, hover
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
              Severity.INFO: lsp.DiagnosticSeverity.Information}
 _ITEM_KIND = {"block": lsp.CompletionItemKind.Class, "attribute": lsp.CompletionItemKind.Property,
-              "value": lsp.CompletionItemKind.EnumMember, "region": lsp.CompletionItemKind.Value}
+              "value": lsp.CompletionItemKind.EnumMember, "region": lsp.CompletionItemKind.Value,
+              "name": lsp.CompletionItemKind.Reference, "module": lsp.CompletionItemKind.Module}
 _SYMBOL_KIND = {"pipeline": lsp.SymbolKind.Module, "stage": lsp.SymbolKind.Class, "step": lsp.SymbolKind.Function,
                 "wave": lsp.SymbolKind.Event, "gate": lsp.SymbolKind.Interface, "window": lsp.SymbolKind.Struct,
                 "deploy": lsp.SymbolKind.Object, "policy": lsp.SymbolKind.Namespace, "rule": lsp.SymbolKind.Method}
@@ -103,11 +104,13 @@ def _hover(ls: LanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["=", '"', " "]))
 def _complete(ls: LanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList:
     text = ls.workspace.get_text_document(params.text_document.uri).source
-    items = completions(text, offset(text, params.position.line, params.position.character))
+    at = offset(text, params.position.line, params.position.character)
+    src = SourceFile("", text)
     return lsp.CompletionList(is_incomplete=False, items=[
         lsp.CompletionItem(i.label, kind=_ITEM_KIND[i.kind], detail=i.detail or None,
-                           documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, i.doc) if i.doc else None)
-        for i in items])
+                           documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, i.doc) if i.doc else None,
+                           text_edit=lsp.TextEdit(_range(src, i.start, at), i.label) if i.start is not None else None)
+        for i in completions(text, at)])
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
