@@ -151,6 +151,18 @@ def test_diagnostics_on_open_equal_wavec_check_and_clear_when_fixed(client: Clie
     assert client.diagnostics(uri) == []
 
 
+def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text(client: Client, project: Path) -> None:
+    uri = _open(client, project / "app.wave", BAD)
+    assert len(client.diagnostics(uri)) == 3
+    for version, text in enumerate([BAD.replace("30mins", "30m"), FIXED.replace("eu-west-1", "eu-west-7"), FIXED],
+                                   start=2):
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [{"text": text}]})
+    last = client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                       and m["params"].get("version") == 4)
+    assert last["params"]["diagnostics"] == []
+
+
 def test_an_unsaved_buffer_is_checked_from_its_text(client: Client, project: Path) -> None:
     uri = _open(client, project / "app.wave", FIXED)  # the disk still holds BAD
     assert client.diagnostics(uri) == []

@@ -7,6 +7,7 @@ Every answer is computed from the buffer's text as the editor holds it: diagnost
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -34,7 +35,11 @@ _SYMBOL_KIND = {"pipeline": lsp.SymbolKind.Module, "stage": lsp.SymbolKind.Class
                 "wave": lsp.SymbolKind.Event, "gate": lsp.SymbolKind.Interface, "window": lsp.SymbolKind.Struct,
                 "deploy": lsp.SymbolKind.Object, "policy": lsp.SymbolKind.Namespace, "rule": lsp.SymbolKind.Method}
 
+DEBOUNCE_SECONDS = 0.15
+"""How long typing must pause before a changed buffer is checked: a burst of keystrokes is checked once."""
+
 server = LanguageServer("wavec", __version__)
+_pending: dict[str, asyncio.Task[None]] = {}
 
 
 def _range(src: SourceFile, start: int, end: int) -> lsp.Range:
@@ -77,8 +82,18 @@ def _did_open(ls: LanguageServer, params: lsp.DidOpenTextDocumentParams) -> None
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-def _did_change(ls: LanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    _publish(ls, params.text_document.uri)
+async def _did_change(ls: LanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    earlier = _pending.pop(uri, None)
+    if earlier is not None:
+        earlier.cancel()  # a newer change came before the pause: only the latest text is checked
+    _pending[uri] = asyncio.ensure_future(_publish_later(ls, uri))
+
+
+async def _publish_later(ls: LanguageServer, uri: str) -> None:
+    await asyncio.sleep(DEBOUNCE_SECONDS)
+    _pending.pop(uri, None)
+    _publish(ls, uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
