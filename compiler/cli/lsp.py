@@ -1,4 +1,4 @@
-"""Run the language server on standard input and output (for editors; needs the ``wavec[lsp]`` extra).
+"""Run the language server on standard input and output (for editors; needs the `wavec[lsp]` extra).
 
 Diagnostics as you type (the same as `wavec check`), hover documentation, completion, formatting and the
 outline of a file. An editor starts it as `wavec lsp`; see docs/authoring.md.
