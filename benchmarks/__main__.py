@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shlex
 import subprocess
@@ -18,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import emulator_overhead, lexer, report, suite
+from . import emulator_overhead, lexer, lsp_latency, report, suite
 from .audit import audit
 
 DEFAULT_SIZES = (1000, 4000, 16000)
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                     lines += report.build_memory_note(series)
             lines += [f"- not measured: {s}" for s in skipped] + ([""] if skipped else [])
         lines += report.runner_section(suite.runner(args.runs, work, log))
+        if importlib.util.find_spec("pygls") is not None:
+            log("language server: server time per keystroke")
+            lines += lsp_latency.section([50, 1000], args.runs)
         if not args.skip_emulator:
             lines += emulator_overhead.section(emulator_overhead.measure(args.runs, work, log))
     lines += report.audit_section(audit(cwd=suite.ROOT))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,13 +77,16 @@ def report_link_out(sink: Sink, path: Path, named: bool) -> None:
                      "copy the file in instead of linking to it")
 
 
-def check(paths: Sequence[Path | str], config: Config | None = None, *, target_constraints: bool = True
-          ) -> CheckResult:
+def check(paths: Sequence[Path | str], config: Config | None = None, *, target_constraints: bool = True,
+          unsaved: Mapping[Path, str] | None = None) -> CheckResult:
     """Parse, resolve and validate the files (folders are searched for ``*.wave``).
 
     With ``target_constraints``, every pipeline is also compiled, output discarded, for each target it is
     built for (its own ``targets``, else the configuration's), so what ``wavec build`` would reject (the
     WV9xx of CodePipeline) is reported by ``wavec check`` too — in a pre-commit hook, before CI builds.
+
+    ``unsaved`` maps files (by their resolved path) to text that replaces what is on disk: an editor's buffer,
+    checked as it is before it is saved (the language server). Files importing it still read the disk.
     """
 
     config = config if config is not None else load_config()
@@ -97,7 +100,11 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     gc.disable()
     try:
         for f in found:
-            module = loader.load_file(f)
+            text = unsaved.get(f.resolve()) if unsaved else None
+            if text is None:
+                module = loader.load_file(f)
+            else:
+                module = loader.load_text(text, display_path(files.absolute(f)), files.absolute(f).parent)
             if module is not None:
                 modules.append(module)
     finally:

@@ -39,6 +39,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "docgen": {"diagnostics", "policy", "semantics"},
     "api": {"config", "dag", "diagnostics", "files", "plan_format", "policy", "semantics", "source", "targets"},
     "deploy": {"targets"},  # the plan and apply of a bundle the codepipeline target built
+    "lsp": {"api", "config", "diagnostics", "files", "semantics", "source", "syntax", "(version)"},
     "cli": {"*"},
     "__main__": {"cli"},
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "init": "init",
     "rules": "rules",
     "explain": "explain",
+    "lsp": "lsp",
 }
 
 
