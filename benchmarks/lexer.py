@@ -16,13 +16,14 @@ It prints the Markdown section of ``docs/performance.md`` with the decision the 
 from __future__ import annotations
 
 import argparse
-import gc
 import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from wavec.gcpause import gc_paused
 
 from .generate import write_project
 
@@ -40,13 +41,8 @@ def _best(fn: Callable[[], object], repeat: int = 3) -> float:
 
 def section(waves: int) -> list[str]:
     """Measure and describe (the garbage collector is paused while it measures)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _section(waves)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _section(waves: int) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from .config import Config, load_config
 from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Label, Severity, Sink
 from .diagnostics.codes import builtin as codes
+from .gcpause import gc_paused
 from .policy.findings import Suppression
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
@@ -94,11 +94,7 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     found = collect_files([Path(p) for p in paths], config, sink)
     loader = Loader(sink)
     modules: list[ir.Module] = []
-    # Parsing and lowering allocate millions of small objects and create no reference cycles: the
-    # cyclic garbage collector only costs time here (a third of a large check), so it pauses.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # parsing and lowering: many small objects, no cycles
         for f in found:
             text = unsaved.get(f.resolve()) if unsaved else None
             if text is None:
@@ -107,9 +103,6 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
                 module = loader.load_text(text, display_path(files.absolute(f)), files.absolute(f).parent)
             if module is not None:
                 modules.append(module)
-    finally:
-        if collecting:
-            gc.enable()
     for module in modules:
         for pipeline in module.pipelines:
             check_after_cycles(pipeline, sink)

@@ -20,6 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "compiler"
 MAY_IMPORT: dict[str, set[str]] = {
     "source": set(),
     "limits": set(),
+    "gcpause": set(),
     "files": {"limits"},
     "plan_format": set(),
     "diagnostics": {"source", "(version)"},
@@ -37,7 +38,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "emulator": {"lang", "plan_format", "runner", "scenario", "schedule"},
     "report": {"analysis", "dag", "diagnostics", "lang", "plan_format", "semantics"},
     "docgen": {"diagnostics", "policy", "semantics"},
-    "api": {"config", "dag", "diagnostics", "files", "plan_format", "policy", "semantics", "source", "targets"},
+    "api": {"config", "dag", "diagnostics", "files", "gcpause", "plan_format", "policy", "semantics", "source",
+            "targets"},
     "deploy": {"targets"},  # the plan and apply of a bundle the codepipeline target built
     "lsp": {"api", "config", "diagnostics", "files", "semantics", "source", "syntax", "(version)"},
     "cli": {"*"},

@@ -8,12 +8,12 @@ stderr; errors (exit 1) mean nothing is written.
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from pathlib import Path
 
 from ..api import PipelineChoiceError, build
 from ..config import Config
+from ..gcpause import gc_paused
 from ..targets import TARGETS, get_target
 from .bundling import compile_bundle, write_bundle
 from .common import add_config_option, config_from, existing_paths, print_diagnostics
@@ -40,13 +40,8 @@ def run(args: argparse.Namespace) -> int:
     The cyclic garbage collector pauses for the whole command: checking, the graph, the plan and its
     encoding allocate millions of small objects and no reference cycles, so collections only cost time.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _build(args)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ the exposure curve. Feasibility findings (WV250-WV256) are printed on stderr as 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from ..analysis.weights import parse_weights_option
 from ..api import PipelineChoiceError, apply_config, check, select_pipeline
 from ..config import Config
 from ..diagnostics import Diagnostic, Severity, Sink
+from ..gcpause import gc_paused
 from ..report import html, plan_json, plan_text
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
 from .emulate import planned_timeline, render_timeline
@@ -64,13 +64,8 @@ def run(args: argparse.Namespace) -> int:
     The cyclic garbage collector pauses for the command, as for ``wavec build``: the plan's figures and
     documents are many small objects and no reference cycles.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _plan(args)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _plan(args: argparse.Namespace) -> int:
