@@ -86,7 +86,9 @@ def run_action(workspace: Path, python_bin: Path, with_: dict[str, str], skip: t
                "GITHUB_OUTPUT": str(output_file), "GITHUB_STEP_SUMMARY": str(summary_file),
                "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_WORKSPACE": str(workspace),
                # No index: the install step takes its dependencies from the environment the test gives it.
-               "PIP_NO_INDEX": "1", "PIP_NO_DEPS": "1", "PIP_NO_BUILD_ISOLATION": "0", "NO_COLOR": "1",
+               # (pip reads "0" for its --no-build-isolation and --no-compile as "on": no isolation, no .pyc.)
+               "PIP_NO_INDEX": "1", "PIP_NO_DEPS": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_NO_COMPILE": "0",
+               "NO_COLOR": "1",
                **{k: substitute(str(v), inputs, github) for k, v in step.get("env", {}).items()}}
         env.pop("VIRTUAL_ENV", None)
         cwd = workspace / substitute(step.get("working-directory", "."), inputs, github)
