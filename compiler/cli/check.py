@@ -17,6 +17,9 @@ from ..api import check
 from ..config import Config
 from ..diagnostics import Severity
 from ..diagnostics.render import render, render_sarif, summary, use_color
+from ..diagnostics.render.paths import repository_root
+from ..diagnostics.render.sarif import RuleHelp, fallback_span
+from ..docgen import policy_rule_help
 from .common import add_config_option, config_from, existing_paths, write
 
 
@@ -58,27 +61,33 @@ def run(args: argparse.Namespace) -> int:
             items.append(item)
         write(json.dumps(items, indent=2, sort_keys=True) + "\n")
     elif args.format == "sarif":
-        write(sarif(result, shown))
+        write(sarif(result, shown, config))
     else:
         write(render(diagnostics, args.format))
     failing = {Severity.ERROR} | ({Severity.WARNING} if args.strict else set())
     return 1 if any(d.severity in failing for d in diagnostics) else 0
 
 
-def sarif(result: Any, shown: list[Any]) -> str:
-    """SARIF 2.1.0: policy rules described by their title and help; suppressed results carry
-    ``suppressions`` (``inSource`` for `allow`, ``external`` for the configuration)."""
+def sarif(result: Any, shown: list[Any], config: Config) -> str:
+    """SARIF 2.1.0: policy rules described by their documentation (as `wavec explain` shows it); a finding
+    without a span is placed at the configuration; suppressed results carry ``suppressions`` (``inSource``
+    for `allow`, ``external`` for the configuration)."""
 
-    rules: dict[str, dict[str, str]] = {}
+    rules: dict[str, RuleHelp] = {}
     for module in result.modules:
         for pipeline in module.pipelines:
             for policy in pipeline.policies:
                 for rule in policy.rules:
-                    rules.setdefault(rule.code, {"title": rule.title, "help": rule.help or rule.title})
-    for d in [*result.diagnostics, *(s.diagnostic for s in shown)]:
+                    if rule.code not in rules:
+                        rules[rule.code] = RuleHelp(rule.title, *policy_rule_help(rule, policy))
+    findings = [*result.diagnostics, *(s.diagnostic for s in shown)]
+    for d in findings:
         if d.rule != "builtin" and d.code not in rules:
-            rules[d.code] = {"title": d.message, "help": d.help or d.message}
-    doc = json.loads(render_sarif([*result.diagnostics, *(s.diagnostic for s in shown)], rules))
+            rules[d.code] = RuleHelp(d.message, d.help or d.message, d.help or d.message)
+    base = result.files[0] if result.files else config.root
+    fallback = config.path or (result.files[0] if result.files else None)
+    doc = json.loads(render_sarif(findings, rules, root=repository_root(base),
+                                  fallback=fallback_span(fallback) if fallback is not None else None))
     results = doc["runs"][0]["results"]
     for i, s in enumerate(shown, start=len(result.diagnostics)):
         results[i]["suppressions"] = [{"kind": s.kind, "justification": s.reason}]

@@ -1,7 +1,7 @@
 """Show the rollout at a glance: waves, exposure, bakes, windows, time to full deployment, critical path.
 
-Text (default) or JSON on stdout; --html OUT also writes a self-contained page with a timeline and
-the exposure curve. Feasibility findings (WV250-WV256) are printed on stderr as warnings.
+Text (default), JSON or Markdown (a GitHub job summary) on stdout; --html OUT also writes a self-contained
+page with a timeline and the exposure curve. Feasibility findings (WV250-WV256) are printed on stderr as warnings.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..api import PipelineChoiceError, apply_config, check, select_pipeline
 from ..config import Config
 from ..diagnostics import Diagnostic, Severity, Sink
 from ..gcpause import gc_paused
-from ..report import html, plan_json, plan_text
+from ..report import html, plan_json, plan_markdown, plan_text
 from .common import add_config_option, config_from, existing_paths, print_diagnostics, write
 from .emulate import planned_timeline, render_timeline
 from .errors import UsageError
@@ -28,7 +28,9 @@ from .errors import UsageError
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``wavec plan``."""
     parser.add_argument("file", metavar="FILE", help="the .wave file")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output on stdout")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                        help="output on stdout; markdown: for a GitHub job summary or a pull-request comment "
+                             "(the local plan only)")
     parser.add_argument("--start", metavar="ISO-TIME",
                         help="when the rollout starts, e.g. 2024-03-08T15:00 or 2024-03-08T16:00+01:00 (no "
                              "offset: UTC); default: $SOURCE_DATE_EPOCH if set, else now")
@@ -98,6 +100,8 @@ def _plan(args: argparse.Namespace) -> int:
             sys.stdout.flush()
         except BrokenPipeError:
             pass
+    elif args.format == "markdown":
+        write(plan_markdown.render(plan, findings))
     else:
         write(plan_text.render(plan, findings))
     if args.html is not None:
@@ -109,8 +113,9 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _codepipeline(args: argparse.Namespace, start: datetime) -> int:
     """The timeline of the compiled pipeline's healthy run (docs/plan.md, "On CodePipeline")."""
-    if args.html is not None or args.weights:
-        raise UsageError("--html and --weights are for the local plan; --target codepipeline prints a timeline")
+    if args.html is not None or args.weights or args.format == "markdown":
+        raise UsageError("--html, --weights and --format markdown are for the local plan; --target codepipeline "
+                         "prints a timeline")
     (path,) = existing_paths([args.file])
     timeline = planned_timeline(path, args, start)
     if timeline is None:

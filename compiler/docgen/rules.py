@@ -5,13 +5,16 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from ..diagnostics.codes import Code, registry
+from ..diagnostics.codes import registry
+from ..diagnostics.codes.entry import code_markdown, explain_text, indent
 from ..policy.builtins import BUILTINS
 from ..policy.sources import stdlib_rule_docs
 from ..policy.types import OBJECTS, ROOTS
 
 if TYPE_CHECKING:
     from ..policy.sources import RuleDoc
+
+__all__ = ["explain_rule_text", "explain_text", "policy_model_markdown", "rule_markdown", "rules_markdown"]
 
 AREAS = (
     ("WV0", "Syntax (WV0xx)"),
@@ -22,51 +25,24 @@ AREAS = (
 )
 
 
-def explain_text(c: Code) -> str:
-    """The terminal text of ``wavec explain CODE``."""
-    return (
-        f"{c.code}: {c.title} ({c.severity.value})\n\n"
-        f"What it does\n  {c.what}\n\n"
-        f"Why is this bad?\n  {c.why}\n\n"
-        f"Example\n{_indent(c.example)}\n\n"
-        f"Use instead\n{_indent(c.fix)}\n"
-    )
-
-
 def explain_rule_text(d: RuleDoc) -> str:
     """The terminal text of ``wavec explain CODE`` for a policy rule."""
     out = f"{d.code}: {d.title} ({d.severity})\n  policy `{d.policy}` in {d.module}\n\n"
     if d.rationale:
         out += f"Why\n{_wrap(d.rationale)}\n\n"
-    out += f"What it checks\n{_indent(d.checks)}\n\n"
+    out += f"What it checks\n{indent(d.checks)}\n\n"
     if d.help:
         out += f"Help\n  {d.help}\n\n"
     if d.example:
-        out += f"Example\n{_indent(d.example)}\n\n"
+        out += f"Example\n{indent(d.example)}\n\n"
     if d.fix:
-        out += f"Use instead\n{_indent(d.fix)}\n\n"
+        out += f"Use instead\n{indent(d.fix)}\n\n"
     return out.rstrip("\n") + "\n"
 
 
 def _wrap(text: str) -> str:
 
     return textwrap.fill(text, width=96, initial_indent="  ", subsequent_indent="  ")
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else "" for line in text.splitlines())
-
-
-def example_block(text: str, context: str) -> list[str]:
-    """The fenced block of a code's example or fix, with the marker of docs/authoring.md ("Examples in the
-    docs") when it is the body of a pipeline, stage or wave; a description in parentheses is text."""
-    if text.startswith("(") and text.endswith(")"):
-        return ["```text", text, "```"]
-    if text.startswith("[tool.wavec]"):
-        return ["```toml", text, "```"]
-    marker = [] if context == "file" else [
-        "<!-- wave: fragment -->" if context == "pipeline" else f"<!-- wave: fragment {context} -->"]
-    return [*marker, "```wave", text, "```"]
 
 
 def rules_markdown() -> str:
@@ -81,7 +57,9 @@ def rules_markdown() -> str:
         "",
         "Every diagnostic `wavec` reports has a stable code: the built-in checks (`WV…`) and the rules of the",
         "standard-library policies (`std/policies/…`). `wavec explain CODE` prints the entry below;",
-        "`[tool.wavec]` `ignore` and `severity` change how a code is reported.",
+        "`[tool.wavec]` `ignore` and `severity` change how a code is reported. A code with a *security",
+        "severity* is a security rule: in SARIF it is tagged `security` and GitHub code scanning ranks it by that",
+        "score ([ci.md](ci.md#what-code-scanning-is-told)).",
         "",
         "| code | title | default severity |",
         "|---|---|---|",
@@ -94,40 +72,29 @@ def rules_markdown() -> str:
             continue
         out += ["", f"## {heading}"]
         for c in group:
-            out += [
-                "",
-                f"### {c.code}",
-                "",
-                f"**{c.title}** — default severity: {c.severity.value}",
-                "",
-                f"**What it does.** {c.what}",
-                "",
-                f"**Why is this bad?** {c.why}",
-                "",
-                "**Example**",
-                "",
-                *example_block(c.example, c.context),
-                "",
-                "**Use instead**",
-                "",
-                *example_block(c.fix, c.context),
-            ]
+            out += ["", f"### {c.code}", "", *code_markdown(c)]
     modules = list(dict.fromkeys(r.module for r in docs))
     for module in modules:
         policy_docs = [r for r in docs if r.module == module]
         out += ["", f"## Policy `{policy_docs[0].policy}` (`{module.removesuffix('.wave')}`)"]
         for r in policy_docs:
-            out += ["", f"### {r.code}", "", f"**{r.title}** — default severity: {r.severity}", ""]
-            if r.rationale:
-                out += [f"**Why.** {r.rationale}", ""]
-            out += ["**What it checks**", "", "```wave", r.checks, "```"]
-            if r.help:
-                out += ["", f"**Help.** {r.help}"]
-            if r.example:
-                out += ["", "**Example**", "", "```wave", r.example, "```"]
-            if r.fix:
-                out += ["", "**Use instead**", "", "```wave", r.fix, "```"]
+            out += ["", f"### {r.code}", "", *rule_markdown(r)]
     return "\n".join(out) + "\n"
+
+
+def rule_markdown(r: RuleDoc) -> list[str]:
+    """The lines of a policy rule's entry below its heading (docs/rules.md, SARIF ``help.markdown``)."""
+    out = [f"**{r.title}** — default severity: {r.severity}", ""]
+    if r.rationale:
+        out += [f"**Why.** {r.rationale}", ""]
+    out += ["**What it checks**", "", "```wave", r.checks, "```"]
+    if r.help:
+        out += ["", f"**Help.** {r.help}"]
+    if r.example:
+        out += ["", "**Example**", "", "```wave", r.example, "```"]
+    if r.fix:
+        out += ["", "**Use instead**", "", "```wave", r.fix, "```"]
+    return out
 
 
 def policy_model_markdown() -> str:

@@ -33,6 +33,9 @@ _MODULES = ("builtin", "analysis", "codepipeline", "policy", "local")
 # What a code's example and fix are: a whole file, or the body of a pipeline, a stage or a wave.
 CONTEXTS = ("file", "pipeline", "stage", "wave")
 
+# SARIF's `precision` property bag values (GitHub code scanning shows and filters by them).
+PRECISIONS = ("very-high", "high", "medium", "low")
+
 
 @dataclass(frozen=True, slots=True)
 class Code:
@@ -51,24 +54,38 @@ class Code:
     (the body of one; docs/rules.md marks them ``<!-- wave: fragment … -->`` and the tests wrap them in a
     minimal pipeline). A block in parentheses, ``(a 20 MiB generated file)``, describes input that cannot
     be shown."""
+    security: str | None = None
+    """The ``security-severity`` score (``"0.1"``…``"10.0"``, CVSS-like) of a security rule, ``None`` for every
+    other code. A security rule reports something that exposes credentials or files to people who should not
+    read them; SARIF tags it ``security`` and GitHub code scanning ranks it low/medium/high/critical by it."""
+    precision: str = "very-high"
+    """How often a finding is a true one, in SARIF's ``precision`` words: ``very-high`` for the exact checks
+    (the grammar, the schema, the service's limits), ``high`` for a heuristic (a pattern that looks like a
+    credential)."""
 
 
 class CodeMaker(Protocol):
     """Builds the codes of one area: ``make(code, title, what, why, example, fix[, severity][, context=…])``."""
 
     def __call__(self, code: str, title: str, what: str, why: str, example: str, fix: str,
-                 severity: Severity | None = None, *, context: str = "file") -> Code: ...
+                 severity: Severity | None = None, *, context: str = "file", security: str | None = None,
+                 precision: str = "very-high") -> Code: ...
 
 
 def maker(area: str, default: Severity) -> CodeMaker:
     """A constructor of the codes of ``area`` whose severity is ``default`` unless given."""
 
     def make(code: str, title: str, what: str, why: str, example: str, fix: str,
-             severity: Severity | None = None, *, context: str = "file") -> Code:
+             severity: Severity | None = None, *, context: str = "file", security: str | None = None,
+             precision: str = "very-high") -> Code:
         if context not in CONTEXTS:
             raise ValueError(f"{code}: unknown example context {context!r}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"{code}: unknown precision {precision!r}")
+        if security is not None and not 0.0 < float(security) <= 10.0:
+            raise ValueError(f"{code}: security severity {security!r} is not a score in (0, 10]")
         return Code(code, title, severity or default, what, why, example.strip("\n"), fix.strip("\n"), area=area,
-                    context=context)
+                    context=context, security=security, precision=precision)
 
     return make
 

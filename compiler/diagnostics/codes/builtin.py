@@ -145,7 +145,9 @@ LINK_OUT_OF_PROJECT = _c(
     "A link out of the project can point at any file the user can read (`/proc/self/environ`, a credentials "
     "file): reading it would print its lines in excerpts, in SARIF that CI uploads, or rewrite it with `fmt`.",
     "(a file `sub/config.wave` that is a link to `/proc/self/environ`)",
-    "(the file copied into the project, or the link pointing inside it)")
+    "(the file copied into the project, or the link pointing inside it)",
+    # Security: what the link reaches is the CI runner's files; wavec refuses to read it, so medium, not high.
+    security="5.0")
 
 # ------------------------------------------------------------ names and types
 UNKNOWN_BLOCK = _c(
@@ -344,7 +346,9 @@ SECRET_IN_PLAIN_TEXT = _c(
     "compiled pipeline that anyone who can read the pipeline can read.",
     "stage migrate {\n  step schema { run = \"PGPASSWORD=hunter2 psql -f schema.sql\" }\n}",
     "stage migrate {\n  step schema { run = \"PGPASSWORD=\\\"$DB_PASSWORD\\\" psql -f schema.sql\" }\n}",
-    context="pipeline")
+    # Security: a leaked credential is the worst a pipeline file can hold. Found by patterns, hence `high`
+    # precision: a test fixture's fake key is reported too (and `allow`ed).
+    context="pipeline", security="9.0", precision="high")
 
 ALLOWABLE = frozenset({"WV128"})
 """The built-in codes that `allow CODE "reason"` may suppress (as it suppresses policy rules)."""

@@ -2,7 +2,9 @@
 ``github`` (workflow commands).
 
 All four read the one :class:`~wavec.diagnostics.model.Diagnostic` model; output is deterministic
-(diagnostics arrive sorted, JSON keys are sorted).
+(diagnostics arrive sorted, JSON keys are sorted). ``text`` and ``json`` name files as the user typed them
+(relative to the working directory); ``sarif`` and ``github`` from the repository root (:mod:`.paths`), as
+GitHub resolves them.
 """
 
 from __future__ import annotations
