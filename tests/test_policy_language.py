@@ -200,7 +200,8 @@ def test_budget_scales_with_the_plan_so_linear_rules_never_hit_it(tmp_path: Path
                                        "text(waves) > \"\""])
 def test_one_step_that_costs_the_whole_plan_is_charged_for_it(tmp_path: Path, assertion: str) -> None:
     # `len(text(waves))` for each of 8,000 waves was 8.7 s of evaluation before WV308 (one step each): the budget
-    # counts the characters and items each step handles, so it stops within a second.
+    # counts the characters and items each step handles, so it stops within a second on a quiet machine. The bound
+    # is 3 s because the suite runs in parallel workers on two cores, and still fails the old 8.7 s behaviour.
     import time
 
     from wavec.diagnostics import Sink
@@ -217,5 +218,5 @@ def test_one_step_that_costs_the_whole_plan_is_charged_for_it(tmp_path: Path, as
     started = time.perf_counter()
     Engine(sink, result.modules).enforce(pipeline, pipeline.policies)
     elapsed = time.perf_counter() - started
-    assert elapsed < 1.0
+    assert elapsed < 3.0
     assert [d.code for d in sink] == ["WV308"]

@@ -83,7 +83,9 @@ def test_kill_9_during_a_rollback_then_resume_finishes_the_rollback(tmp_path: Pa
 
 
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
-    f = Fleet(tmp_path, fleet())
+    # A 30 m bake at x100 is 18 s of real time: the interrupt lands inside it however late a loaded machine lets
+    # the test read the journal (with 3 m it once landed after the run had finished).
+    f = Fleet(tmp_path, fleet(bake="30m"))
     proc = start(f, "--speed", "100")
     wait_for(f, proc, lambda e: e["event"] == "bake_started" and e["wave"] == "one")
     proc.send_signal(signal.SIGINT)
@@ -97,7 +99,9 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
 
 
 def test_torn_last_journal_line_is_ignored_on_resume(tmp_path: Path) -> None:
-    f = Fleet(tmp_path, fleet())
+    # A 30 m bake at x100 is 18 s of real time: the interrupt lands inside it however late a loaded machine lets
+    # the test read the journal (with 3 m it once landed after the run had finished).
+    f = Fleet(tmp_path, fleet(bake="30m"))
     proc = start(f, "--speed", "100")
     wait_for(f, proc, lambda e: e["event"] == "bake_started" and e["wave"] == "one")
     proc.send_signal(signal.SIGKILL)
