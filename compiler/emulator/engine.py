@@ -1,8 +1,10 @@
 """The emulated execution: stages in order, ``runOrder`` groups, conditions, rollback, retry — on a virtual clock.
 
 Time is *discrete*: the virtual instant moves only when the pipeline waits (a rule's ``WaitTime``, a closed
-deployment window, an approval), and each wait is slept for ``seconds / speed`` real seconds through the
-runner's :class:`~wavec.runner.clock.Clock`. Commands and stand-ins really run (``/bin/sh -c`` through the
+deployment window, an approval), and a wait ends at the real moment of its virtual instant at ``--speed``,
+counted from the run's start (through the runner's :class:`~wavec.runner.clock.Clock`): the time the emulator
+spends computing (moto's interpreter running a bake) is not slept again afterwards, as ``wavec run``'s clock,
+whose virtual time is real time multiplied by the speed, does not either. Commands and stand-ins really run (``/bin/sh -c`` through the
 runner's :class:`~wavec.runner.process.Processes`) but take no virtual time, so a timeline is the same on
 every machine. Rules are pure functions of the scenario where they can be (alarms, windows): a condition's
 rules start together and the condition resolves when the last one has (rule 28).
@@ -144,8 +146,10 @@ class Emulator:
         self.region = scenario.pipeline_region or pipeline.region
         self.alarms: AlarmWorld = (CloudWatchAlarms(self.region or "us-east-1") if options.aws
                                    else ScenarioAlarms(scenario))
-        # `--aws`: a virtual instant and its real moment, taken when a group of actions or a condition starts;
-        # readings and waits after it keep pace from there (time spent before, e.g. starting moto, is not owed).
+        # A virtual instant and its real moment: waits end at the real moment of their instant counted from it.
+        # Offline it is the run's start (moved only by replayed waits), so computing time is not slept twice.
+        # `--aws` takes it again when a group of actions or a condition starts: readings and waits after it keep
+        # pace from there (time spent before, e.g. starting moto, is not owed).
         self._anchor = (self.start, time.monotonic())
         self.bakes: dict[str, datetime] = {}
         self.variables: dict[str, str] = {}
@@ -276,21 +280,19 @@ class Emulator:
             self.record({"event": "choice", **entry})
 
     def advance(self, to: datetime) -> None:
-        """Let virtual time reach ``to`` (sleeping ``Δ / speed`` real seconds)."""
-        seconds = (to - self.now).total_seconds()
-        if seconds > 0 and self.replaying:  # this wait was waited by the attempt that journaled it
-            self.now = to
-        elif seconds > 0:
-            if self.alarms.live:  # readings already kept pace: sleep only what real time has not yet passed
-                if not self._pace(to):
-                    raise Interrupted
-            elif not self.clock.sleep(seconds):
-                raise Interrupted
-            self.now = to
+        """Let virtual time reach ``to``: sleep until its real moment, counted from the anchor at ``--speed``."""
+        if to <= self.now:
+            return
+        if self.replaying:  # this wait was waited by the attempt that journaled it: pace from here on
+            self._anchor = (to, time.monotonic())
+        elif not self._pace(to):  # sleep only what real time has not yet passed (computing, readings)
+            raise Interrupted
+        self.now = to
 
     def _pace(self, at: datetime, anchor: tuple[datetime, float] | None = None) -> bool:
-        """``--aws``: wait for the real moment of virtual instant ``at``, counted from ``anchor`` (a virtual
-        instant and its real moment; the latest group's or condition's by default); ``False`` when interrupted."""
+        """Wait for the real moment of virtual instant ``at``, counted from ``anchor`` (a virtual instant and its
+        real moment; by default the run's, or with ``--aws`` the latest group's or condition's); ``False`` when
+        interrupted."""
         virtual, real = anchor or self._anchor
         left = real + (at - virtual).total_seconds() / self.options.speed - time.monotonic()
         return left <= 0 or self.clock.sleep(left * self.options.speed)
