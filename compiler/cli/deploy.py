@@ -19,6 +19,7 @@ from ..deploy.engine import Progress, apply, destroy, discard, make_destroy_plan
 from ..deploy.stacks import StackFailed
 from .bundling import compile_bundle
 from .common import add_config_option, print_diagnostics
+from .deploy_view import DeployView
 from .errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, UsageError
 
 EXIT_CHANGES = 2  # --detailed-exitcode: Terraform's convention
@@ -116,11 +117,24 @@ def run(args: argparse.Namespace) -> int:
             say("not applied")
         return EXIT_ERRORS
     progress = Progress()
+    view = None
+    step_line = say
+    if not args.json and sys.stdout.isatty():  # a terminal: the live table shows every step (deploy_view.py)
+        view = DeployView(plan, sys.stdout)
+        progress.watch = view
+
+        def step_line(line: str) -> None:
+            pass
+
     try:
-        if args.destroy:
-            destroy(plan, bundle, aws, say, progress, delete_buckets=args.delete_artifact_buckets)
-        else:
-            apply(plan, bundle, aws, say, progress)
+        try:
+            if args.destroy:
+                destroy(plan, bundle, aws, step_line, progress, delete_buckets=args.delete_artifact_buckets)
+            else:
+                apply(plan, bundle, aws, step_line, progress)
+        finally:
+            if view is not None:
+                view.close()
     except StackFailed as exc:
         _error(exc, "fix the cause and run `wavec deploy --destroy` again: stacks already gone are skipped"
                if args.destroy else "CloudFormation rolled the stack back; fix the cause and run `wavec deploy` "

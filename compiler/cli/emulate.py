@@ -195,7 +195,8 @@ def _emulator(inputs: dict[str, Any], run_id: str, base: Path, args: argparse.Na
 def _emulate(emulator: Emulator, args: argparse.Namespace) -> int:
     """Run it with the live view (or ``--json``), then the report."""
     mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
-    show = reporter(emulator.view, mode)
+    # A resumed run's view starts from the events its earlier attempt journaled: what they finished shows as done.
+    show = reporter(emulator.view, mode, history=emulator.replay.events, start=emulator.view_start())
     emulator.emit = show
     try:
         code = emulator.run()

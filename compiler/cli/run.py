@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
             session = Session.resume(plan, journal, replay(journal.path), overrides=options) if args.resume \
                 else Session.start(plan, journal, options)
             mode = "json" if args.json else "live" if sys.stdout.isatty() else "plain"
-            show = reporter(session.plan, mode)
+            # A resumed run's view starts from what its earlier attempts did: that shows as done.
+            show = reporter(session.plan, mode, history=session.replayed.events if session.replayed else ())
             try:
                 outcome = session.execute(show)
             finally:

@@ -22,18 +22,75 @@ from . import alarms
 from . import stacks as cfn
 from .aws import Aws, AwsError, botocore_errors, call, error_code
 from .plan import Plan
-from .stacks import StackPlan
+from .stacks import StackFailed, StackPlan
 from .words import pipeline_words
 
 Say = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Step:
+    """One thing an apply or a destroy did to a stack, for the progress views (plain lines or a live table).
+
+    ``what``: ``up_to_date``, ``cleaning`` (deleting what a failed create left), ``change_set`` (created),
+    ``executing``, ``resource`` (one of the stack's events: ``resource``, ``kind``, ``status``, ``reason``),
+    ``done``, ``failed``, ``deleting``, ``bucket``, ``gone``; ``pipeline`` (the stack is 0: the pipeline's
+    change, in words, once every stack is applied).
+    """
+
+    what: str
+    stack: str
+    order: int
+    total: int
+    account: str
+    region: str
+    text: str
+    resource: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    reason: str | None = None
+
+    @property
+    def line(self) -> str:
+        """The plain line: ``[2/8] wavec-checkout-eu-west-1 (111122223333, eu-west-1): CREATE_COMPLETE``."""
+        if self.what == "pipeline":
+            return self.text
+        return f"[{self.order}/{self.total}] {self.stack} ({self.account}, {self.region}): {self.text}"
+
+
+Watch = Callable[[Step], None]
+
+
 @dataclass
 class Progress:
-    """Where an apply is, for the message after an interruption."""
+    """Where an apply is, for the message after an interruption; ``watch`` is told every :class:`Step`."""
 
     current: str | None = None
     done: int = 0
+    watch: Watch | None = None
+
+
+class EventFeed:
+    """A stack's events (``DescribeStackEvents``) that are new since the last look, oldest first: what each
+    resource does while a change set executes. Resources' events only (the stack's own are the steps)."""
+
+    def __init__(self, cf: Any, name: str) -> None:
+        self.cf, self.name = cf, name
+        self.seen: set[str] = set()
+        self.new()  # what happened before this operation is not its progress
+
+    def new(self) -> list[dict[str, Any]]:
+        """The events not given before, oldest first (the newest page: enough between two looks)."""
+        events = call(lambda: self.cf.describe_stack_events(StackName=self.name)).get("StackEvents", [])
+        fresh = []
+        for event in events:  # newest first
+            key = str(event.get("EventId") or (event.get("LogicalResourceId"), event.get("ResourceStatus"),
+                                                str(event.get("Timestamp"))))
+            if key in self.seen:
+                break
+            self.seen.add(key)
+            fresh.append(event)
+        return [e for e in reversed(fresh) if e.get("LogicalResourceId") != self.name]
 
 
 def _text(stack: Stack) -> str:
@@ -133,32 +190,79 @@ def apply(plan: Plan, bundle: Bundle, aws: Aws, say: Say, progress: Progress,
     try:
         for stack_plan in plan.stacks:
             stack = by_name[stack_plan.name]
-            head = f"[{stack_plan.order}/{total}] {stack.name} ({stack.account}, {stack.region})"
+
+            def tell(what: str, text: str, stack: Stack = stack, order: int = stack_plan.order, **more: Any) -> None:
+                _tell(say, progress, Step(what, stack.name, order, total, stack.account, stack.region, text, **more))
+
             if not stack_plan.changed:
-                say(f"{head}: up to date")
+                tell("up_to_date", "up to date")
                 progress.done += 1
                 continue
             progress.current = stack.name
             cf = aws.client("cloudformation", stack.account, stack.region)
             if stack_plan.action == "recreate":
-                say(f"{head}: deleting what a failed create left ({stack_plan.status})")
+                tell("cleaning", f"deleting what a failed create left ({stack_plan.status})")
                 cfn.delete(cf, stack.name, pause)
+            count = f"{len(stack_plan.changes)} resource{'' if len(stack_plan.changes) == 1 else 's'}"
             if stack_plan.action in ("create", "recreate"):
-                say(f"{head}: creating {len(stack_plan.changes)} resources")
+                tell("change_set", f"creating {count}: creating the change set")
                 arn, _ = cfn.create_change_set(cf, stack.name, _text(stack), stack.parameters, stack.capabilities,
                                                "CREATE", pause)
+                tell("change_set", "change set created")
             else:
-                say(f"{head}: updating {len(stack_plan.changes)} resources")
+                tell("change_set", f"updating {count}: change set created with the plan")
                 assert stack_plan.change_set is not None
                 arn = stack_plan.change_set
             stack_plan.change_set = None
-            status = cfn.execute(cf, stack.name, arn, pause)
-            say(f"{head}: {status}")
+            status = _execute(cf, stack.name, arn, pause, tell)
+            tell("done", status, status=status)
             progress.done += 1
             progress.current = None
     except BaseException:
         discard(plan, aws)
         raise
+    if plan.pipeline_words:  # the pipeline is a resource of its stack: its change, now applied, in words
+        for words in plan.pipeline_words:
+            _tell(say, progress, Step("pipeline", "", 0, total, bundle.account, bundle.region,
+                                      f"pipeline applied: {words}"))
+
+
+def _tell(say: Say, progress: Progress, step: Step) -> None:
+    say(step.line)
+    if progress.watch is not None:
+        progress.watch(step)
+
+
+def _execute(cf: Any, name: str, arn: str, pause: Callable[[float], None],
+             tell: Callable[..., None]) -> str:
+    """Execute the change set, telling each resource event as it is seen (between polls, and once at the end);
+    a failure is told too, then raised."""
+    feed = EventFeed(cf, name)
+
+    def report() -> None:
+        for event in feed.new():
+            status = str(event.get("ResourceStatus", ""))
+            reason = event.get("ResourceStatusReason")
+            why = f" — {reason}" if reason and status.endswith("_FAILED") else ""
+            tell("resource", f"  {event.get('LogicalResourceId')} ({event.get('ResourceType')}): {status}{why}",
+                 resource=str(event.get("LogicalResourceId")), kind=str(event.get("ResourceType")), status=status,
+                 reason=str(reason) if reason else None)
+
+    def watched(seconds: float) -> None:
+        report()
+        pause(seconds)
+
+    tell("executing", "executing the change set")
+    try:
+        status = cfn.execute(cf, name, arn, watched)
+    except StackFailed as exc:
+        report()
+        where = f" at {exc.resource}" if exc.resource else ""
+        tell("failed", f"FAILED ({exc.status}){where}: {exc.reason}", resource=exc.resource, status=exc.status,
+             reason=exc.reason)
+        raise
+    report()
+    return status
 
 
 def rollback_note(pipeline: dict[str, Any]) -> str:
@@ -241,26 +345,35 @@ def destroy(plan: Plan, bundle: Bundle, aws: Aws, say: Say, progress: Progress, 
     total = len(plan.stacks)
     for index, stack_plan in enumerate(plan.stacks, start=1):
         stack = by_name[stack_plan.name]
-        head = f"[{index}/{total}] {stack.name} ({stack.account}, {stack.region})"
+
+        def tell(what: str, text: str, stack: Stack = stack, index: int = index, **more: Any) -> None:
+            _tell(say, progress, Step(what, stack.name, index, total, stack.account, stack.region, text, **more))
+
         if not stack_plan.changed:
-            say(f"{head}: already gone")
+            tell("up_to_date", "already gone")
             progress.done += 1
             continue
         progress.current = stack.name
-        say(f"{head}: deleting")
-        cfn.delete(aws.client("cloudformation", stack.account, stack.region), stack.name, pause)
+        tell("deleting", "deleting")
+        try:
+            cfn.delete(aws.client("cloudformation", stack.account, stack.region), stack.name, pause)
+        except StackFailed as exc:
+            where = f" at {exc.resource}" if exc.resource else ""
+            tell("failed", f"FAILED ({exc.status}){where}: {exc.reason}", resource=exc.resource, status=exc.status,
+                 reason=exc.reason)
+            raise
         kept = [stack.template["Resources"][k] for k in _kept(stack)]
         buckets = [r["Properties"]["BucketName"] for r in kept if r["Type"] == "AWS::S3::Bucket"]
         if delete_buckets:
             for bucket in buckets:
                 _delete_bucket(aws, stack.account, stack.region, bucket)
-                say(f"{head}: emptied and deleted bucket {bucket}")
+                tell("bucket", f"emptied and deleted bucket {bucket}")
         elif buckets:
-            say(f"{head}: DELETE_COMPLETE; kept bucket {', '.join(buckets)} (its artifacts; "
-                "--delete-artifact-buckets removes it)")
+            tell("gone", f"DELETE_COMPLETE; kept bucket {', '.join(buckets)} (its artifacts; "
+                 "--delete-artifact-buckets removes it)", status="DELETE_COMPLETE")
             progress.done += 1
             progress.current = None
             continue
-        say(f"{head}: DELETE_COMPLETE")
+        tell("gone", "DELETE_COMPLETE", status="DELETE_COMPLETE")
         progress.done += 1
         progress.current = None

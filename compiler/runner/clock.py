@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 class Clock:
@@ -44,3 +46,42 @@ class Clock:
     def stop(self) -> None:
         """End every wait in progress and to come."""
         self.stopped.set()
+
+
+def iso(t: datetime) -> str:
+    """A virtual instant as the events carry it (``at``): ISO 8601 in UTC with ``Z``, as the emulator writes it."""
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def instant(text: object) -> datetime | None:
+    """The instant an event's ``at`` holds, ``None`` when it has none (a journal of an older wavec)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def spent(events: Iterable[dict[str, Any]]) -> float:
+    """Virtual seconds a run has spent over its attempts, from its events' ``at``.
+
+    Each attempt (opened by ``run_started`` or ``run_resumed``) has a clock of its own — a resumed run's starts
+    again at ``--now``, or at the wall clock — so the attempts' spans are added, not the first and last instant
+    compared.
+    """
+    total, opened, last = 0.0, None, None
+    for event in events:
+        at = instant(event.get("at"))
+        if at is None:
+            continue
+        if event.get("event") in ("run_started", "run_resumed"):
+            if opened is not None and last is not None:
+                total += max(0.0, (last - opened).total_seconds())
+            opened = at
+        elif opened is None:
+            opened = at
+        last = at
+    if opened is not None and last is not None:
+        total += max(0.0, (last - opened).total_seconds())
+    return total

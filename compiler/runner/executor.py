@@ -35,7 +35,7 @@ from typing import Any
 from ..scenario import Scenario, load_scenario
 from ..schedule.windows import CronError, is_open, next_open_all
 from . import scenario as scenarios
-from .clock import Clock
+from .clock import Clock, iso
 from .gates import Verdict, cloudwatch_alarms, prometheus
 from .journal import Journal, JournalWriteError
 from .planfile import plan_windows
@@ -133,7 +133,7 @@ class Engine:
     """Executes one plan; ``run()`` returns the exit code (0 success, 3 the rollout failed)."""
 
     def __init__(self, plan: dict[str, Any], journal: Journal, options: Options, emit: Callable[[dict[str, Any]], None],
-                 clock: Clock, execution: str, state: State | None = None) -> None:
+                 clock: Clock, execution: str, state: State | None = None, spent: float = 0.0) -> None:
         self.plan = plan
         self.nodes: dict[str, dict[str, Any]] = {n["id"]: n for n in plan["nodes"]}
         self.waves: dict[str, dict[str, Any]] = {w["name"]: w for w in plan["waves"]}
@@ -173,24 +173,29 @@ class Engine:
         if self.scenario is not None:
             scenarios.check(self.scenario, plan)
         self.bake_starts: dict[str, datetime] = {}  # by stage `wave-W`: the virtual instant its bake started
+        self.spent = spent  # virtual seconds the earlier attempts of this run spent (a resumed run's)
 
     # ------------------------------------------------------------------ events
 
     def record(self, event: dict[str, Any], durable: bool = True) -> None:
         """Journal an event at once, fold it into the state, then show it (any thread). ``durable=False``: for an
         event a resume can do without (it survives the runner's death; a power cut may lose it, and the next
-        durable commit makes it durable too)."""
-        for record in self.journal.commit([event], durable=durable):
+        durable commit makes it durable too). Every event carries its virtual instant ``at`` (for the view and the
+        report; the runner's decisions never read it back)."""
+        for record in self.journal.commit([self._stamped(event)], durable=durable):
             self.state.apply(record)
             self._emit(record)
 
     def stage(self, events: list[dict[str, Any]]) -> None:
         """Fold ``events`` into the state now and journal them with the loop's next commit (coordinator only):
         nothing is acted on — no command started — before :meth:`_flush` has made them durable."""
-        records = self.journal.stage(events)
+        records = self.journal.stage([self._stamped(e) for e in events])
         for record in records:
             self.state.apply(record)
         self._staged.extend(records)
+
+    def _stamped(self, event: dict[str, Any]) -> dict[str, Any]:
+        return event if "at" in event else {**event, "at": iso(self.clock.now())}
 
     def _flush(self) -> None:
         """Group commit: one journal write (and fsync) for everything the loop iteration settled and decided; then
@@ -422,8 +427,9 @@ class Engine:
             st.failure = f"{unfinished[0]} could not run"
         status, code = final_status(st, failed=bool(unfinished))
         reason = (st.breach or {}).get("reason") or st.failure
+        virtual = self.spent + (self.clock.now() - self.clock.start).total_seconds()
         self.record({"event": "run_finished", "status": status, "exit": code, "reason": reason,
-                     "seconds": round(time.monotonic() - self.started, 3)})
+                     "seconds": round(time.monotonic() - self.started, 3), "virtual_seconds": round(virtual, 3)})
         return code
 
     # ------------------------------------------------------------------ executing one node
@@ -581,7 +587,7 @@ class Engine:
         gates = wave["gates"]
         began = self.bake_starts[scenarios.stage_name(wave["name"])] = self.clock.now() - timedelta(seconds=elapsed)
         self.record({"event": "bake_started", "wave": wave["name"], "bake": total, "elapsed": elapsed,
-                     "speed": self.options.speed}, durable=False)
+                     "speed": self.options.speed, "at": iso(began)}, durable=False)
         intervals = {g["name"]: max(1, g["interval"]) for g in gates}
         due = {name: (int(elapsed // iv) + 1) * iv for name, iv in intervals.items()}
         last: dict[str, float] = {}
@@ -591,8 +597,8 @@ class Engine:
                 return {"status": "interrupted" if self.clock.stopped.is_set() else "cancelled"}
             elapsed = step_to
             # Not fsynced: progress lost to a power cut only makes the resumed bake longer, never shorter.
-            self.record({"event": "bake_progress", "wave": wave["name"], "elapsed": elapsed, "bake": total},
-                        durable=False)
+            self.record({"event": "bake_progress", "wave": wave["name"], "elapsed": elapsed, "bake": total,
+                         "at": iso(began + timedelta(seconds=elapsed))}, durable=False)
             for gate in gates:
                 if due[gate["name"]] <= elapsed:
                     due[gate["name"]] += intervals[gate["name"]]
@@ -605,15 +611,17 @@ class Engine:
                 breach = self._evaluate(wave, gate, began + timedelta(seconds=elapsed))
                 if breach is not None:
                     return breach
-        return {"status": "ok"}
+        # `at`: the virtual instant the bake ended (its node_finished is journaled a moment later).
+        return {"status": "ok", "at": iso(began + timedelta(seconds=elapsed))}
 
     def _evaluate(self, wave: dict[str, Any], gate: dict[str, Any], at: datetime) -> dict[str, Any] | None:
         verdicts: list[Verdict] = []
         for check in gate["checks"]:
             where = f" ({check['target']['id']})" if check["target"] else ""
+            # One log per target: a region's breach quotes (and its log holds) that region's output only.
+            log = f"wave:{wave['name']}:gate:{gate['name']}" + (f":{check['target']['id']}" if check["target"] else "")
             outcome = self.processes.run(check["command"], self._env(check["environment"], f"gate:{gate['name']}"),
-                                         self.workdir, self._log(f"wave:{wave['name']}:gate:{gate['name']}"),
-                                         CHECK_TIMEOUT)
+                                         self.workdir, self._log(log), CHECK_TIMEOUT)
             if outcome.interrupted:
                 return {"status": "interrupted"}
             verdicts.append(Verdict(outcome.ok, f"check{where} passed" if outcome.ok
@@ -635,11 +643,11 @@ class Engine:
         ok = all(v.ok for v in verdicts)
         detail = "; ".join(v.detail for v in verdicts if not v.ok) or "; ".join(v.detail for v in verdicts)
         # A failed evaluation is acted on by the decision, a durable commit; a lost one is evaluated again.
-        self.record({"event": "gate", "wave": wave["name"], "gate": gate["name"], "ok": ok, "detail": detail},
-                    durable=False)
+        self.record({"event": "gate", "wave": wave["name"], "gate": gate["name"], "ok": ok, "detail": detail,
+                     "at": iso(at)}, durable=False)
         if ok:
             return None
-        return {"status": "failed", "reason": f"gate {gate['name']}: {detail}",
+        return {"status": "failed", "reason": f"gate {gate['name']}: {detail}", "at": iso(at),
                 "breach": {"gate": gate["name"], "reason": f"gate {gate['name']}: {detail}",
                            "on_breach": gate["on_breach"]}}
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from .clock import Clock
+from .clock import Clock, iso, spent
 from .executor import Engine, Options, State
 from .journal import Journal, JournalError, JournalWriteError, Replay
 from .orphans import end_survivors
@@ -82,14 +82,17 @@ class Session:
         start = parse_now(self.options.now) if self.options.now else None
         clock = Clock(self.options.speed, start)
         self.journal.open(self.replayed)
-        engine = Engine(self.plan, self.journal, self.options, emit, clock, self.execution, self.state)
+        engine = Engine(self.plan, self.journal, self.options, emit, clock, self.execution, self.state,
+                        spent(self.replayed.events) if self.replayed is not None else 0.0)
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             if self.replayed is not None:
                 self._take_over(engine, self.replayed)
             else:
+                # `at`: the virtual instant the attempt's clock started from (the T+0 of the view and report).
                 engine.record({"event": "run_started", "run": self.journal.run_id, "pipeline": self.plan["pipeline"],
-                               "execution": self.execution, "options": dataclasses.asdict(self.options)})
+                               "execution": self.execution, "options": dataclasses.asdict(self.options),
+                               "at": iso(clock.start)})
             code = engine.run()
         except KeyboardInterrupt:
             return Outcome(EXIT_INTERRUPTED, None, self.journal.run_id)
@@ -99,7 +102,9 @@ class Session:
             signal.signal(signal.SIGTERM, previous)
             self.journal.close()
             self.journal.release()
-        report = summary(self.plan, self.state, self.journal.run_id, self.options.speed)
+        first = self.replayed.events[0] if self.replayed is not None else {}
+        report = summary(self.plan, self.state, self.journal.run_id, self.options.speed,
+                         start=first.get("at") or iso(clock.start))
         if report["rollback_failed"]:
             report["resume"] = f"wavec run --resume {self.journal.run_id}"
         return Outcome(code, report, self.journal.run_id)
@@ -107,7 +112,7 @@ class Session:
     def _take_over(self, engine: Engine, replayed: Replay) -> None:
         """Journal the resume; end what the dead run left running; retry the rollbacks that failed."""
         resumed: dict[str, Any] = {"event": "run_resumed", "run": self.journal.run_id,
-                                   "options": dataclasses.asdict(self.options)}
+                                   "options": dataclasses.asdict(self.options), "at": iso(engine.clock.start)}
         if replayed.torn_line is not None:
             resumed["dropped_torn_line"] = replayed.torn_line
         engine.record(resumed)
