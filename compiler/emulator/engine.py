@@ -4,10 +4,10 @@ Time is *discrete*: the virtual instant moves only when the pipeline waits (a ru
 deployment window, an approval), and a wait ends at the real moment of its virtual instant at ``--speed``,
 counted from the run's start (through the runner's :class:`~wavec.runner.clock.Clock`): the time the emulator
 spends computing (moto's interpreter running a bake) is not slept again afterwards, as ``wavec run``'s clock,
-whose virtual time is real time multiplied by the speed, does not either. Commands and stand-ins really run (``/bin/sh -c`` through the
-runner's :class:`~wavec.runner.process.Processes`) but take no virtual time, so a timeline is the same on
-every machine. Rules are pure functions of the scenario where they can be (alarms, windows): a condition's
-rules start together and the condition resolves when the last one has (rule 28).
+whose virtual time is real time multiplied by the speed, does not either. Commands and stand-ins really run
+(``/bin/sh -c`` through the runner's :class:`~wavec.runner.process.Processes`) but take no virtual time, so a
+timeline is the same on every machine. Rules are pure functions of the scenario where they can be (alarms,
+windows): a condition's rules start together and the condition resolves when the last one has (rule 28).
 
 Events use ``wavec run``'s vocabulary (``node_started``, ``node_finished``, ``gate``, ``breach``,
 ``rollback_plan``, ``window_wait``, ``note``, ``run_finished`` …), folded into the runner's own
