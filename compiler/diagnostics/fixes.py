@@ -4,7 +4,8 @@ Call sites write their advice for people (``help``); where that advice is a sing
 :func:`derive` turns it into a :class:`~wavec.diagnostics.model.Fix` an editor can apply:
 
 * ``did you mean `x`?`` (every unknown-name, -attribute, -value diagnostic, through
-  :func:`wavec.lang.suggest.did_you_mean`): replace the span with ``x``, quotes kept for a string;
+  :func:`wavec.lang.suggest.did_you_mean`): replace the span with ``x``, quotes kept for a string, and the
+  folder kept when a file name is suggested for an import path;
 * a duration with a misspelt unit (WV009, ``write `30m`; …``): replace the literal;
 * ``:`` written for ``=`` (WV005): replace the colon.
 
@@ -35,7 +36,10 @@ def derive(code: str, span: Span | None, help: str | None) -> Fix | None:
     if found is not None:
         best = found.group(2)
         quoted = len(written) >= 2 and written[0] == written[-1] == '"'
-        replacement = f'"{best}"' if quoted and not best.startswith('"') else best
+        inner = written[1:-1] if quoted else written
+        if quoted and "/" in inner and "/" not in best:  # a file name suggested for a path: keep its folder
+            best = inner.rsplit("/", 1)[0] + "/" + best
+        replacement = f'"{best}"' if quoted else best
         if replacement == written or (not quoted and not written):
             return None
         return Fix(span, replacement, f"Change to `{best}`")

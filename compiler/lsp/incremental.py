@@ -208,7 +208,7 @@ class Incremental:
         if pieces is None or len(set(pieces.names)) != len(pieces.names):
             self._base = None
             return Outcome(found, True, result)
-        errors = any(f.severity is Severity.ERROR for f in found) or bool(hidden)
+        errors = _blocks_targets(found) or bool(hidden)
         gaps = pieces.gaps(text)
         chunks = {text[s:e]: _Chunk([], not errors, False) for s, e in pieces.chunks}
         context: list[tuple[int, Found]] = []
@@ -266,7 +266,7 @@ class Incremental:
             merged[moved.key()] = moved
             new_context.append((gap, f))
         fresh: dict[int, _Chunk] = {i: _Chunk([], True, False) for i in changed}
-        reduced_errors = any(f.severity is Severity.ERROR for f in found_r) or bool(hidden_r)
+        reduced_errors = _blocks_targets(found_r) or bool(hidden_r)
         for f in found_r:
             real = _to_buffer(segments, f)
             if real is None:
@@ -297,8 +297,7 @@ class Incremental:
                 moved = f.moved(s)
                 merged[moved.key()] = moved
         found = [merged[k] for k in sorted(merged)]
-        errors = (hidden_error or any(f.severity is Severity.ERROR for f in found)
-                  or any(c.hidden_error for _, c in entries))
+        errors = hidden_error or _blocks_targets(found) or any(c.hidden_error for _, c in entries)
         if errors:
             found = [f for f in found if f.code not in TARGET_CODES]
         elif not all(c.targets_checked for _, c in entries):
@@ -307,6 +306,11 @@ class Incremental:
                                hidden_error, text, found)
         self.last_full = False
         return Outcome(found, False)
+
+
+def _blocks_targets(found: Iterable[Found]) -> bool:
+    """Whether an error stops the target constraints being checked (one found before them, not by them)."""
+    return any(f.severity is Severity.ERROR and f.code not in TARGET_CODES for f in found)
 
 
 def _here(d: Diagnostic, shown: str) -> bool:
