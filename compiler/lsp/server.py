@@ -99,9 +99,10 @@ async def _check_whole(ls: LanguageServer, path: Path) -> None:
         return
     text = buffer.text
     try:
-        checker, outcome = await asyncio.to_thread(workspace.settle, path)
+        run = workspace.settle(path)
     except ConfigError:
         return
+    checker, outcome = await asyncio.to_thread(run)
     now = workspace.buffers.get(path)
     if now is None or now.text is not text:
         return  # changed meanwhile: its own check follows

@@ -6,6 +6,7 @@ absolute paths; a buffer's text wins over the file on disk, for the buffer itsel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,13 +99,18 @@ class Workspace:
         self.adopt(key, outcome)
         return outcome
 
-    def settle(self, path: Path) -> tuple[Incremental, Outcome]:
-        """A full check of the buffer on a checker of its own (safe beside :meth:`diagnose` in another thread);
-        :meth:`adopt_checker` makes it the buffer's if the text is still the one checked."""
+    def settle(self, path: Path) -> Callable[[], tuple[Incremental, Outcome]]:
+        """A full check of the buffer as it is now, to run later (in another thread: it reads nothing the
+        server changes meanwhile), on a checker of its own; :meth:`adopt_checker` makes that the buffer's if
+        its text is still the one checked. Raises :class:`wavec.config.ConfigError` here, not in the thread."""
         key = path.resolve()
         checker = Incremental(path, self._min_chars)
-        outcome = checker.diagnose(self.buffers[key].text, self.config_for(key), self.overlay(), full=True)
-        return checker, outcome
+        text, config, overlay = self.buffers[key].text, self.config_for(key), self.overlay()
+
+        def run() -> tuple[Incremental, Outcome]:
+            return checker, checker.diagnose(text, config, overlay, full=True)
+
+        return run
 
     def adopt_checker(self, path: Path, checker: Incremental, outcome: Outcome) -> None:
         """Keep a checker :meth:`settle` made, with what it found."""
