@@ -47,11 +47,18 @@ def test_edits_inside_a_pipeline_are_checked_alone_and_equal_a_whole_check(gener
     assert codes == [[], ["WV102"], ["WV009", "WV107"], ["WV102", "WV113"]]
 
 
-def test_an_edit_outside_the_pipelines_is_checked_whole(generated: tuple[Path, str]) -> None:
+def test_an_edit_outside_the_pipelines_is_checked_whole_unless_it_is_a_comment(generated: tuple[Path, str]
+                                                                                ) -> None:
     path, text = generated
     config = load_config(start=path.parent)
     checker = Incremental(path, min_chars=0)
     checker.diagnose(text, config)
+    third = text.index("pipeline svc00002")
+    typo = text[:third].replace("bake", "bakee", 1) + text[third:]
+    comment = typo.replace("# svc00001: ", "# svc00001 (moved to\n# the new account): ", 1)
+    for edited in (typo, comment):
+        outcome = checker.diagnose(edited, config)
+        assert not outcome.full and [f.key() for f in outcome.found] == _whole(path, edited)
     edited = text.replace("import \"std/windows\"\n", "import \"std/windows\"\nlet spare = 1\n", 1)
     outcome = checker.diagnose(edited, config)
     assert outcome.full and [f.key() for f in outcome.found] == _whole(path, edited)

@@ -13,6 +13,7 @@ What crosses pipelines is handled where it is known and sends the change to a fu
 * target constraints are checked only on a file without errors (as ``wavec check`` does): they are dropped
   when any pipeline has an error, and a pipeline whose kept diagnostics lack them forces a full check once
   the file is clean;
+* a change of the context's comments, blank lines or spacing is not a change of the context;
 * two pipelines of one name, a change of the context or of the configuration, a configuration that
   changes severities, a pipeline whose braces do not stand on lines of their own: a full check;
 * the diagnostics of the context are the union of the baseline's and the reduced check's. One that only an
@@ -42,6 +43,7 @@ FAST_MIN_CHARS = 40_000
 """Below this size a full check takes a few tens of milliseconds: the buffer is always checked whole."""
 
 _SCAN = re.compile(r'[{}]|"[^"\\\n]*(?:\\.[^"\\\n]*)*("?)|#[^\n]*')  # group 1: a string's closing quote
+_WORDS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|\n|[^\s"#]+')
 _HEADER = re.compile(r"[ \t]*pipeline[ \t]+([A-Za-z_][A-Za-z0-9_]*|\"[^\"\n]*\")[ \t]*\{\Z")
 _REST_OF_LINE = re.compile(r"[ \t\r]*(?:\n|\Z)")
 
@@ -80,6 +82,10 @@ class Pieces:
 
     chunks: tuple[tuple[int, int], ...]
     names: tuple[str, ...]
+
+    def meanings(self, text: str) -> tuple[str, ...]:
+        """The gaps as the parser reads them: comments, blank lines and spacing left out."""
+        return tuple(_meaning(gap) for gap in self.gaps(text))
 
     def gaps(self, text: str) -> tuple[str, ...]:
         """The text around the pipelines, in order (one more than there are pipelines)."""
@@ -138,6 +144,7 @@ class _Chunk:
 class _Baseline:
     config: Config
     gaps: tuple[str, ...]
+    meanings: tuple[str, ...]
     context: list[tuple[int, Found]]
     """Each diagnostic of the context as (gap index, offset from the gap's start)."""
     chunks: dict[str, _Chunk]
@@ -186,7 +193,7 @@ class Incremental:
 
     def _fast_allowed(self, base: _Baseline, config: Config, pieces: Pieces, text: str) -> bool:
         return (config == base.config and not config.severity and len(set(pieces.names)) == len(pieces.names)
-                and pieces.gaps(text) == base.gaps)
+                and pieces.meanings(text) == base.meanings)
 
     def _run(self, text: str, config: Config, overlay: Mapping[Path, str] | None) -> CheckResult:
         unsaved = dict(overlay or {})
@@ -228,7 +235,7 @@ class Incremental:
                 chunks[text[s:e]].hidden_error = True
             else:
                 context_hidden = True
-        self._base = _Baseline(config, gaps, context, chunks, context_hidden, text, found)
+        self._base = _Baseline(config, gaps, pieces.meanings(text), context, chunks, context_hidden, text, found)
         return Outcome(found, True, result)
 
     def _fast(self, base: _Baseline, config: Config, pieces: Pieces, text: str,
@@ -261,7 +268,10 @@ class Incremental:
         merged: dict[tuple[int, int, str, str], Found] = {}
         hidden_error = base.context_hidden_error
         new_context: list[tuple[int, Found]] = []
+        gaps = pieces.gaps(text)
         for gap, f in base.context:
+            if gaps[gap] != base.gaps[gap]:
+                continue  # a comment or blank line changed there: the reduced check finds that gap's own again
             moved = f.moved(starts[gap])
             merged[moved.key()] = moved
             new_context.append((gap, f))
@@ -302,10 +312,21 @@ class Incremental:
             found = [f for f in found if f.code not in TARGET_CODES]
         elif not all(c.targets_checked for _, c in entries):
             return None  # the file is clean now, and some pipeline's constraints were never checked
-        self._base = _Baseline(config, base.gaps, new_context, {texts[i]: c for i, (_, c) in enumerate(entries)},
-                               hidden_error, text, found)
+        kept = {texts[i]: c for i, (_, c) in enumerate(entries)}
+        self._base = _Baseline(config, gaps, base.meanings, new_context, kept, hidden_error, text, found)
         self.last_full = False
         return Outcome(found, False)
+
+
+def _meaning(gap: str) -> str:
+    """A gap's words and strings with single spaces, its line ends kept once (they end statements)."""
+    words: list[str] = []
+    for m in _WORDS.finditer(gap):
+        word = m.group()
+        if word[0] == "#" or (word == "\n" and (not words or words[-1] == "\n")):
+            continue
+        words.append(word)
+    return " ".join(words).strip("\n ")
 
 
 def _blocks_targets(found: Iterable[Found]) -> bool:
