@@ -4,13 +4,14 @@ stay inside one pipeline are answered without one."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from benchmarks.generate import write_project
 from wavec.api import load_config
-from wavec.lsp.incremental import TARGET_CODES, Incremental, split
+from wavec.lsp.incremental import TARGET_CODES, Incremental, resplit, split
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +91,25 @@ def test_a_buffer_that_cannot_be_cut_safely_is_not_split() -> None:
     assert split("pipeline a {\n}\n}\n") is None
     pieces = split('let x = 1\npipeline a {\n  y = "}"\n}\n# c\npipeline b { }\n')
     assert pieces is not None and pieces.names == ("a", "b")
+
+
+def test_cutting_only_what_an_edit_changed_cuts_as_a_whole_scan_does() -> None:
+    """resplit after random edits (braces, quotes, comments, newlines, whole lines) equals split of the
+    edited text, or declines."""
+    base = ('import "./x.wave" as x\n# first\npipeline a {\n  s = "${region}}"\n  w { b = 1 }\n}\n\n'
+            'let l = 1\npipeline b {\n  # {\n}\npipeline c { }\n# last\n')
+    pieces = split(base)
+    assert pieces is not None and pieces.names == ("a", "b", "c")
+    rng = random.Random(17)
+    declined = 0
+    for _ in range(600):
+        at = rng.randrange(len(base) + 1)
+        cut = rng.choice([0, 0, 1, 2, 5])
+        insert = rng.choice(["", "{", "}", '"', "#", "\n", "x", "pipeline d {\n}\n", " ", "\n}\n"])
+        edited = base[:at] + insert + base[at + cut:]
+        again = resplit(base, pieces, edited)
+        if again is None:
+            declined += 1
+        else:
+            assert again == split(edited), (at, cut, insert)
+    assert declined < 400

@@ -130,6 +130,40 @@ def split(text: str) -> Pieces | None:
     return Pieces(tuple(chunks), tuple(names))
 
 
+def resplit(old: str, pieces: Pieces, new: str) -> Pieces | None:
+    """:func:`split` of ``new``, an edit of ``old`` (cut into ``pieces``), scanning only what changed: the
+    pipelines and gaps before the edit are where they were, those after it moved by the change of length, and
+    the run between is cut anew (``None`` when that run cannot be, e.g. while a brace is unbalanced)."""
+    edges = [0]
+    for start, end in pieces.chunks:
+        edges += [start, end]
+    edges.append(len(old))
+    # Pieces alternate gap, pipeline, gap, …: piece i is old[edges[i]:edges[i + 1]].
+    count = len(edges) - 1
+    delta = len(new) - len(old)
+    first = 0
+    while first < count and new.startswith(old[edges[first] : edges[first + 1]], edges[first]) \
+            and edges[first + 1] <= len(new):
+        first += 1
+    last = count - 1
+    while last >= first and edges[last] + delta >= edges[first] \
+            and new.startswith(old[edges[last] : edges[last + 1]], edges[last] + delta):
+        last -= 1
+    if first > last:
+        return split(new) if new != old else pieces
+    start, end = edges[first], edges[last + 1] + delta
+    if 0 < end < len(new) and new[end - 1] != "\n":
+        return None  # the edit joined the lines around the end of the run: the cut is not at a line start
+    region = split(new[start:end])
+    if region is None:
+        return None
+    before = [(s, e) for s, e in pieces.chunks if e <= start]
+    after = [(s + delta, e + delta) for s, e in pieces.chunks if s >= edges[last + 1]]
+    kept_after = pieces.names[len(pieces.names) - len(after) :]
+    names = [*pieces.names[: len(before)], *region.names, *kept_after]
+    return Pieces(tuple([*before, *((s + start, e + start) for s, e in region.chunks), *after]), tuple(names))
+
+
 @dataclass
 class _Chunk:
     found: list[Found]
@@ -143,6 +177,7 @@ class _Chunk:
 @dataclass
 class _Baseline:
     config: Config
+    pieces: Pieces
     gaps: tuple[str, ...]
     meanings: tuple[str, ...]
     context: list[tuple[int, Found]]
@@ -181,8 +216,11 @@ class Incremental:
                  full: bool = False) -> Outcome:
         """The diagnostics of ``text`` as ``wavec check`` reports them for this file (other files' ones left
         out); ``full`` forces a check of the whole buffer."""
-        pieces = split(text) if len(text) >= self.min_chars and not full else None
         base = self._base
+        pieces = None
+        if len(text) >= self.min_chars and not full:
+            pieces = resplit(base.text, base.pieces, text) if base is not None else None
+            pieces = pieces if pieces is not None else split(text)
         if base is not None and pieces is not None and self._fast_allowed(base, config, pieces, text):
             outcome = self._fast(base, config, pieces, text, overlay)
             if outcome is not None:
@@ -235,7 +273,8 @@ class Incremental:
                 chunks[text[s:e]].hidden_error = True
             else:
                 context_hidden = True
-        self._base = _Baseline(config, gaps, pieces.meanings(text), context, chunks, context_hidden, text, found)
+        self._base = _Baseline(config, pieces, gaps, pieces.meanings(text), context, chunks, context_hidden, text,
+                               found)
         return Outcome(found, True, result)
 
     def _fast(self, base: _Baseline, config: Config, pieces: Pieces, text: str,
@@ -313,7 +352,7 @@ class Incremental:
         elif not all(c.targets_checked for _, c in entries):
             return None  # the file is clean now, and some pipeline's constraints were never checked
         kept = {texts[i]: c for i, (_, c) in enumerate(entries)}
-        self._base = _Baseline(config, gaps, base.meanings, new_context, kept, hidden_error, text, found)
+        self._base = _Baseline(config, pieces, gaps, base.meanings, new_context, kept, hidden_error, text, found)
         self.last_full = False
         return Outcome(found, False)
 
