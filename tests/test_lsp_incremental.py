@@ -12,6 +12,7 @@ import pytest
 from benchmarks.generate import write_project
 from wavec.api import load_config
 from wavec.lsp.incremental import TARGET_CODES, Incremental, resplit, split
+from wavec.lsp.outline import Cursor, CursorCache, scan
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,26 @@ def test_cutting_only_what_an_edit_changed_cuts_as_a_whole_scan_does() -> None:
         else:
             assert again == split(edited), (at, cut, insert)
     assert declined < 400
+
+
+def _context(cursor: Cursor | None) -> object:
+    if cursor is None:
+        return None
+    chain = []
+    block = cursor.block
+    while block is not None:
+        chain.append((block.kind, tuple(block.labels), block.start, block.is_map))
+        block = block.parent
+    return chain, [(w.text, w.start) for w in cursor.words], cursor.word
+
+
+def test_the_kept_scan_of_a_buffer_gives_the_cursor_a_whole_scan_gives(generated: tuple[Path, str]) -> None:
+    _path, text = generated
+    cache = CursorCache()
+    rng = random.Random(5)
+    for _ in range(80):
+        at = rng.randrange(len(text) + 1)
+        if rng.random() < 0.5:  # type something first, here or elsewhere
+            edit = rng.randrange(len(text) + 1)
+            text = text[:edit] + rng.choice(["x", " ", "\n", "{", "}", '"', "= ", "#"]) + text[edit:]
+        assert _context(cache.cursor(text, at)) == _context(scan(text, at).cursor), at

@@ -24,7 +24,7 @@ from ..syntax.format import FormatError, format_text
 from .actions import quick_fixes
 from .incremental import Found
 from .navigate import Navigator, Place
-from .outline import BlockAt, scan
+from .outline import BlockAt, CursorCache, scan
 from .positions import offset, position
 from .schema_help import completions, hover
 from .workspace import Workspace
@@ -48,6 +48,8 @@ server = LanguageServer("wavec", __version__)
 workspace = Workspace()
 navigator = Navigator(workspace.text_of)
 _pending: dict[str, asyncio.Task[None]] = {}
+_cursors: dict[str, CursorCache] = {}
+"""Each buffer's scan, kept between hover and completion requests."""
 _shown_text: dict[Path, str] = {}
 """The text each buffer's published diagnostics were found in (code actions place their edits in it)."""
 
@@ -178,6 +180,7 @@ def _did_close(ls: LanguageServer, params: lsp.DidCloseTextDocumentParams) -> No
     if path is not None:
         workspace.close(path)
         _shown_text.pop(path, None)
+    _cursors.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
     if path is not None and workspace.importers(path):
         _pending[uri] = asyncio.ensure_future(_after_change(ls, uri, path, 0.0, False))
@@ -187,7 +190,7 @@ def _did_close(ls: LanguageServer, params: lsp.DidCloseTextDocumentParams) -> No
 def _hover(ls: LanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
     text = ls.workspace.get_text_document(params.text_document.uri).source
     at = offset(text, params.position.line, params.position.character)
-    found = hover(text, at)
+    found = hover(text, at, _cursors.setdefault(params.text_document.uri, CursorCache()))
     if found is None:
         path = _update(ls, params.text_document.uri)
         named = navigator.hover(path, at) if path is not None else None
@@ -260,7 +263,7 @@ def _complete(ls: LanguageServer, params: lsp.CompletionParams) -> lsp.Completio
         lsp.CompletionItem(i.label, kind=_ITEM_KIND[i.kind], detail=i.detail or None,
                            documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, i.doc) if i.doc else None,
                            text_edit=lsp.TextEdit(_range(src, i.start, at), i.label) if i.start is not None else None)
-        for i in completions(text, at)])
+        for i in completions(text, at, _cursors.setdefault(params.text_document.uri, CursorCache()))])
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
