@@ -115,20 +115,21 @@ def section(sizes: list[int], runs: int) -> list[str]:
              "`ops.paging` in the imported module.", "",
              "| waves | lines | request | min ms | median ms | max ms |", "|---:|---:|---|---:|---:|---:|"]
     ratios = []
+    verdict = ""
     for waves in sizes:
         n, figures = measure(waves, runs)
         for name, ms in figures.items():
             lines.append(f"| {waves} | {n} | {name} | {min(ms):.1f} | {statistics.median(ms):.1f} | "
                          f"{max(ms):.1f} |")
-        ratio = statistics.median(figures["diagnostics per keystroke"]) / statistics.median(
-            figures["bare Lark parse"])
+        keystroke = statistics.median(figures["diagnostics per keystroke"])
+        ratio = keystroke / statistics.median(figures["bare Lark parse"])
         ratios.append(f"{waves} waves: a keystroke's diagnostics take **{ratio:.2f}×** the bare Lark parse of "
                       "the file")
-    keystroke_1000 = ""
-    if 1000 in sizes:
-        keystroke_1000 = (" The issue's target, well under 100 ms of server time per keystroke at 1,000 waves, "
-                          "is met when the median above is.")
-    return [*lines, "", "; ".join(ratios) + "." + keystroke_1000, ""]
+        if waves == 1000:
+            verdict = (" The issue's target, well under 100 ms of server time per keystroke at 1,000 waves, is "
+                       + (f"**met** (median {keystroke:.0f} ms)." if keystroke < 100 else
+                          f"**missed** (median {keystroke:.0f} ms)."))
+    return [*lines, "", "; ".join(ratios) + "." + verdict, ""]
 
 
 def main(argv: list[str] | None = None) -> int:
