@@ -40,8 +40,10 @@ class Workspace:
     def open(self, path: Path, text: str, version: int | None = None) -> Path:
         """Hold ``text`` as the content of ``path``; returns the key the buffer is held under."""
         key = path.resolve()
+        held = self.buffers.get(key)
         self.buffers[key] = Buffer(text, version)
-        self._changed(key)
+        if held is None or held.text != text:
+            self._changed(key)
         return key
 
     def change(self, path: Path, text: str, version: int | None = None) -> Path:
