@@ -35,6 +35,8 @@ class CheckResult:
     suppressed: list[Diagnostic] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     """Every finding not reported, with why: ``allow`` statements and the configuration's ``ignore``."""
+    imported: list[Path] = field(default_factory=list)
+    """Every project file the checked files import, directly or not (resolved; the standard library not)."""
 
     @property
     def errors(self) -> int:
@@ -86,13 +88,13 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     WV9xx of CodePipeline) is reported by ``wavec check`` too — in a pre-commit hook, before CI builds.
 
     ``unsaved`` maps files (by their resolved path) to text that replaces what is on disk: an editor's buffer,
-    checked as it is before it is saved (the language server). Files importing it still read the disk.
+    checked as it is before it is saved (the language server); an import of such a file reads the text too.
     """
 
     config = config if config is not None else load_config()
     sink = Sink()
     found = collect_files([Path(p) for p in paths], config, sink)
-    loader = Loader(sink)
+    loader = Loader(sink, {str(p): text for p, text in unsaved.items()} if unsaved else None)
     modules: list[ir.Module] = []
     with gc_paused():  # parsing and lowering: many small objects, no cycles
         for f in found:
@@ -118,7 +120,9 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
     suppressions = sorted(
         allowed + [Suppression(d, f"ignored by `ignore` in {shown}", "external") for d in ignored],
         key=lambda s: s.diagnostic.sort_key())
-    return CheckResult(diagnostics, modules, found, [s.diagnostic for s in suppressions], suppressions)
+    entries = {str(f.resolve()) for f in found}
+    imported = [Path(k) for k in loader.sources if not k.startswith(("std:", "text:")) and k not in entries]
+    return CheckResult(diagnostics, modules, found, [s.diagnostic for s in suppressions], suppressions, imported)
 
 
 def report_secrets(loader: Loader, sink: Sink) -> list[Suppression]:

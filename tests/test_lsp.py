@@ -105,15 +105,18 @@ class Client:
         self.process.wait(timeout=TIMEOUT)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "wave.toml").write_text("", encoding="utf-8")
-    (tmp_path / "app.wave").write_text(BAD, encoding="utf-8")
-    return tmp_path
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("lsp")
+    (root / "wave.toml").write_text("", encoding="utf-8")
+    for name in ("app", "burst", "unsaved", "hover", "complete", "names", "outline"):
+        (root / f"{name}.wave").write_text(BAD, encoding="utf-8")
+    return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(project: Path) -> Iterator[Client]:
+    """One server for the module (its start-up is most of a test's time); each test opens its own file."""
     c = Client(project)
     result = c.request("initialize", {"processId": None, "rootUri": project.as_uri(), "capabilities": {}})
     caps = result["capabilities"]
@@ -152,7 +155,7 @@ def test_diagnostics_on_open_equal_wavec_check_and_clear_when_fixed(client: Clie
 
 
 def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text(client: Client, project: Path) -> None:
-    uri = _open(client, project / "app.wave", BAD)
+    uri = _open(client, project / "burst.wave", BAD)
     assert len(client.diagnostics(uri)) == 3
     for version, text in enumerate([BAD.replace("30mins", "30m"), FIXED.replace("eu-west-1", "eu-west-7"), FIXED],
                                    start=2):
@@ -164,7 +167,7 @@ def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text(client: C
 
 
 def test_an_unsaved_buffer_is_checked_from_its_text(client: Client, project: Path) -> None:
-    uri = _open(client, project / "app.wave", FIXED)  # the disk still holds BAD
+    uri = _open(client, project / "unsaved.wave", FIXED)  # the disk still holds BAD
     assert client.diagnostics(uri) == []
     broken = FIXED.replace("bake = 30m", "bake = 30m\n    regions = [")
     client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
@@ -174,7 +177,7 @@ def test_an_unsaved_buffer_is_checked_from_its_text(client: Client, project: Pat
 
 
 def test_hover_shows_the_schema_documentation(client: Client, project: Path) -> None:
-    uri = _open(client, project / "app.wave", FIXED)
+    uri = _open(client, project / "hover.wave", FIXED)
     hover = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": _at(FIXED, "bake", 2)})
     value = hover["contents"]["value"]
     assert "wave.bake" in value and "duration" in value and "time the wave is watched" in value
@@ -195,7 +198,7 @@ def _labels(client: Client, uri: str, position: dict[str, int]) -> list[str]:
 
 def test_completion_offers_what_is_valid_at_the_cursor(client: Client, project: Path) -> None:
     text = FIXED.replace("    bake = 30m\n", "    bake = 30m\n    \n    exposure_by = \n")
-    uri = _open(client, project / "app.wave", text)
+    uri = _open(client, project / "complete.wave", text)
     in_wave = _labels(client, uri, _at(text, "    \n", 4))
     assert {"regions", "bake", "gates", "exposure_by"} <= set(in_wave)
     assert "pipeline" not in in_wave and "step" not in in_wave
@@ -221,7 +224,7 @@ def test_completion_of_names_in_scope_time_zones_and_imports(client: Client, pro
             + FIXED.replace("  wave only {\n", '  gate local_alarms { alarms = [] }\n'
                             '  window office { timezone = "Eu" }\n'
                             "  wave only {\n    gates = []\n"))
-    uri = _open(client, project / "app.wave", text)
+    uri = _open(client, project / "names.wave", text)
     assert _labels(client, uri, _at(text, "gates = []", 9)) == ["shared", "local_alarms"]
     zones = _items(client, uri, _at(text, '"Eu"', 3))
     paris = next(i for i in zones if i["label"] == "Europe/Paris")
@@ -244,7 +247,7 @@ def test_formatting_returns_what_wavec_fmt_writes(client: Client, project: Path)
 
 
 def test_document_symbols_outline_pipelines_stages_and_waves(client: Client, project: Path) -> None:
-    uri = _open(client, project / "app.wave", FIXED)
+    uri = _open(client, project / "outline.wave", FIXED)
     (pipeline,) = client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
     assert pipeline["name"] == "hello"
     assert [(c["detail"], c["name"]) for c in pipeline["children"]] == [

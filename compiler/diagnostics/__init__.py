@@ -4,7 +4,7 @@
 :mod:`wavec.diagnostics.codes`, the output formats in :mod:`wavec.diagnostics.render`.
 """
 
-from .model import Diagnostic, Label, Severity, one_line
+from .model import Diagnostic, Fix, Label, Severity, one_line
 from .sink import Sink
 
-__all__ = ["Diagnostic", "Label", "Severity", "Sink", "one_line"]
+__all__ = ["Diagnostic", "Fix", "Label", "Severity", "Sink", "one_line"]

@@ -25,6 +25,18 @@ class Label:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """The one edit that clears a diagnostic: replace ``span`` (empty to insert) with ``replacement``.
+
+    ``title`` says what it does, as an editor's quick fix lists it ("Change to `30m`").
+    """
+
+    span: Span
+    replacement: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding: a stable code, an effective severity, a one-line message naming the entity."""
 
@@ -34,6 +46,8 @@ class Diagnostic:
     labels: tuple[Label, ...] = ()
     help: str | None = None
     rule: str = "builtin"
+    fix: Fix | None = None
+    """A machine-applicable fix, when the diagnostic has exactly one (see :mod:`wavec.diagnostics.fixes`)."""
 
     @property
     def primary(self) -> Span | None:

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 
 from ..source import Span
 from .codes import Code
-from .model import Diagnostic, Label, Severity, one_line
+from .fixes import derive
+from .model import Diagnostic, Fix, Label, Severity, one_line
 
 
 class Sink:
@@ -45,10 +46,13 @@ class Sink:
         help: str | None = None,
         extra: Iterable[Label] = (),
         severity: Severity | None = None,
+        fix: Fix | None = None,
     ) -> None:
-        """Record a built-in diagnostic; the severity defaults to the code's registered one."""
+        """Record a built-in diagnostic; the severity defaults to the code's registered one, the fix to the one
+        ``help`` describes (:func:`wavec.diagnostics.fixes.derive`)."""
         labels = ((Label(span, label),) if span is not None else ()) + tuple(extra)
-        self.add(Diagnostic(code.code, severity or code.severity, one_line(message), labels, help))
+        fix = fix if fix is not None else derive(code.code, span, help)
+        self.add(Diagnostic(code.code, severity or code.severity, one_line(message), labels, help, fix=fix))
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         """Record several diagnostics."""

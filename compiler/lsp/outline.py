@@ -7,6 +7,7 @@ block whose kind is the first word (``wave canary {``), one opened after ``=`` i
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -57,17 +58,24 @@ class Outline:
     cursor: Cursor | None
 
 
-def scan(text: str, at: int | None = None) -> Outline:
-    """Scan ``text``; with ``at``, also the context of that offset."""
+def scan(text: str, at: int | None = None, *, start: int = 0, marks: list[int] | None = None,
+         stop: bool = False) -> Outline:
+    """Scan ``text``; with ``at``, also the context of that offset.
+
+    ``start`` begins at an offset where the top level starts a line (one of ``marks``); ``marks`` collects
+    each such offset met; ``stop`` ends the scan at ``at`` (the blocks are then those before it).
+    """
     top: list[BlockAt] = []
     stack: list[BlockAt] = []
     words: list[Word] = []
     depth = 0  # [ and ( nesting: a newline inside a list does not end the statement
     cursor: Cursor | None = None
-    for m in _TOKEN.finditer(text):
+    for m in _TOKEN.finditer(text, start):
         tok, start = m.group(), m.start()
         if at is not None and cursor is None and start >= at:
             cursor = Cursor(_open(stack), list(words), "")
+        if stop and cursor is not None:
+            break
         if at is not None and cursor is None and start < at <= m.end() and (tok[0].isalpha() or tok[0] == "_"):
             cursor = Cursor(_open(stack), list(words), tok[: at - start])
         if tok.startswith("#"):
@@ -75,6 +83,8 @@ def scan(text: str, at: int | None = None) -> Outline:
         if tok == "\n":
             if depth == 0:
                 words = []
+                if marks is not None and not stack:
+                    marks.append(m.end())
         elif tok in "[(":
             depth += 1
             words.append(Word(tok, start))
@@ -100,6 +110,38 @@ def scan(text: str, at: int | None = None) -> Outline:
     if at is not None and cursor is None:
         cursor = Cursor(_open(stack), list(words), "")
     return Outline(top, cursor)
+
+
+class CursorCache:
+    """The context of a cursor without scanning the whole buffer each time.
+
+    The scan is resumed from the last line start at the top level before the cursor that the previous text
+    shares with this one (typing changes the text after such a line, rarely before): a keystroke in the
+    last pipeline of a large file scans that pipeline, not the file.
+    """
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._marks: list[int] = []
+
+    def cursor(self, text: str, at: int) -> Cursor | None:
+        """What :func:`scan` ``(text, at).cursor`` is."""
+        marks = self._marks
+        known = bisect.bisect_right(marks, at) if text else 0
+        lo, hi = 0, known  # the marks [0, lo) are known to hold in `text`; find the last that does
+        if known and text.startswith(self._text[: marks[known - 1]]):
+            lo = known  # the usual case: the text changed after the last line start before the cursor
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if text.startswith(self._text[: marks[mid - 1]]):
+                lo = mid
+            else:
+                hi = mid - 1
+        begin = marks[lo - 1] if lo else 0
+        kept = marks[:lo]
+        outline = scan(text, at, start=begin, marks=kept, stop=True)
+        self._text, self._marks = text, kept
+        return outline.cursor
 
 
 def _open(stack: list[BlockAt]) -> BlockAt | None:

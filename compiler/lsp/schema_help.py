@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..semantics import schema
 from ..semantics.loader import std_modules
 from ..semantics.reference import aws_regions, timezones
-from .outline import BlockAt, Cursor, Outline, scan, word_at
+from .outline import BlockAt, Cursor, CursorCache, Outline, scan, word_at
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,13 @@ def attr_markdown(block: str, attr: schema.Attr) -> str:
     return "\n".join(lines)
 
 
-def hover(text: str, at: int) -> tuple[str, tuple[int, int]] | None:
-    """Markdown for the block keyword, attribute name or enum value at ``at``, and the word's span."""
+def hover(text: str, at: int, cache: CursorCache | None = None) -> tuple[str, tuple[int, int]] | None:
+    """Markdown for the block keyword, attribute name or enum value at ``at``, and the word's span (``cache``
+    keeps the scan of this buffer between requests)."""
     span = word_at(text, at)
     if span is None:
         return None
-    cursor = scan(text, span[0]).cursor
+    cursor = cache.cursor(text, span[0]) if cache is not None else scan(text, span[0]).cursor
     if cursor is None:
         return None
     word = text[span[0] : span[1]]
@@ -119,13 +120,12 @@ def _in_string(text: str, at: int) -> bool:
     return _string_start(text, at) is not None
 
 
-def completions(text: str, at: int) -> list[Item]:
+def completions(text: str, at: int, cache: CursorCache | None = None) -> list[Item]:
     """What may be written at ``at``: block kinds and attribute names where a statement starts; the enum
     values of the attribute being written; region names in a region attribute, time zones in `timezone`,
     the gates, windows and deploy profiles of the file in an attribute naming one; `std/` modules after
-    `import`."""
-    outline = scan(text, at)
-    cursor = outline.cursor
+    `import`. ``cache`` keeps the scan of this buffer between requests."""
+    cursor = cache.cursor(text, at) if cache is not None else scan(text, at).cursor
     if cursor is None:
         return []
     attr = _attr_written(cursor)
@@ -140,7 +140,8 @@ def completions(text: str, at: int) -> list[Item]:
             return []
         named = _referenced_kind(attr.type)
         if named:
-            return [Item(n, "name", named, f"the `{named}` block `{n}` of this file") for n in _named(outline, named)]
+            return [Item(n, "name", named, f"the `{named}` block `{n}` of this file")
+                    for n in _named(scan(text), named)]
         return [Item(m, "value", str(attr.type), attr.doc) for m in attr.type.enum_members]
     if cursor.words and cursor.words[0].text == "import" and cursor.block is None:
         start = _string_start(text, at)

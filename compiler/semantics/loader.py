@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -49,8 +50,10 @@ class _Loaded:
 class Loader:
     """Loads entry files and everything they import; one instance per ``check`` run."""
 
-    def __init__(self, sink: Sink) -> None:
+    def __init__(self, sink: Sink, unsaved: Mapping[str, str] | None = None) -> None:
         self.sink = sink
+        self.unsaved = unsaved or {}
+        """Text that replaces an imported file on disk, by its resolved path: an editor's unsaved buffers."""
         self._done: dict[str, _Loaded] = {}
         self._stack: list[str] = []
         self.sources: dict[str, SourceFile] = {}
@@ -222,7 +225,8 @@ class Loader:
                              "the path is relative to the importing file")
             return None
         try:
-            data = read_source(real)
+            buffer = self.unsaved.get(str(real))
+            data = read_source(real) if buffer is None else buffer.encode("utf-8")
         except OSError as exc:
             self.sink.report(codes.IMPORT_NOT_FOUND, f'cannot read "{spec}": {exc.strerror or exc}', span,
                              label="unreadable")
