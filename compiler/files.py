@@ -92,7 +92,9 @@ class Ignored:
 
     def __init__(self, excludes: Excludes, root: Path) -> None:
         self.root = root
-        self._specs: list[tuple[Path, object]] = []
+        self._specs: list[tuple[str, object]] = []
+        """(folder as a string ending in the separator, its patterns): plain string prefixes, because this is
+        asked of every entry of every folder walked."""
         self._read: set[Path] = set()
         for base, patterns in excludes:
             self._add(base.resolve(), list(patterns))
@@ -104,7 +106,7 @@ class Ignored:
         if any(p.strip() and not p.lstrip().startswith("#") for p in patterns):
             from pathspec import GitIgnoreSpec  # only a project with patterns pays for the import
 
-            self._specs.append((base, GitIgnoreSpec.from_lines(patterns)))
+            self._specs.append((os.path.join(str(base), ""), GitIgnoreSpec.from_lines(patterns)))
 
     def _add_file(self, base: Path, path: Path) -> None:
         with contextlib.suppress(OSError):  # an unreadable .gitignore ignores nothing, as in git
@@ -112,8 +114,14 @@ class Ignored:
 
     def enter(self, real_folder: Path) -> None:
         """Read the ``.gitignore`` of a folder about to be walked (and of its parents up to the root, once)."""
-        chain = [real_folder, *real_folder.parents]
-        for folder in reversed(chain[: chain.index(self.root) + 1] if self.root in chain else [real_folder]):
+        if real_folder in self._read:
+            return
+        if real_folder.parent in self._read or real_folder == self.root:
+            chain = [real_folder]  # a subfolder met in the walk: its parents are read already
+        else:
+            up = [real_folder, *real_folder.parents]
+            chain = list(reversed(up[: up.index(self.root) + 1] if self.root in up else [real_folder]))
+        for folder in chain:
             if folder not in self._read:
                 self._read.add(folder)
                 gitignore = folder / ".gitignore"
@@ -122,9 +130,12 @@ class Ignored:
 
     def __call__(self, real: Path, is_dir: bool) -> bool:
         """Whether the resolved path ``real`` (a folder when ``is_dir``) is left out."""
-        for base, spec in self._specs:
-            if inside(real, base) and real != base:
-                rel = real.relative_to(base).as_posix() + ("/" if is_dir else "")
+        if not self._specs:
+            return False
+        text = str(real)
+        for prefix, spec in self._specs:
+            if text.startswith(prefix):
+                rel = text[len(prefix):].replace(os.sep, "/") + ("/" if is_dir else "")
                 if spec.match_file(rel):  # type: ignore[attr-defined]
                     return True
         return False
