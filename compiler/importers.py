@@ -65,6 +65,6 @@ def importers(files: Sequence[Path], excludes: Excludes = ()) -> list[Path]:
 def _relative(path: Path) -> Path:
     """``path`` relative to the working directory when it is below it (as a user would name it)."""
     try:
-        return path.relative_to(Path.cwd())
+        return path.relative_to(Path.cwd().resolve())  # `path` is resolved: so must the folder be
     except ValueError:
         return path

@@ -193,6 +193,7 @@ def test_bash_completion_completes_commands_options_and_values() -> None:
     assert _complete(script, "wavec build --target ") == ["codepipeline", "local"]
     assert sorted(_complete(script, "wavec completion ")) == ["bash", "fish", "zsh"]
     assert "--select" in _complete(script, "wavec check --s")
+    assert _complete(script, "wavec check --select ") == []  # codes, not file names
 
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .app import build_parser
 from .common import write
@@ -32,8 +33,10 @@ class Command:
     """Every option's spellings with its help."""
     values: dict[str, list[str]] = field(default_factory=dict)
     """Option spelling → the values it takes (its ``choices``)."""
+    takes_path: set[str] = field(default_factory=set)
+    """Options followed by a path (their ``type`` is ``Path``): file names complete after them."""
     takes_value: set[str] = field(default_factory=set)
-    """Options followed by a free value (a file, a name): nothing from the lists completes after them."""
+    """Options followed by some other free value (codes, a name, a time): nothing completes after them."""
     words: list[str] = field(default_factory=list)
     """Fixed words for positionals with choices (``wavec completion SHELL``)."""
     files: bool = False
@@ -68,6 +71,8 @@ def _read(parser: argparse.ArgumentParser, command: Command) -> None:
                 if action.choices is not None:
                     for o in action.option_strings:
                         command.values[o] = [str(c) for c in action.choices]
+                elif action.type is Path:
+                    command.takes_path.update(action.option_strings)
                 else:
                     command.takes_value.update(action.option_strings)
         elif action.choices is not None:
@@ -100,14 +105,17 @@ def bash(cmds: list[Command]) -> str:
     ]
     for c in cmds:
         lines.append(f"        {_sq(c.name)})")
-        if c.values or c.takes_value:
+        if c.values or c.takes_path or c.takes_value:
             lines.append("            case \"$prev\" in")
             for option, values in sorted(c.values.items()):
                 lines.append(f"                {_sq(option)}) COMPREPLY=($(compgen -W {_sq(' '.join(values))} "
                              "-- \"$cur\")); return ;;")
+            if c.takes_path:
+                alternatives = "|".join(_sq(o) for o in sorted(c.takes_path))
+                lines.append(f"                {alternatives}) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;")
             if c.takes_value:
                 alternatives = "|".join(_sq(o) for o in sorted(c.takes_value))
-                lines.append(f"                {alternatives}) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;")
+                lines.append(f"                {alternatives}) COMPREPLY=(); return ;;")
             lines.append("            esac")
         lines.append(f"            opts={_sq(' '.join(o for spellings, _ in c.options for o in spellings))}")
         lines.append(f"            words={_sq(' '.join(c.words))}; files={int(c.files)} ;;")
@@ -121,7 +129,7 @@ def bash(cmds: list[Command]) -> str:
         "        if ((files)); then COMPREPLY+=($(compgen -f -- \"$cur\")); fi",
         "    fi",
         "}",
-        "complete -o default -o filenames -F _wavec wavec",
+        "complete -o filenames -F _wavec wavec",
     ]
     return "\n".join(lines) + "\n"
 
@@ -140,14 +148,17 @@ def zsh(cmds: list[Command]) -> str:
     ]
     for c in cmds:
         lines.append(f"        {_sq(c.name)})")
-        if c.values or c.takes_value:
+        if c.values or c.takes_path or c.takes_value:
             lines.append("            case \"$prev\" in")
             for option, values in sorted(c.values.items()):
                 lines.append(f"                {_sq(option)}) compadd -- {' '.join(_sq(v) for v in values)}; "
                              "return ;;")
+            if c.takes_path:
+                alternatives = "|".join(_sq(o) for o in sorted(c.takes_path))
+                lines.append(f"                {alternatives}) _files; return ;;")
             if c.takes_value:
                 alternatives = "|".join(_sq(o) for o in sorted(c.takes_value))
-                lines.append(f"                {alternatives}) _files; return ;;")
+                lines.append(f"                {alternatives}) return ;;")
             lines.append("            esac")
         spellings = " ".join(_sq(o) for s, _ in c.options for o in s)
         lines.append(f"            if [[ \"$cur\" == -* ]]; then compadd -- {spellings}; return; fi")
@@ -170,7 +181,6 @@ def zsh(cmds: list[Command]) -> str:
 
 def fish(cmds: list[Command]) -> str:
     """``complete`` commands for fish."""
-    names = " ".join(c.name for c in cmds if c.name)
     lines = ["# wavec completion for fish: wavec completion fish > ~/.config/fish/completions/wavec.fish",
              "complete -c wavec -f"]
     for c in cmds:
@@ -189,10 +199,11 @@ def fish(cmds: list[Command]) -> str:
             value = c.values.get(spellings[0])
             if value is not None:
                 flags.append(f"-x -a {_sq(' '.join(value))}")
-            elif spellings[0] in c.takes_value:
+            elif spellings[0] in c.takes_path:
                 flags.append("-r -F")
+            elif spellings[0] in c.takes_value:
+                flags.append("-x")
             lines.append(f"complete -c wavec -n {_sq(cond)} {' '.join(flags)} -d {_sq(h.splitlines()[0] if h else '')}")
-    lines.append(f"# commands: {names}")
     return "\n".join(lines) + "\n"
 
 
