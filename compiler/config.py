@@ -135,24 +135,42 @@ class Config:
         return named
 
 
-def find_configs(start: Path | None = None) -> list[Path]:
+def configs_in(folder: Path) -> list[Path]:
+    """The configuration files of one folder, lowest precedence first: ``pyproject.toml`` (when it has a
+    ``[tool.wavec]`` table), then ``wave.toml``."""
+    found: list[Path] = []
+    pyproject = folder / "pyproject.toml"
+    try:
+        if pyproject.is_file() and "[tool.wavec" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            found.append(pyproject)
+    except OSError:
+        pass  # an unreadable pyproject.toml belongs to some other tool; look further up
+    if (folder / "wave.toml").is_file():
+        found.append(folder / "wave.toml")
+    return found
+
+
+def find_configs(start: Path | None = None, memo: dict[Path, tuple[Path, ...]] | None = None
+                 ) -> tuple[Path, ...]:
     """The configuration files that apply to ``start`` (default: the working directory), lowest precedence
-    first: those of the nearest folder holding a ``wave.toml`` or a ``pyproject.toml`` with ``[tool.wavec]``
-    (``pyproject.toml`` first, ``wave.toml`` over it)."""
+    first: those of the nearest folder that has any (see :func:`configs_in`). ``memo`` (folder → answer)
+    spares re-reading the folders above when many folders are asked about."""
     folder = (start or Path.cwd()).resolve()
+    memo = memo if memo is not None else {}
+    climbed: list[Path] = []
+    answer: tuple[Path, ...] = ()
     for d in (folder, *folder.parents):
-        found: list[Path] = []
-        pyproject = d / "pyproject.toml"
-        try:
-            if pyproject.is_file() and "[tool.wavec" in pyproject.read_text(encoding="utf-8", errors="replace"):
-                found.append(pyproject)
-        except OSError:
-            pass  # an unreadable pyproject.toml belongs to some other tool; look further up
-        if (d / "wave.toml").is_file():
-            found.append(d / "wave.toml")
+        if d in memo:
+            answer = memo[d]
+            break
+        climbed.append(d)
+        found = configs_in(d)
         if found:
-            return found
-    return []
+            answer = tuple(found)
+            break
+    for d in climbed:
+        memo[d] = answer
+    return answer
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -258,7 +276,7 @@ def _shown(path: Path) -> str:
 def load_config(path: Path | None = None, start: Path | None = None) -> Config:
     """The configuration found from ``start`` (default: the working directory), merged under ``path``
     (``--config``) when given; the defaults when there is none."""
-    found = find_configs(start)
+    found = list(find_configs(start))
     if path is not None:
         real = path.resolve()
         found = [p for p in found if p.resolve() != real] + [path]

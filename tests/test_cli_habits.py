@@ -208,3 +208,14 @@ def test_zsh_and_fish_completion_come_from_the_parser(shell: str) -> None:
 def test_completion_of_an_unknown_shell_is_a_usage_error() -> None:
     proc = cli("completion", "tcsh")
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def test_a_project_inside_a_folder_checked_keeps_its_configuration(project: Path) -> None:
+    (project / "wave.toml").write_text('ignore = ["WV126"]\n', encoding="utf-8")
+    sub = project / "services" / "pay"
+    sub.mkdir(parents=True)
+    (sub / "wave.toml").write_text('ignore = ["WV104"]\n', encoding="utf-8")
+    (sub / "q.wave").write_text(DUP, encoding="utf-8")
+    proc = cli("check", "--format", "json", ".", cwd=project)
+    found = sorted((d["file"], d["code"]) for d in json.loads(proc.stdout))
+    assert found == [("p.wave", "WV104"), ("services/pay/q.wave", "WV126")], found

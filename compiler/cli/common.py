@@ -11,7 +11,7 @@ from typing import Any
 from ..api import PipelineChoiceError, check, select_pipeline
 from ..config import Config, ConfigError, find_configs, load_config
 from ..diagnostics.render import render_text, use_color
-from ..files import absolute
+from ..files import Ignored, absolute, project_root, walk
 from ..importers import importers as find_importers
 from .errors import UsageError
 
@@ -128,10 +128,11 @@ def config_groups(args: argparse.Namespace, paths: list[Path], *, importers: boo
     folder given), in the order of the paths; with ``importers``, the project files that import a file given
     are added (see :mod:`wavec.importers`), each under its own configuration."""
     groups: dict[tuple[Path, ...], tuple[Config, list[Path]]] = {}
+    memo: dict[Path, tuple[Path, ...]] = {}
 
-    def add(path: Path) -> None:
+    def add(path: Path, key: tuple[Path, ...] | None = None) -> None:
         folder = path if path.is_dir() else absolute(path).parent
-        key = tuple(find_configs(folder))
+        key = key if key is not None else find_configs(folder, memo)
         if key not in groups:
             config = config_from(args, folder)
             assert isinstance(config, Config)
@@ -139,7 +140,20 @@ def config_groups(args: argparse.Namespace, paths: list[Path], *, importers: boo
         groups[key][1].append(path)
 
     for path in paths:
-        add(path)
+        if not path.is_dir():
+            add(path)
+            continue
+        # A folder may hold a project of its own (a wave.toml below it): its files take that configuration.
+        key = find_configs(path, memo)
+        add(path, key)
+        config, members = groups[key]
+        top = project_root(path)
+        found = list(walk(path, top, lambda _p, _named: None, Ignored(config.excludes, top)))
+        keys = [find_configs(real.parent, memo) for _, real in found]
+        if any(k != key for k in keys):
+            members.remove(path)
+            for (found_path, _), k in zip(found, keys, strict=True):
+                add(found_path, k)
     named = [p for p in paths if p.is_file()]
     if importers and named:
         excludes = [e for config, _ in groups.values() for e in config.excludes]
