@@ -122,8 +122,9 @@ POLICY_NOT_FOUND = _c(
     '[tool.wavec]\npolicies = ["std/policies/handsoff"]', '[tool.wavec]\npolicies = ["std/policies/hands_off"]')
 UNKNOWN_CONFIGURED_CODE = _c(
     "WV313", "unknown code in the configuration",
-    "Reports a code in `[tool.wavec] ignore` or `severity` (or `wave.toml`) that is neither a built-in code nor "
-    "a rule of a policy the check loaded (the standard library's, the configured ones, the files').",
+    "Reports a code in `[tool.wavec] ignore` or `severity` (or `wave.toml`), or in `wavec check --select`, "
+    "`--extend-select` or `--ignore`, that is neither a built-in code nor a rule of a policy the check loaded "
+    "(the standard library's, the configured ones, the files'), nor a prefix of one (`WV1`, `HO`).",
     "A misspelt code ignores nothing, or changes the severity of nothing: the finding it meant still fails "
     "the check, or a rule meant to become an error stays a warning.",
     '[tool.wavec]\nignore = ["WV9O8"]', '[tool.wavec]\nignore = ["WV908"]')
