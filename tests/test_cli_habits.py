@@ -103,6 +103,8 @@ def test_quiet_prints_only_the_diagnostics(project: Path) -> None:
     ("never", {"FORCE_COLOR": "1"}, False),
     ("auto", {"FORCE_COLOR": "1"}, True),      # not a terminal, but forced (ruff: FORCE_COLOR beats NO_COLOR)
     ("auto", {"FORCE_COLOR": "1", "NO_COLOR": "1"}, True),
+    ("auto", {"CLICOLOR_FORCE": "1"}, True),
+    ("auto", {"CLICOLOR_FORCE": "0"}, False),
     ("auto", {"NO_COLOR": "1"}, False),
     ("auto", {}, False),                       # not a terminal
 ])

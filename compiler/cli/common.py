@@ -103,10 +103,11 @@ def checked_pipeline(args: argparse.Namespace, path: str) -> tuple[Any, list[Any
 
 def color_wanted(choice: str, stream: Any) -> bool:
     """``--color``: ``always``/``never`` win; ``auto`` colours a terminal, as ruff does: ``FORCE_COLOR``
-    (non-empty) forces colour, else ``NO_COLOR`` (non-empty) turns it off. ``stream`` ``None``: a file."""
+    (non-empty) or ``CLICOLOR_FORCE`` (not ``0``) forces colour, else ``NO_COLOR`` (non-empty) turns it off.
+    ``stream`` ``None``: a file."""
     if choice != "auto":
         return choice == "always"
-    if os.environ.get("FORCE_COLOR"):
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE", "0") != "0":
         return True
     if os.environ.get("NO_COLOR"):
         return False
