@@ -14,6 +14,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from .limits import MAX_FILE_BYTES
 
@@ -172,7 +173,17 @@ def collect(paths: Iterable[Path], root: Path | None, exclude: Excludes, link_ou
     return out
 
 
-def walk(folder: Path, root: Path, link_out: LinkOut, ignored: Ignored) -> Iterator[tuple[Path, Path]]:
+class Skips(Protocol):
+    """What a walk asks of the paths it meets (:class:`Ignored`, or a cheaper approximation of it)."""
+
+    def enter(self, real_folder: Path) -> None:
+        """A folder is about to be walked."""
+
+    def __call__(self, real: Path, is_dir: bool) -> bool:
+        """Whether ``real`` is left out."""
+
+
+def walk(folder: Path, root: Path, link_out: LinkOut, ignored: Skips) -> Iterator[tuple[Path, Path]]:
     """``(path as found, real path)`` of every ``*.wave`` file below ``folder``, sorted, without links out
     and without what ``ignored`` leaves out."""
     real_folder = confined(folder, root)

@@ -136,3 +136,26 @@ def test_importers_respect_exclude(shared_project: Path) -> None:
     (shared_project / "wave.toml").write_text('ignore = ["WV126"]\nexclude = ["app.wave"]\n', encoding="utf-8")
     (shared_project / "lib" / "shared.wave").write_text('let home = "us-east-42"\n', encoding="utf-8")
     assert cli("check", "lib/shared.wave", cwd=shared_project).returncode == 0
+
+
+def test_an_importer_git_ignores_is_not_checked(shared_project: Path) -> None:
+    (shared_project / ".gitignore").write_text("/app.wave\n", encoding="utf-8")
+    (shared_project / "lib" / "shared.wave").write_text('let home = "us-east-42"\n', encoding="utf-8")
+    proc = cli("check", "lib/shared.wave", cwd=shared_project)
+    # app.wave is ignored, so neither it nor lib/reexport.wave (which reaches shared.wave only through it) is.
+    assert proc.returncode == 0 and "note: also checking" not in proc.stderr, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow  # a fresh interpreter, to see what `wavec check FILE` imports
+def test_checking_a_file_imports_no_pathspec_when_nothing_imports_it() -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "wavec", "check", "examples/checkout.wave"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "wavec.importers" in imported  # the index ran
+    assert not {m for m in imported if m.split(".")[0] in {"pathspec", "boto3", "botocore", "networkx"}}
