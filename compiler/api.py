@@ -14,7 +14,9 @@ from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Label, Severity, Sink
 from .diagnostics.codes import builtin as codes
 from .gcpause import gc_paused
+from .policy.builtin_allows import allowed_builtins
 from .policy.findings import Suppression
+from .policy.unenforced import report_unenforced
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
 from .semantics.loader import Loader, display_path
@@ -65,7 +67,7 @@ def collect_files(paths: Iterable[Path], config: Config, sink: Sink | None = Non
         if sink is not None:
             report_link_out(sink, path, named)
 
-    return files.collect(paths, config.root, config.exclude, link_out)
+    return files.collect(paths, config.root, config.excludes, link_out)
 
 
 def report_link_out(sink: Sink, path: Path, named: bool) -> None:
@@ -109,16 +111,21 @@ def check(paths: Sequence[Path | str], config: Config | None = None, *, target_c
         for pipeline in module.pipelines:
             check_after_cycles(pipeline, sink)
     allowed = enforce_policies(modules, config, loader, sink) + report_secrets(loader, sink)
-    if config.ignore or config.severity:
-        named = {**{c: "severity" for c in config.severity}, **{c: "ignore" for c in config.ignore}}
+    named = config.named_codes(_config_name(config))
+    if named:
         policy_language.check_configured_codes(modules, named, config.policies, config.root, _config_name(config),
                                                loader, sink)
     if target_constraints:
         check_targets(modules, config, sink)
+    if any(d.code in codes.ALLOWABLE for d in sink):
+        remaining, builtin_allowed = allowed_builtins(modules, sink.sorted())
+        allowed += builtin_allowed
+        sink = Sink()
+        sink.extend(remaining)
     diagnostics, ignored = apply_config(sink, config)
     shown = _config_name(config)
     suppressions = sorted(
-        allowed + [Suppression(d, f"ignored by `ignore` in {shown}", "external") for d in ignored],
+        allowed + [Suppression(d, config.reason(d.code, shown), "external") for d in ignored],
         key=lambda s: s.diagnostic.sort_key())
     entries = {str(f.resolve()) for f in found}
     imported = [Path(k) for k in loader.sources if not k.startswith(("std:", "text:")) and k not in entries]
@@ -171,10 +178,12 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
     """Compile every policy of the checked files and enforce, on each pipeline, its own policies and the
     configured ones; returns the findings ``allow`` suppressed."""
     if not config.policies and not any(m.policies or any(p.policies for p in m.pipelines) for m in modules):
+        report_unenforced(modules, loader, (), sink)
         return []  # nothing to enforce: do not even import the engine
 
     configured, extra = policy_language.load_configured(loader, config.policies, config.root, _config_name(config),
                                                         sink)
+    report_unenforced(modules, loader, extra, sink)
     engine = policy_language.Engine(sink, [*modules, *extra])
     for module in modules:
         for policy in module.policies:
@@ -195,7 +204,7 @@ def apply_config(sink: Sink, config: Config) -> tuple[list[Diagnostic], list[Dia
     kept: list[Diagnostic] = []
     dropped: list[Diagnostic] = []
     for d in sink.sorted():
-        if d.code in config.ignore:
+        if config.dropped(d.code) is not None:
             dropped.append(d)
             continue
         level = config.severity.get(d.code)

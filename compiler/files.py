@@ -9,11 +9,12 @@ credentials file) can reach a diagnostic, a SARIF upload or ``fmt`` output.
 
 from __future__ import annotations
 
-import fnmatch
+import contextlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from .limits import MAX_FILE_BYTES
 
@@ -77,18 +78,81 @@ def read_source(path: Path) -> bytes:
 LinkOut = Callable[[Path, bool], None]
 """Told of a link out of the root: its path as named, and whether it was named by the user (not found)."""
 
+Excludes = Sequence[tuple[Path, Sequence[str]]]
+"""``exclude`` patterns (gitignore syntax), each list with the folder its patterns are relative to."""
 
-def collect(paths: Iterable[Path], root: Path | None, exclude: tuple[str, ...], link_out: LinkOut
-            ) -> list[Path]:
+
+class Ignored:
+    """What a folder walk leaves out: ``exclude`` patterns and the project's ``.gitignore`` files.
+
+    Both use gitignore semantics (``**/gen/*.wave`` matches ``gen/a.wave``; ``build/`` a folder; ``!keep``
+    re-includes), through :mod:`pathspec`, imported only when there is a pattern to match. A path is left out
+    when any pattern list whose folder holds it matches it (a deeper ``.gitignore``'s ``!`` cannot re-include what
+    a shallower one ignores; git does the same for a path below an ignored folder).
+    """
+
+    def __init__(self, excludes: Excludes, root: Path) -> None:
+        self.root = root
+        self._specs: list[tuple[str, object]] = []
+        """(folder as a string ending in the separator, its patterns): plain string prefixes, because this is
+        asked of every entry of every folder walked."""
+        self._read: set[Path] = set()
+        for base, patterns in excludes:
+            self._add(base.resolve(), list(patterns))
+        info = root / ".git" / "info" / "exclude"
+        if info.is_file():
+            self._add_file(root, info)
+
+    def _add(self, base: Path, patterns: list[str]) -> None:
+        if any(p.strip() and not p.lstrip().startswith("#") for p in patterns):
+            from pathspec import GitIgnoreSpec  # only a project with patterns pays for the import
+
+            self._specs.append((os.path.join(str(base), ""), GitIgnoreSpec.from_lines(patterns)))
+
+    def _add_file(self, base: Path, path: Path) -> None:
+        with contextlib.suppress(OSError):  # an unreadable .gitignore ignores nothing, as in git
+            self._add(base, path.read_text(encoding="utf-8", errors="replace").splitlines())
+
+    def enter(self, real_folder: Path) -> None:
+        """Read the ``.gitignore`` of a folder about to be walked (and of its parents up to the root, once)."""
+        if real_folder in self._read:
+            return
+        if real_folder.parent in self._read or real_folder == self.root:
+            chain = [real_folder]  # a subfolder met in the walk: its parents are read already
+        else:
+            up = [real_folder, *real_folder.parents]
+            chain = list(reversed(up[: up.index(self.root) + 1] if self.root in up else [real_folder]))
+        for folder in chain:
+            if folder not in self._read:
+                self._read.add(folder)
+                gitignore = folder / ".gitignore"
+                if gitignore.is_file():
+                    self._add_file(folder, gitignore)
+
+    def __call__(self, real: Path, is_dir: bool) -> bool:
+        """Whether the resolved path ``real`` (a folder when ``is_dir``) is left out."""
+        if not self._specs:
+            return False
+        text = str(real)
+        for prefix, spec in self._specs:
+            if text.startswith(prefix):
+                rel = text[len(prefix):].replace(os.sep, "/") + ("/" if is_dir else "")
+                if spec.match_file(rel):  # type: ignore[attr-defined]
+                    return True
+        return False
+
+
+def collect(paths: Iterable[Path], root: Path | None, exclude: Excludes, link_out: LinkOut) -> list[Path]:
     """The ``.wave`` files of ``paths`` (folders searched), each once, in order, links out of the root dropped.
 
-    ``root`` is the configuration's root, against which ``exclude`` globs match (``None``: none). Each path's own
-    project root confines it; links inside the root are followed (each real folder walked once), links out of it
-    are reported through ``link_out`` and skipped.
+    Folders are walked without what ``exclude`` or a ``.gitignore`` of the project leaves out; a file named
+    by the user is always checked. Each path's own project root confines it; links inside the root are
+    followed (each real folder walked once), links out of it are reported through ``link_out`` and skipped.
+    ``root`` (the configuration's folder) is kept for callers; the patterns carry their own folders.
     """
+    del root
     out: list[Path] = []
     seen: set[Path] = set()
-    real_root = root.resolve() if root is not None else None
 
     def add(p: Path, real: Path) -> None:
         if real not in seen:
@@ -98,9 +162,8 @@ def collect(paths: Iterable[Path], root: Path | None, exclude: tuple[str, ...], 
     for path in paths:
         top = project_root(path)
         if path.is_dir():
-            for p, real in _walk(path, top, link_out):
-                if not _hidden(p) and not _excluded(p, real, real_root, exclude):
-                    add(p, real)
+            for p, real in walk(path, top, link_out, Ignored(exclude, top)):
+                add(p, real)
             continue
         named = confined(path, top)
         if named is None:
@@ -110,17 +173,29 @@ def collect(paths: Iterable[Path], root: Path | None, exclude: tuple[str, ...], 
     return out
 
 
-def _walk(folder: Path, root: Path, link_out: LinkOut) -> Iterator[tuple[Path, Path]]:
-    """``(path as found, real path)`` of every ``*.wave`` file below ``folder``, sorted, without links out."""
+class Skips(Protocol):
+    """What a walk asks of the paths it meets (:class:`Ignored`, or a cheaper approximation of it)."""
+
+    def enter(self, real_folder: Path) -> None:
+        """A folder is about to be walked."""
+
+    def __call__(self, real: Path, is_dir: bool) -> bool:
+        """Whether ``real`` is left out."""
+
+
+def walk(folder: Path, root: Path, link_out: LinkOut, ignored: Skips) -> Iterator[tuple[Path, Path]]:
+    """``(path as found, real path)`` of every ``*.wave`` file below ``folder``, sorted, without links out
+    and without what ``ignored`` leaves out."""
     real_folder = confined(folder, root)
     if real_folder is None:
         link_out(folder, True)
         return
     visited = {real_folder}
-    stack = [folder]
+    stack = [(folder, real_folder)]
     found: list[tuple[Path, Path]] = []
     while stack:
-        current = stack.pop()
+        current, real_current = stack.pop()
+        ignored.enter(real_current)
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError:
@@ -131,30 +206,17 @@ def _walk(folder: Path, root: Path, link_out: LinkOut) -> Iterator[tuple[Path, P
             p = current / entry.name
             is_link = entry.is_symlink()
             if entry.is_dir(follow_symlinks=False) or (is_link and p.is_dir()):
-                real = confined(p, root) if is_link else p.resolve()
+                real = confined(p, root) if is_link else real_current / entry.name
                 if real is None:
                     link_out(p, False)
-                elif real not in visited:
+                elif real not in visited and not ignored(real, True):
                     visited.add(real)
-                    stack.append(p)
+                    stack.append((p, real))
             elif entry.name.endswith(".wave"):
-                real = confined(p, root) if is_link else p.resolve()
+                real = confined(p, root) if is_link else real_current / entry.name
                 if real is None:
                     link_out(p, False)
-                elif real.is_file():
+                elif real.is_file() and not ignored(real, False):
                     found.append((p, real))
     found.sort(key=lambda pr: pr[0])
     yield from found
-
-
-def _hidden(path: Path) -> bool:
-    return any(part.startswith(".") and part not in {".", ".."} for part in path.parts)
-
-
-def _excluded(path: Path, real: Path, root: Path | None, exclude: tuple[str, ...]) -> bool:
-    if not exclude:
-        return False
-    rel = path.as_posix()
-    if root is not None and inside(real, root):
-        rel = real.relative_to(root).as_posix()
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(path.as_posix(), g) for g in exclude)

@@ -22,6 +22,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "limits": set(),
     "gcpause": set(),
     "files": {"limits"},
+    "importers": {"files", "limits"},
     "plan_format": set(),
     "diagnostics": {"source", "(version)"},
     "lang": {"source"},
@@ -47,7 +48,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)
 }
 # Libraries whose import costs start-up time: the only ones imported inside functions (tests/test_startup.py).
-HEAVY = {"networkx", "boto3", "botocore", "jinja2", "rich", "moto"}
+HEAVY = {"networkx", "boto3", "botocore", "jinja2", "rich", "moto", "pathspec"}
 MAX_FUNCTION_LEVEL_IMPORTS = 30
 
 

@@ -29,6 +29,12 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
     project.mkdir()
     shutil.copy(EXAMPLES / "minimal.wave", project / "good.wave")
     shutil.copy(ROOT / "tests" / "fixtures" / "policy" / "ho001_fail.wave", project / "bad.wave")
+    # A shared module whose (staged) change breaks app.wave, which imports it and is not staged.
+    (project / "lib").mkdir()
+    (project / "lib" / "shared.wave").write_text('let home = "us-east-42"\n', encoding="utf-8")
+    minimal = (EXAMPLES / "minimal.wave").read_text(encoding="utf-8")
+    (project / "app.wave").write_text('import "./lib/shared" as shared\n' +
+                                      minimal.replace('["eu-west-1"]', "[shared.home]"), encoding="utf-8")
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(work / "cache"),
@@ -58,11 +64,14 @@ def test_wavec_check_hook_fails_the_bad_file_and_passes_the_good_one(repo: tuple
     # One run (try-repo installs the hook into a fresh store every time, ~20 s): both files go to one
     # `wavec check` call; the bad one's finding fails the hook, the good one has none.
     project, env = repo
-    proc = try_repo(project, env, "good.wave", "bad.wave")
+    proc = try_repo(project, env, "good.wave", "bad.wave", "lib/shared.wave")
     out = proc.stdout
     assert proc.returncode == 1, out + proc.stderr
     assert "wavec check" in out and "Failed" in out
     assert "error[HO001]: wave `first`: the first production wave reaches one region and one target" in out
     assert "--> bad.wave:18:3" in out
     assert "good.wave" not in out.split("Using config:")[-1].split("hooks:")[-1]
-    assert "Found 1 error in 2 files." in out
+    # Only lib/shared.wave was staged; app.wave, which imports it, is checked too and its breakage is caught.
+    assert "note: also checking 1 file importing the files given: app.wave" in out
+    assert "--> app.wave:" in out and "us-east-42" in out
+    assert "Found 2 errors in 4 files." in out

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "rules": "rules",
     "explain": "explain",
     "lsp": "lsp",
+    "completion": "completion",
 }
 
 
@@ -57,23 +58,24 @@ def summary(module_name: str) -> str:
     return (doc or "").strip().splitlines()[0] if doc else ""
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
     """The argument parser; with ``only``, just that command's module is imported and configured.
 
     The other commands are still named, with their one-line descriptions read from their sources, so
-    ``wavec --help`` and a typo's list of choices import no command module.
+    ``wavec --help`` and a typo's list of choices import no command module. With ``every``, every command
+    is configured (``wavec completion`` reads their options from it).
     """
     parser = argparse.ArgumentParser(
         prog="wavec",
         description="Compile .wave deployment-safety files: check, build, plan, run, deploy.",
     )
-    parser.add_argument("--version", action="version", version=f"wavec {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"wavec {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
-        if only is not None and name != only:
+        if only is not None and name != only and not every:
             sub.add_parser(name)  # named for argparse's choices; its help is never shown with a command chosen
             continue
-        if name != only:
+        if name != only and not every:
             sub.add_parser(name, help=summary(module_name))
             continue
         module = importlib.import_module(f".{module_name}", __package__)

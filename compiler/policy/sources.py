@@ -136,23 +136,27 @@ def load_configured(loader: Loader, specs: tuple[str, ...], root: Path, shown: s
 
 def check_configured_codes(modules: Sequence[ir.Module], named: dict[str, str], policies: tuple[str, ...],
                            root: Path, shown: str, loader: Loader, sink: Sink) -> None:
-    """WV313: every code the configuration names (code → the key naming it: ``ignore``, ``severity``) is a
-    built-in code or a loaded rule (of the checked files' policies, the configured ``policies``, or the
-    standard library's)."""
-    unknown = [c for c in sorted(named) if lookup(c) is None]
+    """WV313: every code the configuration or command line names (code or prefix → where it is named:
+    ``"`ignore` in wave.toml"``) is, or starts, a built-in code or a loaded rule (of the checked files'
+    policies, the configured ``policies``, or the standard library's)."""
+    builtin = registry()
+    unknown = [c for c in sorted(named) if lookup(c) is None and not any(k.startswith(c) for k in builtin)]
     if not unknown:
         return  # the common case: built-in codes only, no policy needs loading
     rules = {r.code for m in modules for p in m.policies for r in p.rules}
     rules |= {r.code for m in modules for pl in m.pipelines for p in pl.policies for r in p.rules}
     configured, _ = load_configured(loader, policies, root, shown, Sink())
     rules |= {r.code for p in configured for r in p.rules}
-    if any(c not in rules for c in unknown):
+    def known_rule(code: str) -> bool:
+        return any(r.startswith(code) for r in rules)
+
+    if not all(known_rule(c) for c in unknown):
         rules |= {r.code for p, _ in stdlib_policies() for r in p.rules}
-    known = [*registry(), *sorted(rules)]
+    known = [*builtin, *sorted(rules)]
     for code in unknown:
-        if code not in rules:
+        if not known_rule(code):
             sink.report(codes.UNKNOWN_CONFIGURED_CODE,
-                        f"`{named[code]}` in {shown} names {code}, which is no built-in code and no rule of a loaded "
+                        f"{named[code]} names {code}, which is no built-in code and no rule of a loaded "
                         "policy", None,
                         help=did_you_mean(code, known)
                         or "`wavec rules` lists the codes (give the policy files to list their rules)")

@@ -60,6 +60,8 @@ class Loader:
         self._import_span: Span | None = None
         self.secrets: list[SecretFinding] = []
         """Credentials in plain text in the project's modules (the standard library is not searched)."""
+        self.import_sites: dict[str, list[tuple[Span, str, ir.Module]]] = {}
+        """Module (by its shown path) → each module it imports: the span of the import's path, the name bound."""
 
     # ------------------------------------------------------------- entries
 
@@ -129,14 +131,14 @@ class Loader:
             if tree is not None and not key.startswith("std:"):
                 self.secrets += find_secrets(tree)
             if tree is not None:
-                imports, failed = self._imports(tree, folder, root, src)
+                imports, failed = self._imports(tree, folder, root, src, shown)
                 module = Lowerer(shown, tree, imports, self.sink, failed=failed).run()
         finally:
             self._stack.pop()
         self._done[key] = _Loaded(module, src)
         return module
 
-    def _imports(self, tree: t.Module, folder: Path | None, root: Path | None, src: SourceFile
+    def _imports(self, tree: t.Module, folder: Path | None, root: Path | None, src: SourceFile, shown: str
                  ) -> tuple[dict[str, ir.Module], frozenset[str]]:
         """Load the imports of a module: the modules bound by name, and the names whose import failed."""
         bound: dict[str, ir.Module] = {}
@@ -164,6 +166,7 @@ class Loader:
             spans[name] = (item.alias or item.path).span
             if module is not None:
                 bound[name] = module
+                self.import_sites.setdefault(shown, []).append((item.path.span, name, module))
             else:
                 failed.add(name)
         return bound, frozenset(failed)

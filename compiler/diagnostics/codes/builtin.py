@@ -228,13 +228,16 @@ IMPORT_OUTSIDE_PROJECT = _c(
     "(the file copied into the repository, and imported from there: `import \"./shared/gates.wave\" as g`)")
 UNKNOWN_REGION = _c(
     "WV113", "unknown region",
-    "Reports a region that is not in the `aws` partition's region list shipped with botocore.",
+    "Reports a region that is not in the `aws` partition's region list shipped with botocore. A region newer "
+    "than the installed botocore is accepted with `allow WV113 \"reason\"` in the wave (or the pipeline, or at "
+    "the top of the file).",
     "A typo in a region deploys nowhere, or fails in the middle of a rollout.",
     "wave w { regions = [\"us-east1\"] }",
     "wave w { regions = [\"us-east-1\"] }", context="pipeline")
 UNKNOWN_TIME_ZONE = _c(
     "WV114", "unknown time zone",
-    "Reports a window time zone that is not in the tz database.",
+    "Reports a window time zone that is not in the tz database. A zone newer than the installed tz database "
+    "is accepted with `allow WV114 \"reason\"` in the window.",
     "A window in an unknown zone cannot open at the right time.",
     "window w { days = [mon]  hours = [09:00, 17:00]  timezone = \"Berlin\" }",
     "window w { days = [mon]  hours = [09:00, 17:00]  timezone = \"Europe/Berlin\" }")
@@ -350,8 +353,9 @@ SECRET_IN_PLAIN_TEXT = _c(
     # precision: a test fixture's fake key is reported too (and `allow`ed).
     context="pipeline", security="9.0", precision="high")
 
-ALLOWABLE = frozenset({"WV128"})
-"""The built-in codes that `allow CODE "reason"` may suppress (as it suppresses policy rules)."""
+ALLOWABLE = frozenset({"WV113", "WV114", "WV128"})
+"""The built-in codes that `allow CODE "reason"` may suppress (as it suppresses policy rules): a region or a
+time zone newer than the installed botocore or tz database, a string that only looks like a secret."""
 
 # ---------------------------------------------------------------------- graph
 AFTER_CYCLE = _c(

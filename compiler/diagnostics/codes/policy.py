@@ -122,11 +122,29 @@ POLICY_NOT_FOUND = _c(
     '[tool.wavec]\npolicies = ["std/policies/handsoff"]', '[tool.wavec]\npolicies = ["std/policies/hands_off"]')
 UNKNOWN_CONFIGURED_CODE = _c(
     "WV313", "unknown code in the configuration",
-    "Reports a code in `[tool.wavec] ignore` or `severity` (or `wave.toml`) that is neither a built-in code nor "
-    "a rule of a policy the check loaded (the standard library's, the configured ones, the files').",
+    "Reports a code in `[tool.wavec] ignore` or `severity` (or `wave.toml`), or in `wavec check --select`, "
+    "`--extend-select` or `--ignore`, that is neither a built-in code nor a rule of a policy the check loaded "
+    "(the standard library's, the configured ones, the files'), nor a prefix of one (`WV1`, `HO`).",
     "A misspelt code ignores nothing, or changes the severity of nothing: the finding it meant still fails "
     "the check, or a rule meant to become an error stays a warning.",
     '[tool.wavec]\nignore = ["WV9O8"]', '[tool.wavec]\nignore = ["WV908"]')
+POLICY_NOT_ENFORCED = _c(
+    "WV314", "policy imported and not enforced",
+    "Reports an `import` of a module that holds only policies (`std/policies/hands_off`, a team's policy "
+    "file) in a file whose pipelines enforce none of them, when the configuration's `policies` does not "
+    "enforce it either.",
+    "Importing a policy does not enforce it: only `policies = [...]` in the pipeline (or `policies` in the "
+    "configuration) does. The file reads as governed and every rule of the policy is silently skipped.",
+    "import \"std/policies/hands_off\"\n\npipeline shop {\n  role = \"arn:aws:iam::111122223333:role/shop\"\n"
+    "  source s3 { bucket = \"shop-source\"  key = \"shop.zip\" }\n"
+    "  deploy { local { run = \"./deploy.sh ${region}\"  rollback = \"./rollback.sh ${region}\" } }\n"
+    "  wave eu { regions = [\"eu-west-1\"] }\n}",
+    "import \"std/policies/hands_off\"\n\npipeline shop {\n  policies = [hands_off]\n"
+    "  role = \"arn:aws:iam::111122223333:role/shop\"\n"
+    "  source s3 { bucket = \"shop-source\"  key = \"shop.zip\" }\n"
+    "  deploy { local { run = \"./deploy.sh ${region}\"  rollback = \"./rollback.sh ${region}\" } }\n"
+    "  wave eu { regions = [\"eu-west-1\"] }\n}",
+    Severity.WARNING)
 ALLOW_UNKNOWN_RULE = _c(
     "WV311", "`allow` of an unknown rule",
     "Reports `allow CODE` where no loaded policy rule has that code.",
