@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from ..analysis.plan import Plan
 from ..diagnostics import Diagnostic
-from ..schedule.windows import WindowLike, openings
+from ..schedule.windows import WindowLike, next_open_all, openings
 from .units import dur, iso, pct, when
 
 WIDTH = 1100.0
@@ -260,10 +260,11 @@ def _plan_rows(plan: Plan) -> list[Row]:
     return rows
 
 
-def _curve(plan: Plan, axis: Axis) -> dict[str, Any]:
-    """The exposure curve on a log scale of shares (0 on its own line below the lowest decade)."""
-    events = sorted({e[0] for e in plan.exposure.events})
-    levels = [plan.exposure.at(t, inclusive=True) for t in events]
+def _curve(start: datetime, changes: Sequence[tuple[datetime, float]], axis: Axis) -> dict[str, Any]:
+    """The exposure curve (the share reached at each change) on a log scale of shares (0 on its own line below
+    the lowest decade)."""
+    events = [c[0] for c in changes]
+    levels = [c[1] for c in changes]
     lowest = min((v for v in levels if v > 0), default=1.0)
     floor = min(0.001, 10 ** math.floor(math.log10(lowest)) if lowest > 0 else 0.001)
     decades = -math.log10(floor)
@@ -275,7 +276,7 @@ def _curve(plan: Plan, axis: Axis) -> dict[str, Any]:
             return zero_y
         return _r(low_y - (low_y - top_y) * (math.log10(max(level, floor)) + decades) / decades)
 
-    points: list[tuple[float, float]] = [(axis.x(plan.start), zero_y)]
+    points: list[tuple[float, float]] = [(axis.x(start), zero_y)]
     level = 0.0
     for t, new in zip(events, levels, strict=True):
         points.append((axis.x(t), y(level)))
@@ -315,23 +316,81 @@ def _geometry(plan: Plan) -> dict[str, Any]:
     finish = max(ends, default=plan.start + timedelta(hours=1))
     tz = chart_zone([w for wp in plan.waves for w in wp.wave.windows])
     g = _timeline(_plan_rows(plan), plan.start, finish, tz)
-    g.update(_curve(plan, g.pop("axis")))
+    changes = [(e, plan.exposure.at(e, inclusive=True)) for e in sorted({e[0] for e in plan.exposure.events})]
+    g.update(_curve(plan.start, changes, g.pop("axis")))
     g["curve_h"] = CURVE_H
     g["paths"] = _rollback_paths(plan)
     return g
 
 
-def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
-    """The HTML page."""
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _codepipeline_geometry(plan: Plan, timeline: dict[str, Any]) -> dict[str, Any]:
+    """The emulated run's stages as rows (``wavec plan --target codepipeline``): its times, not the local plan's.
+
+    A wave's stage (``wave-NAME``) waits at its entry rule for the wave's windows (rule 38), deploys (no virtual
+    time in a dry run) and bakes; the wait is where the windows are closed. The exposure reaches each wave's
+    cumulative share (the local plan's figures: they depend on targets and weights only) when its wait ends.
+    """
+    by_stage = {f"wave-{wp.wave.name}": wp for wp in plan.waves}
+    start = _instant(timeline["start"])
+    finish = max(_instant(timeline["finish"]), start + timedelta(minutes=1))
+    rows: list[Row] = []
+    changes: list[tuple[datetime, float]] = []
+    starts: dict[str, tuple[str, str]] = {}  # wave → when it enters its stage and when the stage ends
+    for stage in timeline["stages"]:
+        a, b = _instant(stage["starts_at"]), _instant(stage["ends_at"])
+        wp = by_stage.get(stage["stage"])
+        if wp is None:
+            rows.append(Row(f"stage {stage['stage']}", (TimeSpan(a, b, "stage", f"{stage['stage']} "
+                                                                              f"({stage['status']})"),)))
+            continue
+        entered = next_open_all(wp.wave.windows, a) or a
+        entered = min(max(entered, a), b)
+        spans = []
+        if entered > a:
+            spans.append(TimeSpan(a, entered, "wait", f"the entry rule waits {dur(int((entered - a).total_seconds()))} "
+                                                      "for the windows"))
+        names = ", ".join(t.id for t in wp.wave.targets)
+        spans.append(TimeSpan(entered, b, "bake", f"deploys {names}, then bakes {dur(wp.wave.bake.seconds)}",
+                              names))
+        rows.append(Row(f"wave {wp.wave.name}", tuple(spans), tuple((w.name, w) for w in wp.wave.windows)))
+        changes.append((entered, wp.exposure.cumulative))
+        starts[wp.wave.name] = (when(entered), when(b))
+    tz = chart_zone([w for wp in plan.waves for w in wp.wave.windows])
+    g = _timeline(rows, start, finish, tz)
+    g.update(_curve(start, changes, g.pop("axis")))
+    g["curve_h"] = CURVE_H
+    g["paths"] = _rollback_paths(plan)
+    g["starts"] = starts
+    return g
+
+
+def _environment() -> Any:
     import jinja2
 
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("wavec.report", "templates"),
         autoescape=jinja2.select_autoescape(("html", "j2")),
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
+
+
+def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
+    """The HTML page of the local plan."""
     tl = plan.timeline
-    return env.get_template("plan.html.j2").render(
-        plan=plan, g=_geometry(plan), when=when, dur=dur, pct=pct, iso=iso, findings=findings,
+    return str(_environment().get_template("plan.html.j2").render(
+        plan=plan, g=_geometry(plan), when=when, dur=dur, pct=pct, iso=iso, findings=findings, cp=None,
         total=dur(tl.total_seconds) if tl.total_seconds is not None else "never",
-    )
+    ))
+
+
+def render_codepipeline(plan: Plan, timeline: dict[str, Any], findings: Sequence[Diagnostic] = ()) -> str:
+    """The HTML page of ``wavec plan --target codepipeline``: the same page, on the emulated run's timeline."""
+    seconds = timeline["time_to_full_deployment_seconds"]
+    return str(_environment().get_template("plan.html.j2").render(
+        plan=plan, g=_codepipeline_geometry(plan, timeline), when=when, dur=dur, pct=pct, iso=iso,
+        findings=findings, cp=timeline, total=dur(int(seconds)) if timeline["exit"] == 0 else "never",
+    ))
