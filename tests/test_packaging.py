@@ -12,66 +12,30 @@ from __future__ import annotations
 import email.parser
 import importlib.metadata as md
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
 import venv
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import ROOT
+from conftest import ROOT, Dists
 
 pytestmark = pytest.mark.slow  # builds the sdist and the wheel, and a virtual environment
 
-WAVE = """pipeline hello {
+WAVE = """import "std/windows"
+
+pipeline hello {
   role      = "arn:aws:iam::111122223333:role/hello-pipeline"
   artifacts = "hello-artifacts-${region}"
   source s3 { bucket = "hello-source"  key = "hello.zip" }
   deploy { local { run = "echo deploy"  rollback = "echo rollback" } }
-  wave only { regions = ["eu-west-1"] }
+  wave only { regions = ["eu-west-1"]  windows = [windows.business_hours] }
 }
 """
-
-
-@dataclass(frozen=True)
-class Dists:
-    sdist: Path
-    wheel: Path
-    log: str
-
-
-def _source_copy(dest: Path) -> Path:
-    """The files a release is built from: the checkout's, without what git ignores (caches, venvs, builds)."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
-                            check=False)
-    if listed.returncode == 0 and listed.stdout:
-        for name in filter(None, listed.stdout.decode().split("\0")):
-            src = ROOT / name
-            if src.is_file():
-                (dest / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest / name)
-    else:  # not a git checkout (e.g. the unpacked sdist itself)
-        shutil.copytree(ROOT, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            ".git", ".venv", "*.egg-info", "build", "dist", "__pycache__", ".*_cache", ".hypothesis", ".wavec"))
-    return dest
-
-
-@pytest.fixture(scope="session")
-def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
-    src = _source_copy(tmp_path_factory.mktemp("release") / "wavec")
-    out = tmp_path_factory.mktemp("dist")
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}}
-    proc = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "-o", str(out),
-                           str(src)], capture_output=True, text=True, env=env, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    (sdist,) = out.glob("wavec-*.tar.gz")
-    (wheel,) = out.glob("wavec-*.whl")
-    return Dists(sdist, wheel, proc.stdout + proc.stderr)
 
 
 def _metadata(wheel: Path) -> email.message.Message:

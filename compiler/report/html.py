@@ -66,7 +66,6 @@ class Row:
     label: str
     spans: tuple[TimeSpan, ...]
     windows: tuple[tuple[str, WindowLike], ...] = ()
-    note: str = ""  # text after the row's last bar (the regions whose names did not fit in their bars)
 
 
 @dataclass
@@ -212,7 +211,7 @@ def _timeline(rows: Sequence[Row], start: datetime, finish: datetime, tz: ZoneIn
             if s.text and not fits:
                 hidden.append(s.text)
             end_x, start_x = max(end_x, x0 + w), min(start_x, x0)
-        note = " · ".join(filter(None, [row.note, *hidden]))
+        note = " · ".join(hidden)
         if note and end_x + 6 + len(note) * CHAR_PX <= WIDTH:
             notes.append({"x": _r(end_x + 6), "y": y, "text": note, "anchor": "start"})
         elif note:  # no room after the row: before its first bar
