@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,42 @@ settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True,
 settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# The release's distributions, built once per session for tests/test_packaging.py and tests/test_wheel.py.
+@dataclass(frozen=True)
+class Dists:
+    """The sdist and the wheel `python -m build` made from a clean copy of the checkout, and its output."""
+
+    sdist: Path
+    wheel: Path
+    log: str
+
+
+def _source_copy(dest: Path) -> Path:
+    """The files a release is built from: the checkout's, without what git ignores (caches, venvs, builds)."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                            check=False)
+    if listed.returncode == 0 and listed.stdout:
+        for name in filter(None, listed.stdout.decode().split("\0")):
+            src = ROOT / name
+            if src.is_file():
+                (dest / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dest / name)
+    else:  # not a git checkout (e.g. the unpacked sdist itself)
+        shutil.copytree(ROOT, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "*.egg-info", "build", "dist", "__pycache__", ".*_cache", ".hypothesis", ".wavec"))
+    return dest
+
+
+@pytest.fixture(scope="session")
+def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+    src = _source_copy(tmp_path_factory.mktemp("release") / "wavec")
+    out = tmp_path_factory.mktemp("dist")
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}}
+    proc = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "-o", str(out),
+                           str(src)], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (sdist,) = out.glob("wavec-*.tar.gz")
+    (wheel,) = out.glob("wavec-*.whl")
+    return Dists(sdist, wheel, proc.stdout + proc.stderr)

@@ -50,7 +50,7 @@ def test_mermaid_flowchart() -> None:
     proc = cli("graph", FIXTURE, "--format", "mermaid")
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[0] == "flowchart TB"  # the default: waves in a column
     g = dag()
     assert sum(" --> " in line for line in lines) == g.number_of_edges()
     assert 'n0["compile (20m)<br/><small>stage:build:step:compile</small>"]' in proc.stdout

@@ -37,7 +37,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "scenario": set(),
     "runner": {"lang", "scenario", "schedule"},
     "emulator": {"lang", "plan_format", "runner", "scenario", "schedule"},
-    "report": {"analysis", "dag", "diagnostics", "lang", "plan_format", "semantics"},
+    "report": {"analysis", "dag", "diagnostics", "lang", "plan_format", "schedule", "semantics"},  # schedule: windows
     "docgen": {"diagnostics", "policy", "semantics"},
     "api": {"config", "dag", "diagnostics", "files", "gcpause", "plan_format", "policy", "semantics", "source",
             "targets"},

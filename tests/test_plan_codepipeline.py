@@ -59,14 +59,24 @@ def test_a_late_approval_waits_for_the_window_and_no_command_runs(tmp_path: Path
     assert (stages["wave-prod"]["starts_at"], stages["wave-prod"]["ends_at"]) == (
         "2024-06-07T17:00:00Z", "2024-06-10T09:10:00Z")
     assert not (tmp_path / "ran").exists() and not (tmp_path / "deployed").exists()
-    text = cli("plan", "late.wave", "--target", "codepipeline", "--start", "2024-06-07T15:00", cwd=tmp_path)
+    text = cli("plan", "late.wave", "--target", "codepipeline", "--start", "2024-06-07T15:00", "--html", "out.html",
+               cwd=tmp_path)
     assert "66.2 h to full deployment" in text.stdout and "wave-prod" in text.stdout
+    # --html draws the same page as the local plan's, on the emulated timeline: one row per CodePipeline stage,
+    # the entry rule's wait for Monday's window, and the emulated end (09:10: the local plan, which adds its
+    # 15-minute deploy estimate, says 09:25).
+    page = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert "on CodePipeline</h1>" in page and "<b>2d18h10m</b>" in page
+    assert ">stage approve-prod</text>" in page and ">wave prod</text>" in page
+    assert "the entry rule waits 2d16h for the windows: " in page and 'class="hour"' in page
+    assert 'class="open"' in page and "window office open 09:00–17:00 UTC" in page
+    assert "<td>Mon 2024-06-10 09:00Z</td><td>Mon 2024-06-10 09:10Z</td>" in page
 
 
-def test_html_is_for_the_local_plan(tmp_path: Path) -> None:
+def test_weights_are_for_the_local_plan(tmp_path: Path) -> None:
     (tmp_path / "late.wave").write_text(LATE, encoding="utf-8")
-    done = cli("plan", "late.wave", "--target", "codepipeline", "--html", "out.html", cwd=tmp_path)
-    assert done.returncode == 2 and "--html" in done.stderr
+    done = cli("plan", "late.wave", "--target", "codepipeline", "--weights", "us-east-1=1", cwd=tmp_path)
+    assert done.returncode == 2 and "--weights" in done.stderr
 
 
 def test_the_plan_says_which_stages_have_no_rollback_target_on_a_new_version() -> None:

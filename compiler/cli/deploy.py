@@ -17,6 +17,7 @@ import sys
 from ..deploy.aws import DEFAULT_ACCOUNT_ROLE, Aws, AwsError
 from ..deploy.engine import Progress, apply, destroy, discard, make_destroy_plan, make_plan, rollback_note
 from ..deploy.stacks import StackFailed
+from . import extras
 from .bundling import compile_bundle
 from .common import add_config_option, print_diagnostics
 from .deploy_view import DeployView
@@ -64,6 +65,7 @@ def _confirmed(args: argparse.Namespace) -> bool | None:
 
 def run(args: argparse.Namespace) -> int:
     """Compile, plan, confirm and apply."""
+    extras.require("aws", "wavec deploy")
     if args.delete_artifact_buckets and not args.destroy:
         raise UsageError("--delete-artifact-buckets goes with --destroy")
     bundle, _pipeline, diagnostics = compile_bundle(args, args.file)

@@ -34,6 +34,7 @@ from ..emulator.stepfunctions import Machine, machines_from_template
 from ..runner.journal import new_run_id
 from ..runner.session import EXIT_INTERRUPTED, parse_now
 from ..scenario import Scenario, ScenarioError, load_scenario
+from . import extras
 from .common import config_from, existing_paths, print_diagnostics
 from .errors import EXIT_ERRORS, EXIT_USAGE, UsageError
 from .progress import reporter
@@ -73,6 +74,7 @@ def wanted(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Emulate (or resume an emulated run), show progress, print the report; the exit code."""
+    extras.require("emulate", "the CodePipeline emulator (wavec run --target codepipeline)")
     if args.target == "local":
         raise UsageError("--stand-ins and --template are read by the CodePipeline emulator only "
                          "(--target codepipeline, or a pipeline JSON file) for now")
@@ -296,6 +298,7 @@ def standin_table(document: dict[str, Any], plan: dict[str, Any]) -> dict[str, A
 def planned_timeline(path: Path, args: argparse.Namespace, start: datetime) -> dict[str, Any] | None:
     """``wavec plan --target codepipeline``: the compiled pipeline's healthy run, emulated without running a
     command, as a timeline of stages (virtual time); ``None`` when the file does not compile."""
+    extras.require("emulate", "wavec plan --target codepipeline")
     loaded = _compile(args, path, standins=False)  # a dry run runs no command: no stand-ins to derive
     if loaded is None:
         return None

@@ -12,6 +12,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..analysis.plan import make_plan
 from ..analysis.weights import parse_weights_option
@@ -34,7 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", metavar="ISO-TIME",
                         help="when the rollout starts, e.g. 2024-03-08T15:00 or 2024-03-08T16:00+01:00 (no "
                              "offset: UTC); default: $SOURCE_DATE_EPOCH if set, else now")
-    parser.add_argument("--html", type=Path, metavar="OUT", help="also write a self-contained HTML page here")
+    parser.add_argument("--html", type=Path, metavar="OUT", help="also write a self-contained HTML page here "
+                                                                 "(with --target codepipeline: on its timeline)")
     parser.add_argument("--pipeline", metavar="NAME", help="the pipeline to plan when the file has several")
     parser.add_argument("--target", choices=("local", "codepipeline"), default="local",
                         help="local (default): the plan's own estimates; codepipeline: the compiled pipeline's "
@@ -113,13 +115,29 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _codepipeline(args: argparse.Namespace, start: datetime) -> int:
     """The timeline of the compiled pipeline's healthy run (docs/plan.md, "On CodePipeline")."""
-    if args.html is not None or args.weights or args.format == "markdown":
-        raise UsageError("--html, --weights and --format markdown are for the local plan; --target codepipeline "
-                         "prints a timeline")
+    if args.weights or args.format == "markdown":
+        raise UsageError("--weights and --format markdown are for the local plan; --target codepipeline shows the "
+                         "compiled pipeline's timeline")
     (path,) = existing_paths([args.file])
     timeline = planned_timeline(path, args, start)
     if timeline is None:
         return 1
     write((json.dumps(timeline, indent=2, sort_keys=True) if args.format == "json" else render_timeline(timeline))
           + "\n")
+    if args.html is not None:
+        _codepipeline_html(args, path, start, timeline)
     return 0 if timeline["exit"] == 0 else 1
+
+
+def _codepipeline_html(args: argparse.Namespace, path: Path, start: datetime, timeline: dict[str, Any]) -> None:
+    """``--html`` of ``--target codepipeline``: the local plan's page (waves, exposure, rollback paths) drawn on
+    the emulated run's timeline. The file compiled for the emulator, so it checks without errors here."""
+    config = config_from(args)
+    assert isinstance(config, Config)
+    result = check([path], config, target_constraints=False)
+    pipeline = select_pipeline(result, args.pipeline)
+    module = next((m for m in result.modules if any(p is pipeline for p in m.pipelines)), None)
+    plan = make_plan(pipeline, start, Sink(), module)
+    args.html.parent.mkdir(parents=True, exist_ok=True)
+    args.html.write_text(html.render_codepipeline(plan, timeline), encoding="utf-8")
+    print(f"wrote {args.html}", file=sys.stderr)

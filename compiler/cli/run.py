@@ -26,7 +26,7 @@ from ..runner.planfile import PlanError, load_plan
 from ..runner.session import Session, parse_now
 from ..scenario import ScenarioError, load_scenario
 from ..targets.local import plan
-from . import emulate
+from . import emulate, extras
 from .common import add_config_option, checked_pipeline, existing_paths, print_diagnostics
 from .errors import UsageError
 from .progress import reporter
@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     if emulate.wanted(args):  # the compiled CodePipeline pipeline, not the local plan
         return emulate.run(args)
+    if args.aws:
+        extras.require("aws", "wavec run --aws (CloudWatch alarms)")
     if args.speed is not None and args.speed <= 0:
         raise UsageError("--speed must be a positive number")
     if args.jobs is not None and args.jobs < 1:

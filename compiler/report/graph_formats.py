@@ -2,6 +2,10 @@
 
 Every format lists nodes and edges in the graph's insertion order, which is
 the same for the same input, so the output is byte-identical across runs.
+
+DOT and Mermaid draw one cluster per stage and per wave. The default direction is top to bottom: waves
+follow each other, so they stack into a column (a 12-wave pipeline is tall and narrow, the parallel deploys
+of a batch side by side), where left to right (``--rankdir LR``) makes one long strip.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from ..semantics import ir
 from .units import dur
 
 FORMATS = ("dot", "mermaid", "json")
+RANKDIRS = ("TB", "LR")
 
 
 def annotated(pipeline: ir.Pipeline) -> nx.DiGraph[str]:
@@ -65,9 +70,9 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def to_dot(g: nx.DiGraph[str]) -> str:
-    """Graphviz DOT: one cluster per stage and wave, left to right."""
-    lines = [f"digraph {_q(str(g.graph.get('pipeline', 'pipeline')))} {{", "  rankdir=LR;",
+def to_dot(g: nx.DiGraph[str], rankdir: str = "TB") -> str:
+    """Graphviz DOT: one cluster per stage and wave, in ``rankdir`` (``TB``: a column of waves; ``LR``)."""
+    lines = [f"digraph {_q(str(g.graph.get('pipeline', 'pipeline')))} {{", f"  rankdir={rankdir};",
              '  node [shape=box, style="rounded", fontname="Helvetica"];']
     for i, (group, nodes) in enumerate(_groups(g).items()):
         lines.append(f"  subgraph cluster_{i} {{")
@@ -81,14 +86,14 @@ def to_dot(g: nx.DiGraph[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_mermaid(g: nx.DiGraph[str]) -> str:
+def to_mermaid(g: nx.DiGraph[str], rankdir: str = "TB") -> str:
     """A Mermaid flowchart: nodes ``n0``, ``n1``… (ids in insertion order) labelled with the DAG id."""
     ids = {n: f"n{i}" for i, n in enumerate(g.nodes)}
 
     def text(s: str) -> str:
         return s.replace('"', "#quot;")
 
-    lines = ["flowchart LR"]
+    lines = [f"flowchart {rankdir}"]
     for i, (group, nodes) in enumerate(_groups(g).items()):
         lines.append(f'  subgraph g{i}["{text(group)}"]')
         for n in nodes:
@@ -106,7 +111,13 @@ def to_json(g: nx.DiGraph[str]) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render(pipeline: ir.Pipeline, fmt: str) -> str:
-    """The DAG of ``pipeline`` in ``fmt`` (one of :data:`FORMATS`)."""
+def render(pipeline: ir.Pipeline, fmt: str, rankdir: str = "TB") -> str:
+    """The DAG of ``pipeline`` in ``fmt`` (one of :data:`FORMATS`), drawn in ``rankdir`` (:data:`RANKDIRS`)."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir {rankdir!r} (expected one of {', '.join(RANKDIRS)})")
     g = annotated(pipeline)
-    return {"dot": to_dot, "mermaid": to_mermaid, "json": to_json}[fmt](g)
+    if fmt == "dot":
+        return to_dot(g, rankdir)
+    if fmt == "mermaid":
+        return to_mermaid(g, rankdir)
+    return to_json(g)

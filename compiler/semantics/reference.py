@@ -1,8 +1,8 @@
-"""Reference data the checks need, read from where it is maintained: botocore and the tz database.
+"""Reference data the checks need: AWS regions (a shipped copy, and botocore's list) and the tz database.
 
 Both are read lazily and once: ``wavec check`` must not import botocore (it
-only reads the JSON file botocore ships) nor scan the tz database unless a
-name is wrong and a suggestion is wanted.
+only reads the JSON file botocore ships, when the ``wavec[aws]`` extra installed it)
+nor scan the tz database unless a name is wrong and a suggestion is wanted.
 """
 
 from __future__ import annotations
@@ -13,13 +13,25 @@ import json
 import zoneinfo
 from pathlib import Path
 
+from .aws_region_list import REGIONS
+
 
 @functools.cache
-def aws_regions(partition: str = "aws") -> frozenset[str]:
-    """Region names of an AWS partition, from the ``partitions.json`` botocore ships."""
+def aws_regions() -> frozenset[str]:
+    """Region names of the ``aws`` partition: the copy wavec ships, plus botocore's list when it is installed.
+
+    botocore is the ``wavec[aws]`` extra; ``wavec check`` in a pre-commit hook has only the copy
+    (:mod:`wavec.semantics.aws_region_list`), which holds every region of the botocore it was made from.
+    """
+    return REGIONS | botocore_regions()
+
+
+@functools.cache
+def botocore_regions(partition: str = "aws") -> frozenset[str]:
+    """Region names of an AWS partition, from the ``partitions.json`` botocore ships (empty without botocore)."""
     spec = importlib.util.find_spec("botocore")
-    if spec is None or spec.origin is None:  # pragma: no cover - botocore is a dependency
-        raise RuntimeError("botocore is not installed: it ships the AWS region list wavec checks against")
+    if spec is None or spec.origin is None:  # the wavec[aws] extra is not installed
+        return frozenset()
     data = Path(spec.origin).parent / "data"
     regions: set[str] = set()
     partitions_file = data / "partitions.json"
