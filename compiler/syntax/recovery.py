@@ -243,6 +243,7 @@ class Recovery:
         return tokens
 
     def _accepts(self, state: ParserState[Any], kind: str) -> bool:
+        """Whether ``kind`` has an action in the current state (a reduction may still reject it later)."""
         return kind in self.states[state.position]
 
     def _token(self, kind: str, value: str, at: int) -> Token:
@@ -271,9 +272,9 @@ class Recovery:
     def _close_virtually(self, upto: int) -> None:
         """Read the ``}`` of each block missing one, up to ``upto``, where the parser can take it."""
         while self.closers and self.closers[0] <= upto:
-            at = self.closers.pop(0)
-            if self._accepts(self.state, "RBRACE"):
-                self.state.feed_token(self._token("RBRACE", "}", at))
+            closer = self._token("RBRACE", "}", self.closers.pop(0))
+            if self._trial([closer], -1):
+                self.state.feed_token(closer)
 
     # ------------------------------------------------------------- the loop
 
@@ -291,15 +292,20 @@ class Recovery:
             except UnexpectedInput as exc:
                 resumed = self._recover(exc)
                 if resumed is None:
-                    return self._finish()
+                    return self._finish(exc.pos_in_stream if self.errors >= MAX_ERRORS else None)
                 pos = resumed
 
-    def _finish(self) -> Any:
-        """Close what is open and end the file (after the last error, or too many)."""
-        self._unwind()
+    def _finish(self, rest: int | None = None) -> Any:
+        """Close what is open and end the file (after the last error, or too many: then the text from ``rest``
+        on is not read)."""
+        begin = self._unwind()
+        begin = min(x for x in (begin, rest) if x is not None) if begin is not None or rest is not None else None
+        if begin is not None:
+            self.damage.drop(self.text, begin, len(self.text))
         end = self._token("$END", "", len(self.text))
-        while not self._accepts(self.state, "$END") and self._accepts(self.state, "RBRACE"):
-            self.state.feed_token(self._token("RBRACE", "}", len(self.text)))
+        closer = self._token("RBRACE", "}", len(self.text))
+        while not self._trial([end], -1) and self._trial([closer], -1):
+            self.state.feed_token(closer)
         try:
             return self.state.feed_token(end, True)
         except UnexpectedInput:
