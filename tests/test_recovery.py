@@ -126,6 +126,7 @@ def _mutations(text: str) -> list[tuple[str, str, int, str]]:
                 seen.add("quoted")
             if name == "regions" and "regoins" not in seen:
                 plant("regoins", i, f"{indent}regoins{space}= {value}", "WV102")
+                plant("stray", i, f"{indent}reg}}ions{space}= {value}", "WV001")
                 seen.add("regoins")
             if value.startswith('"') and value.endswith('"') and value.count('"') == 2 and "open" not in seen:
                 plant("unterminated", i, f"{indent}{name}{space}= {value[:-1]}", "WV003")
@@ -152,7 +153,7 @@ CASES = [(path, *m) for path in EXAMPLES for m in _mutations(path.read_text(enco
 
 def test_the_mutations_cover_every_kind_of_mistake() -> None:
     assert {what for _, what, *_ in CASES} >= {"colon", "slash", "quoted", "upper", "regoins", "unterminated",
-                                               "equals", "brace"}
+                                               "equals", "brace", "stray"}
 
 
 @pytest.mark.parametrize(("path", "what", "text", "line", "code"), CASES,

@@ -14,9 +14,10 @@ nothing for recovery. On each error:
    block can start, and reading resumes at the next ``}`` that closes the enclosing block or at the next
    line that starts an attribute or block (brackets opened by the dropped item are skipped with it).
 
-Before any of that, two mistakes are found in the text as a whole: ``//`` and ``/* */`` comments (reported and
-read as blanks) and blocks whose ``}`` is missing (reported, and closed where their indentation says they
-end, so that the blocks after them are not read as their children).
+Before any of that, three mistakes are found in the text as a whole: ``//`` and ``/* */`` comments (reported and
+read as blanks), a stray ``}`` typed inside a line when the file has more ``}`` than ``{`` (reported, read as a
+blank) and blocks whose ``}`` is missing (reported, and closed where their indentation says they end, so that
+the blocks after them are not read as their children).
 
 What was dropped is kept: the regions (a block holding one is *damaged*: its missing attributes are not
 reported) and every name written in them (an unknown name among them is not reported either: its
@@ -141,6 +142,71 @@ def blank_slash_comments(src: SourceFile, text: str, sink: Sink) -> str:
     return "".join(parts)
 
 
+def _braces(text: str) -> list[tuple[int, str]]:
+    """Every ``{`` and ``}`` outside strings and comments, with its offset."""
+    out: list[tuple[int, str]] = []
+    i, n = 0, len(text)
+    while True:
+        i = _next_of(text, i, '"#{}')
+        if i >= n:
+            return out
+        ch = text[i]
+        if ch == '"':
+            i = _skip_string(text, i)
+        elif ch == "#":
+            nl = text.find("\n", i)
+            i = n if nl == -1 else nl
+        else:
+            out.append((i, ch))
+            i += 1
+
+
+def _first_on_line(text: str, pos: int) -> bool:
+    return text[text.rfind("\n", 0, pos) + 1 : pos].strip() == ""
+
+
+def surplus_closers(text: str) -> list[int]:
+    """The ``}`` that most likely close nothing, when a file has more ``}`` than ``{``: one that is not first
+    on its line and closes a ``{`` of another line (the formatter puts such a ``}`` on a line of its own;
+    a stray one is typed inside a line: ``ru}n``, ``gates =} [health]``)."""
+    braces = _braces(text)
+    surplus = sum(1 if ch == "}" else -1 for _, ch in braces)
+    out: list[int] = []
+    while surplus > 0:
+        stack: list[int] = []
+        found = None
+        for at, ch in braces:
+            if at in out:
+                continue
+            if ch == "{":
+                stack.append(at)
+                continue
+            opened = stack.pop() if stack else None
+            same_line = opened is not None and "\n" not in text[opened:at]
+            if not _first_on_line(text, at) and not same_line:
+                found = at
+                break
+        if found is None:
+            break
+        out.append(found)
+        surplus -= 1
+    return sorted(out)
+
+
+def blank_surplus_closers(src: SourceFile, text: str, sink: Sink) -> str:
+    """Report each ``}`` of :func:`surplus_closers` and read it as a blank."""
+    found = surplus_closers(text)
+    for at in found:
+        sink.report(codes.SYNTAX_ERROR, "unexpected `}`: there is no block to close", Span(src, at, at + 1),
+                    label="no matching `{`", help="remove it, or look for a block whose `{` is missing")
+    for at in found:
+        # `ru}n` reads as `run `: the rest of the word moves up to close the gap (offsets after it unchanged).
+        m = _IDENT.match(text, at + 1)
+        end = m.end() if m and at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_") else at + 1
+        text = text[:at] + text[at + 1 : end] + " " + text[end:]
+    return text
+
+
 def _line_indent_at(text: str, pos: int) -> int:
     start = text.rfind("\n", 0, pos) + 1
     line = text[start:]
@@ -222,7 +288,7 @@ class Recovery:
 
     def __init__(self, lark: Lark, src: SourceFile, text: str, sink: Sink, damage: Damage) -> None:
         self.src, self.sink, self.damage = src, sink, damage
-        self.text = blank_slash_comments(src, text, sink)
+        self.text = blank_surplus_closers(src, blank_slash_comments(src, text, sink), sink)
         self.closers = missing_closers(src, self.text, sink)
         self.unclosed = bool(self.closers)  # a block's `}` is missing: reported, and the file may end open
         interactive = lark.parse_interactive("")
