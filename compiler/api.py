@@ -155,13 +155,17 @@ def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> N
     A file with errors is skipped, as ``wavec build`` would stop before compiling it: a target's findings
     on a half-lowered pipeline would be noise. Nothing is imported when no pipeline names a target.
     """
-    failed = {d.primary.file.path for d in sink if d.severity is Severity.ERROR and d.primary is not None}
+    failed = _files_with_errors(sink)
     for module in modules:
         if module.path in failed:
             continue
         for pipeline in module.pipelines:
             for name in pipeline.targets or config.targets:
                 get_target(name).constraints(pipeline, sink)
+
+
+def _files_with_errors(sink: Sink) -> set[str]:
+    return {d.primary.file.path for d in sink if d.severity is Severity.ERROR and d.primary is not None}
 
 
 def _config_name(config: Config) -> str:
@@ -181,6 +185,10 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
         report_unenforced(modules, loader, (), sink)
         return []  # nothing to enforce: do not even import the engine
 
+    # A file with errors is not held to policies: its pipelines are lowered from what could be read, and a
+    # rule's findings on them (a wave "bakes 0s" when its `bake` was misspelt) would repeat those errors.
+    # (Errors of the policies themselves, reported below, do not count: their other rules still apply.)
+    failed = _files_with_errors(sink)
     configured, extra = policy_language.load_configured(loader, config.policies, config.root, _config_name(config),
                                                         sink)
     report_unenforced(modules, loader, extra, sink)
@@ -193,6 +201,8 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
     import_failed = any(d.code in failed_import for d in sink)
     out: list[Suppression] = []
     for module in modules:
+        if module.path in failed:
+            continue
         for pipeline in module.pipelines:
             policies = list(pipeline.policies) + [p for p in configured if p not in pipeline.policies]
             out += engine.enforce(pipeline, policies, module.allows, check_allows=not import_failed)

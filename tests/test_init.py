@@ -22,7 +22,7 @@ HANDS_OFF = "std/policies/hands_off"
 def _init(tmp_path: Path, *args: str) -> Path:
     proc = cli("init", *args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("wrote ")]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("wrote "))
     return tmp_path / line.removeprefix("wrote ")
 
 
@@ -112,3 +112,28 @@ def test_dir_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("", encoding="utf-8")
     proc = cli("init", "f", cwd=tmp_path)
     assert proc.returncode == 2 and "is not a folder" in proc.stderr
+
+
+@pytest.mark.slow  # one rehearsal of the whole starter: about a second of commands
+def test_the_starter_runs_under_wavec_run_as_generated(tmp_path: Path) -> None:
+    path = _init(tmp_path, "--name", "demo")
+    scripts = sorted(p.name for p in (tmp_path / "scripts").iterdir())
+    assert scripts == ["build.sh", "deploy.sh", "guard.sh", "rollback.sh", "sandbox.sh", "scan.sh", "test.sh"]
+    # Monday 10:00 UTC: inside business hours, so the run waits only for its (warped) bakes and windows.
+    proc = cli("run", path.name, "--speed", "1000000", "--now", "2024-06-03T10:00Z", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    report = events[-1]
+    assert report["event"] == "report" and report["exit"] == 0, report
+    assert [(w["name"], w["status"]) for w in report["waves"]] == [
+        ("onebox", "baked"), ("first_region", "baked"), ("second", "baked"), ("third", "baked")]
+
+
+def test_init_keeps_a_script_that_exists(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "deploy.sh").write_text("#!/bin/sh\necho mine\n", encoding="utf-8")
+    proc = cli("init", "--name", "demo", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "kept scripts/deploy.sh (it exists)" in proc.stdout
+    assert (tmp_path / "scripts" / "deploy.sh").read_text(encoding="utf-8") == "#!/bin/sh\necho mine\n"
+    assert (tmp_path / "scripts" / "build.sh").stat().st_mode & 0o111

@@ -80,9 +80,10 @@ def file_weights(module: ir.Module | None, where: Span, sink: Sink) -> dict[str,
     if raw is None:
         return {}
     if not isinstance(raw, dict):
+        written = module.let_spans.get("weights")
         sink.report(codes.INVALID_WEIGHTS,
                     "`let weights` is not a map of region weights; std/regions' defaults are used",
-                    where, label="in this pipeline's file",
+                    written or where, label="not a map" if written else "in this pipeline's file",
                     help='write `let weights = { "us-east-1" = 3, "eu-west-1" = 1 }`')
         return {}
     out: dict[str, float] = {}
@@ -91,8 +92,9 @@ def file_weights(module: ir.Module | None, where: Span, sink: Sink) -> dict[str,
         if region not in aws_regions() or not ok_number:
             why = "is not a region of the `aws` partition" if region not in aws_regions() else \
                 "needs a number of zero or more"
-            sink.report(codes.INVALID_WEIGHTS, f'`let weights`: "{region}" {why}; the entry is ignored', where,
-                        label="in this pipeline's file",
+            at = module.let_entries.get("weights", {}).get(region)
+            sink.report(codes.INVALID_WEIGHTS, f'`let weights`: "{region}" {why}; the entry is ignored',
+                        at or where, label="this entry" if at else "in this pipeline's file",
                         help='weights map region names to relative traffic, e.g. `{ "us-east-1" = 3 }`')
             continue
         out[str(region)] = float(value)

@@ -86,9 +86,33 @@ def build_parser(only: str | None = None, *, every: bool = False) -> argparse.Ar
     return parser
 
 
+# Options users reach for that a command spells another way: (command, option, value) → the usage error.
+_MISUSES = {
+    ("plan", "--format", "html"): "wavec plan: error: the HTML page is not a --format: write it with `--html OUT` "
+                                  "(e.g. `wavec plan FILE --html plan.html`); --format chooses what stdout holds",
+}
+
+
+def misused_option(words: Sequence[str]) -> str | None:
+    """The usage error for an option written the way another tool spells it, or ``None``."""
+    command = chosen_command(list(words))
+    for i, word in enumerate(words):
+        option, eq, value = word.partition("=")
+        if not eq:
+            value = words[i + 1] if i + 1 < len(words) else ""
+        found = _MISUSES.get((command or "", option, value))
+        if found is not None:
+            return found
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
+    hint = misused_option(words)
+    if hint is not None:
+        print(hint, file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser(chosen_command(words))
     args = parser.parse_args(words)
     if not getattr(args, "command", None):

@@ -1,7 +1,10 @@
-"""Write a commented starter .wave file that passes std/policies/hands_off.
+"""Write a commented starter .wave file that passes std/policies/hands_off, and the scripts it calls.
 
 The file is DIR/NAME.wave (DIR defaults to the working directory, NAME to the
 folder's name). It never overwrites: an existing file is a usage error (exit 2).
+Beside it, DIR/scripts/*.sh are placeholders for the build, the sandbox, the
+tests, the scans and the deploy (an existing script is kept), so that
+``wavec run`` rehearses the starter as generated.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from ..semantics.reference import aws_regions
 from ..syntax.format import format_text
 from .errors import UsageError
+from .starter_scripts import SCRIPTS
 
 DEFAULT_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 _ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
@@ -49,8 +53,31 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror}") from exc
     print(f"wrote {target}")
-    print(f"next: edit the commands, role and alarms, then run `wavec check {target}`")
+    for line in _write_scripts(folder / "scripts"):
+        print(line)
+    print(f"next: `wavec run {target} --speed 10000` rehearses it here; edit scripts/, the role and the alarms, "
+          f"then run `wavec check {target}`")
     return 0
+
+
+def _write_scripts(folder: Path) -> list[str]:
+    """Write the placeholder scripts the starter calls (never over an existing file); what was done, a line each."""
+    out: list[str] = []
+    try:
+        folder.mkdir(exist_ok=True)
+        for name, text in SCRIPTS.items():
+            path = folder / name
+            try:
+                with path.open("x", encoding="utf-8", newline="\n") as f:
+                    f.write(text)
+            except FileExistsError:
+                out.append(f"kept {path} (it exists)")
+                continue
+            path.chmod(0o755)
+            out.append(f"wrote {path}")
+    except OSError as exc:
+        raise UsageError(f"cannot write the starter's scripts in {folder}: {exc.strerror}") from exc
+    return out
 
 
 def starter(name: str, slug: str, regions: list[str]) -> str:

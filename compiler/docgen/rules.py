@@ -102,7 +102,8 @@ def policy_model_markdown() -> str:
 
     out = ["## Builtins", "", "| call | value |", "|---|---|"]
     out += [f"| `{b.usage}` | {b.doc} |" for b in BUILTINS.values()]
-    out += ["", "`endswith`, `flatten`, `map`, `filter`, `join`, `text`, `keys` and `values` extend the spec's list.",
+    out += ["", "`endswith`, `flatten`, `map`, `filter`, `join`, `text`, `plural`, `keys` and `values` extend the "
+            "spec's list.",
             "", "## The policy model", "",
             "Values are *effective*: defaults applied, references resolved to the objects they name. Lists keep",
             "file order (waves: rollout order). Roots: " + ", ".join(f"`{k}`" for k in ROOTS) + " (the last six are",

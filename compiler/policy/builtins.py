@@ -415,6 +415,23 @@ def _text(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     return ty.STRING, run
 
 
+def _plural(c: Compiling, call: t.Call, scope: Scope) -> Typed:
+    nt, nf = c.expr(call.args[0], scope)
+    wt, wf = c.expr(call.args[1], scope)
+    if nt.kind != "number" and not nt.loose:
+        return c.error(codes.POLICY_TYPE_ERROR, f"`plural` counts a number, not {ty.words(nt)}", call.args[0].span,
+                       "not a number", help='write `plural(len(this.regions), "region")`')
+    if wt.kind != "string" and not wt.loose:
+        return c.error(codes.POLICY_TYPE_ERROR, f"the word of `plural` is a string, not {ty.words(wt)}",
+                       call.args[1].span, "not a string")
+
+    def run(env: Env) -> str:
+        n, word = nf(env), str(wf(env))
+        return str(env.charge(f"{text(n)} {word}" + ("" if n == 1 else "s")))
+
+    return ty.STRING, run
+
+
 def _len(c: Compiling, call: t.Call, scope: Scope) -> Typed:
     at, fn = c.expr(call.args[0], scope)
     if at.kind not in ("list", "string", "map") and not at.loose:
@@ -479,6 +496,8 @@ _SPECS: tuple[tuple[str, tuple[int, int], str, str, Callable[[Compiling, t.Call,
     ("join", (1, 2), "join(list of strings, separator = \", \")", "the strings joined", _join),
     ("text", (1, 1), "text(value)", "the value written out (`1h30m`, `5%`, lists comma-separated, objects by "
      "name)", _text),
+    ("plural", (2, 2), "plural(number, word)", "the number and the word, with `s` unless the number is 1 "
+     "(`1 region`, `0 targets`)", _plural),
     ("keys", (1, 1), "keys(map)", "the map's keys", _mapping("keys")),
     ("values", (1, 1), "values(map)", "the map's values", _mapping("values")),
 )

@@ -13,7 +13,7 @@ from typing import assert_never
 
 from ..diagnostics import Label, Sink
 from ..diagnostics.codes import builtin as codes
-from ..lang.suggest import did_you_mean
+from ..lang.suggest import closest, did_you_mean
 from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
@@ -30,6 +30,8 @@ class Body:
     attrs: dict[str, t.Attribute] = field(default_factory=dict)
     children: dict[str, list[t.Block]] = field(default_factory=dict)
     allows: tuple[ir.Allow, ...] = ()
+    misspelt: set[str] = field(default_factory=set)
+    """Attributes and blocks of the schema that an unknown one of this block was taken for (`regoins`)."""
 
     @property
     def name(self) -> str:
@@ -81,7 +83,7 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
                 name = item.type.value
                 child = spec.child(name)
                 if child is None:
-                    _unknown_block(spec, variant, item, sink)
+                    _unknown_block(body, item, sink)
                     continue
                 counts[name] = counts.get(name, 0) + 1
                 if child.max is not None and counts[name] > child.max:
@@ -109,7 +111,7 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
                 assert_never(item)
     body.allows = tuple(allows)
     for child in spec.children:
-        if counts.get(child.type, 0) < child.min:
+        if counts.get(child.type, 0) < child.min and not block.damaged and child.type not in body.misspelt:
             sink.report(
                 codes.WRONG_NESTED_BLOCK_COUNT,
                 f"{spec.type} `{body.name}` needs at least {_count(child.min, child.type)}"
@@ -118,8 +120,8 @@ def read_block(block: t.Block, spec: schema.Block, sink: Sink) -> Body | None:
                 help=f"add `{child.type} {'NAME ' if schema.BLOCKS[child.type].labels else ''}{{ … }}`",
             )
     for attr in spec.all_attrs(variant):
-        if attr.name in body.attrs:
-            continue
+        if attr.name in body.attrs or block.damaged or attr.name in body.misspelt:
+            continue  # dropped by syntax-error recovery, or written with a typo already reported
         if attr.required or (attr.required_unless and not any(
                 u in body.attrs or u in body.children for u in attr.required_unless)):
             alt = " or ".join(f"`{u}`" for u in attr.required_unless)
@@ -184,6 +186,9 @@ def _attribute(body: Body, item: t.Attribute, sink: Sink) -> None:
             return
         where = f"`{spec.type} {body.variant}`" if body.variant else f"a `{spec.type}` block"
         names = [a.name for a in spec.all_attrs(body.variant)] + [c.type for c in spec.children]
+        best = closest(name, names)
+        if best is not None:
+            body.misspelt.add(best)
         sink.report(
             codes.UNKNOWN_ATTRIBUTE,
             f"unknown attribute `{name}` in {where}", item.name.span, label="unknown attribute",
@@ -199,13 +204,16 @@ def _attribute(body: Body, item: t.Attribute, sink: Sink) -> None:
     body.attrs[name] = item
 
 
-def _unknown_block(spec: schema.Block, variant: str | None, item: t.Block, sink: Sink) -> None:
-    name = item.type.value
+def _unknown_block(body: Body, item: t.Block, sink: Sink) -> None:
+    spec, variant, name = body.spec, body.variant, item.type.value
     if spec.attr(name, variant) is not None:
         sink.report(codes.UNKNOWN_BLOCK, f"`{name}` is an attribute, not a block", item.type.span,
                     label="written as a block", help=f"write `{name} = …`")
         return
     names = [c.type for c in spec.children]
+    best = closest(name, names)
+    if best is not None:
+        body.misspelt.add(best)
     sink.report(
         codes.UNKNOWN_BLOCK, f"unknown block `{name}` in a `{spec.type}` block", item.type.span, label="unknown block",
         help=did_you_mean(name, names + [a.name for a in spec.all_attrs(variant)]) or (

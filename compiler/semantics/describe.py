@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,7 +40,23 @@ def type_words(ty: schema.Ty) -> str:
     return str(ty)
 
 
+_UNQUOTED = {
+    "duration": re.compile(r"(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?"),
+    "percent": re.compile(r"\d+(?:\.\d+)?%"),
+    "number": re.compile(r"\d+(?:\.\d+)?"),
+    "int": re.compile(r"\d+"),
+    "bool": re.compile(r"true|false"),
+    "clock": re.compile(r"\d\d:\d\d"),
+}
+
+
 def type_help(ty: schema.Ty, value: Any) -> str | None:
+    """A help line for ``value`` where ``ty`` is wanted, when there is an obvious fix."""
+    unquoted = _UNQUOTED.get(ty.kind)
+    bare = value.parts[0].strip() if isinstance(value, Template) and len(value.parts) == 1 \
+        and isinstance(value.parts[0], str) else ""
+    if unquoted is not None and bare and unquoted.fullmatch(bare):
+        return f"remove the quotes: `{bare}` is {type_words(ty)}, `\"{bare}\"` is text"
     if ty.kind == "duration" and isinstance(value, int | float):
         return f"durations carry a unit: `{value}s`, `{value}m`, `{value}h` or `{value}d`"
     if ty.kind == "percent" and isinstance(value, int | float):

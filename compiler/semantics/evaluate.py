@@ -22,6 +22,7 @@ from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
 from .describe import KIND_WORDS, define_hint, describe, members, type_help, type_words
+from .stdlib_index import std_binding
 from .symbols import ERR, ModuleValue, Scope, Symbol
 
 __all__ = ["ERR", "Evaluator", "ModuleValue", "Scope", "Symbol", "module_member", "module_names"]
@@ -215,6 +216,9 @@ class Evaluator:
             s.name for layer in (self.scope.pipeline, self.scope.top) for s in layer.get(want, {}).values()
         ] + (list(self.scope.stage_steps) if want == "step" else [])
         hint = did_you_mean(name, candidates)
+        spec = std_binding(name)
+        if spec is not None:
+            hint = f'`{name}` is a module of the standard library: add `import "{spec}"` at the top of the file'
         if hint is None and want is None and name.lower() in {"true", "false", "none", "null", "nil"}:
             hint = "the literals are `true`, `false` and `none`, in lower case"
         self.sink.report(

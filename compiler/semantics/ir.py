@@ -388,6 +388,10 @@ class Module:
     lets: Mapping[str, object] = field(default_factory=dict)
     imports: Mapping[str, Module] = field(default_factory=dict)
     allows: tuple[Allow, ...] = ()
+    let_spans: Mapping[str, Span] = field(default_factory=dict)
+    """Where each ``let`` is written (the whole statement)."""
+    let_entries: Mapping[str, Mapping[str, Span]] = field(default_factory=dict)
+    """For a ``let`` written as a map (``let weights = { "us-east-1" = 3 }``): where each entry is written."""
 
     def exported(self, kind: str) -> tuple[Gate | Window | DeployProfile | Policy, ...]:
         """The blocks of one exported kind (see :data:`~wavec.semantics.schema.EXPORTED`) the module defines."""

@@ -28,9 +28,10 @@ from ..syntax.parser import parse
 from . import ir
 from .lower.module import Lowerer
 from .secrets import SecretFinding, find_secrets
+from .stdlib_index import STD_PREFIX, std_modules
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-STD_PREFIX = "std/"
+__all__ = ["STD_PREFIX", "Loader", "display_path", "std_modules"]
 
 
 def display_path(path: Path) -> str:
@@ -275,18 +276,3 @@ def _read_std(rel: str) -> bytes | None:
         return node.read_bytes() if node.is_file() else None
     except OSError:
         return None
-
-
-def std_modules() -> list[str]:
-    """Import paths of every module in the standard library."""
-    out: list[str] = []
-
-    def walk(node: resources.abc.Traversable, prefix: str) -> None:
-        for child in node.iterdir():
-            if child.is_dir() and not child.name.startswith("__"):
-                walk(child, prefix + child.name + "/")
-            elif child.name.endswith(".wave"):
-                out.append(STD_PREFIX + prefix + child.name.removesuffix(".wave"))
-
-    walk(resources.files("wavec.stdlib"), "")
-    return sorted(out)

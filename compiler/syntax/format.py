@@ -98,7 +98,8 @@ def _verify(before: t.Module, lexed: Lexed, out: str, path: str) -> None:
 
     sink = Sink()
     after = parse(SourceFile(path, out), sink)
-    if after is None or strip_spans(after) != strip_spans(before):
+    broken = any(d.severity is Severity.ERROR for d in sink)  # a recovered parse is not the same file
+    if after is None or broken or strip_spans(after) != strip_spans(before):
         raise FormatError(f"{path}: formatting would change the meaning of the file")
     if [c.text for c in Lexed(out).comments] != [c.text for c in lexed.comments]:
         raise FormatError(f"{path}: formatting would lose or reorder a comment")

@@ -18,6 +18,7 @@ from . import tree as t
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _DURATION_PART = re.compile(r"(\d+)([a-zA-Z]+)")
+_NEXT_UNIT = {"d": "h", "h": "m", "m": "s"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DIGITS = re.compile(r"\d+")
 # Common ways people spell units, mapped to the one the language uses.
@@ -133,13 +134,17 @@ def decode_number(span: Span, text: str, sink: Sink) -> t.NumberLit | t.Duration
 
 
 def _suggest_duration(text: str) -> str | None:
+    # `1h30` (the minutes' unit left out): the bare number takes the unit after the one before it.
+    bare = re.fullmatch(r"(.*[A-Za-z])(\d+)", text)
+    if bare and bare.group(1)[-1].lower() in _NEXT_UNIT:
+        text = bare.group(1) + bare.group(2) + _NEXT_UNIT[bare.group(1)[-1].lower()]
     parts = _DURATION_PART.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         return None
     total = 0
     for number, unit in parts:
-        canon = unit if unit in UNIT_SECONDS else _UNIT_HINTS.get(unit.lower())
-        if canon is None:
+        canon = unit if unit in UNIT_SECONDS else _UNIT_HINTS.get(unit.lower(), unit.lower())
+        if canon not in UNIT_SECONDS:
             return None
         value = int(number) * (7 if unit.lower() in {"w", "wk", "week", "weeks"} else 1)
         if unit == "ms":

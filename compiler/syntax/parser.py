@@ -11,6 +11,7 @@ import hashlib
 import os
 import sys
 import threading
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ from ..source import SourceFile, Span
 from . import tree as t
 from .depth import check_depth
 from .literals import decode_clock, decode_number, decode_percent, decode_string
-from .mistakes import RESERVED, explain_syntax_error
+from .mistakes import RESERVED
 from .prescan import blank_long_literals
+from .recovery import Damage, Recovery
 
 _state = threading.local()
+_state.damage = None
 _lark: Lark | None = None
 
 
@@ -108,7 +111,11 @@ class _Build(Transformer[Token, t.Module]):
                     labels.append(_ident(x))
             else:
                 body.append(x)
-        return t.Block(_ident(kind), tuple(labels), tuple(body), _cover(kind, rest[-1]))
+        span = _cover(kind, rest[-1])
+        damage = _state.damage
+        damaged = damage is not None and damage.inside(
+            span.start, span.end, [(b.span.start, b.span.end) for b in body if isinstance(b, t.Block)])
+        return t.Block(_ident(kind), tuple(labels), tuple(body), span, damaged)
 
     # expressions
     def lambda_expr(self, param: Token, body: t.Expr) -> t.Lambda:
@@ -270,20 +277,48 @@ def parser() -> Lark:
 
 
 def parse(src: SourceFile, sink: Sink) -> t.Module | None:
-    """Parse one file; on a syntax error report it and return ``None``."""
-    _state.src, _state.sink = src, sink
+    """Parse one file, reporting every syntax error; ``None`` when nothing of it can be read.
+
+    An error-free file is read in one plain LALR pass. A file with a syntax error is read again with
+    recovery (:mod:`wavec.syntax.recovery`): the tree then holds what could be read, its blocks that lost
+    part of their body are marked ``damaged`` and ``lost_names`` holds the names of the dropped text.
+    """
+    text = blank_long_literals(src, sink)  # spans still index src.text
+    first = Sink()  # what the callbacks report counts only if the plain pass reads the whole file
+    _state.src, _state.sink, _state.damage = src, first, None
+    result: Any
     try:
-        result = parser().parse(blank_long_literals(src, sink))  # spans still index src.text
-    except UnexpectedInput as exc:
-        explain_syntax_error(src, exc, sink)
-        return None
+        result = parser().parse(text)
+    except UnexpectedInput:
+        result = None
     except VisitError as exc:  # a bug in a callback: surface it as one, not as a syntax error
         raise exc.orig_exc from exc
     finally:
         _state.src = _state.sink = None
+    if result is None:
+        result = _recovering(src, text, sink)
+        if result is None:
+            return None
+    else:
+        sink.extend(first)
     assert isinstance(result, t.Module)
 
     return result if check_depth(result, sink) else None
+
+
+def _recovering(src: SourceFile, text: str, sink: Sink) -> t.Module | None:
+    """The second reading of a file with syntax errors (see :mod:`wavec.syntax.recovery`)."""
+    damage = Damage()
+    _state.src, _state.sink, _state.damage = src, sink, damage
+    try:
+        result = Recovery(parser(), src, text, sink, damage).run()
+    except VisitError as exc:
+        raise exc.orig_exc from exc
+    finally:
+        _state.src = _state.sink = _state.damage = None
+    if not isinstance(result, t.Module):
+        return None
+    return replace(result, lost_names=frozenset(damage.names)) if damage.names else result
 
 
 __all__ = ["UnexpectedCharacters", "UnexpectedToken", "grammar_text", "parse", "parser"]

@@ -261,6 +261,8 @@ class Block:
     labels: tuple[Ident | StringLit, ...]
     body: tuple[Item, ...]
     span: Span
+    damaged: bool = False
+    """Part of the body was dropped by syntax-error recovery: what seems missing may be what was dropped."""
 
     @property
     def header(self) -> Span:
@@ -278,3 +280,5 @@ class Module:
 
     items: tuple[Item, ...]
     span: Span
+    lost_names: frozenset[str] = frozenset()
+    """Names written in text that syntax-error recovery dropped: an unknown one may be defined there."""

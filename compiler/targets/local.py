@@ -271,10 +271,13 @@ class _PlanBuilder:
         return out
 
     def _stage_node(self, out: dict[str, Any], stage: ir.Stage, kind: str, step_name: str | None) -> None:
+        # The sandbox's region reaches its scripts and the steps that test it as `$WAVE_REGION`, as the
+        # environment actions get it on CodePipeline.
+        sandbox = stage.environment.region if stage.environment is not None else None
         if kind == "step":
             step = next(s for s in stage.steps if s.name == step_name)
             values = self._values(stage=stage.name, step=step.name)
-            env = self._env(values)
+            env = self._env({**values, "region": sandbox} if sandbox else values)
             for key, value in step.env:
                 env[key] = data_string(value, values)
             command = shell_script(step.run)  # None (a CodeBuild project) was reported by report()
@@ -285,7 +288,8 @@ class _PlanBuilder:
         assert env_block is not None
         template = env_block.create if kind == "env_create" else env_block.destroy
         out.update(command=shell_command(template) if template is not None else None,
-                   environment=self._env(self._values(stage=stage.name)), timeout=env_block.timeout.seconds)
+                   environment=self._env(self._values(stage=stage.name, region=sandbox)),
+                   timeout=env_block.timeout.seconds)
 
     def rollback_nodes(self, wave: ir.Wave) -> list[dict[str, Any]]:
         local = self._local(wave)

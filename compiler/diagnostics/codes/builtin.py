@@ -149,6 +149,18 @@ LINK_OUT_OF_PROJECT = _c(
     # Security: what the link reaches is the CI runner's files; wavec refuses to read it, so medium, not high.
     security="5.0")
 
+EQUALS_BEFORE_BLOCK = _c(
+    "WV022", "`=` before a block",
+    "Reports `wave canary = {`: a block written the way HCL or Terraform assigns a map.",
+    "A block's header is its type and labels, followed directly by `{`; with `=` it would be an attribute.",
+    "wave canary = {\n  regions = [\"eu-west-1\"]\n}",
+    "wave canary {\n  regions = [\"eu-west-1\"]\n}", context="pipeline")
+SLASH_COMMENT = _c(
+    "WV023", "`//` comment",
+    "Reports a comment written `// …` or `/* … */`, as in C, JavaScript or HCL.",
+    "Comments start with `#` and run to the end of their line.",
+    "// one region first\nwave first { regions = [\"eu-west-1\"] }",
+    "# one region first\nwave first { regions = [\"eu-west-1\"] }", context="pipeline")
 # ------------------------------------------------------------ names and types
 UNKNOWN_BLOCK = _c(
     "WV101", "unknown block",

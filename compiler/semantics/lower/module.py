@@ -25,6 +25,19 @@ from .objects import ARTIFACT_VARS, ENV_VARS, PIPE_VARS, STEP_VARS, BlockLowerin
 _ACCOUNT = re.compile(r"\d{12}")
 
 
+def _unknown_block_names(items: tuple[t.Item, ...]) -> frozenset[str]:
+    """The names of the blocks of unknown kinds (``gates health { … }``) in ``items``, at any depth."""
+    out: set[str] = set()
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, t.Block):
+            if item.type.value not in schema.BLOCKS and item.labels:
+                out.add(item.labels[-1].value if isinstance(item.labels[-1], t.Ident) else item.labels[0].value)
+            stack.extend(item.body)
+    return frozenset(out)
+
+
 class Lowerer(BlockLowering):
     """Lowers one module; ``imports`` are the already lowered modules it binds by name."""
 
@@ -33,6 +46,9 @@ class Lowerer(BlockLowering):
         self.path = path
         self.tree = module
         self.sink = sink
+        # Names that may be defined where the file could not be read (recovery dropped it) or where it was
+        # read but not understood (a block of an unknown kind, reported as such): their uses are not errors.
+        failed = failed | module.lost_names | _unknown_block_names(module.items)
         self.scope = Scope(lets={}, top={}, imports=dict(imports), failed=failed)
         self.ev = Evaluator(self.scope, sink)
 
@@ -81,9 +97,13 @@ class Lowerer(BlockLowering):
             value = self.ev._let(name, self.scope.lets[name].name.span)
             if value is not ERR:
                 lets[name] = value
+        lets_written = self.scope.lets
+        entries = {name: {e.key: e.key_span.to(e.value.span) for e in item.value.entries}
+                   for name, item in lets_written.items() if isinstance(item.value, t.MapExpr)}
         return ir.Module(
             self.path, self.tree.span, pipelines=pipelines, policies=policies, gates=gates, windows=windows,
             deploys=deploys, lets=lets, imports=dict(self.scope.imports), allows=tuple(allows),
+            let_spans={name: item.span for name, item in lets_written.items()}, let_entries=entries,
         )
 
     def _define_let(self, item: t.Let) -> None:

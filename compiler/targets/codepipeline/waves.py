@@ -63,6 +63,7 @@ def wave_stages(ctx: Context, names: StageNames) -> list[JSON]:
     """One stage per wave, in rollout order."""
     _no_rollback_in_parallel_mode(ctx)
     _cloudformation_roles(ctx)
+    _local_only_profiles(ctx)
     _exposure_honoured(ctx)
     stages: list[JSON] = []
     for wave in ordered(ctx.pipeline.waves):
@@ -161,6 +162,26 @@ def _no_rollback_in_parallel_mode(ctx: Context) -> None:
                    "execution, and nothing is rolled back)")
 
 
+def _local_only_profiles(ctx: Context) -> None:
+    """A deploy profile with only a `local` provider gives CodePipeline nothing to run (WV910): reported once
+    per profile, at the profile, with the waves that deploy with it."""
+    users: dict[tuple[str, int], tuple[ir.DeployProfile, list[str]]] = {}
+    for wave in ordered(ctx.pipeline.waves):
+        profile = wave.deploy
+        if profile is None or any(p.kind != "local" for p in profile.providers):
+            continue
+        key = (profile.span.file.path, profile.span.start)
+        users.setdefault(key, (profile, []))[1].append(wave.name)
+    for profile, waves in users.values():
+        named = f"deploy profile `{profile.name}`" if profile.name else "the pipeline's `deploy` profile"
+        which = ", ".join(f"`{w}`" for w in waves)
+        ctx.error(codes.NO_DEPLOY_PROVIDER,
+                  f"{named} has only a `local` provider, which CodePipeline cannot run; "
+                  f"{'wave' if len(waves) == 1 else 'waves'} {which} deploy{'s' if len(waves) == 1 else ''} with it",
+                  profile.span.head(), label="no cloudformation, codedeploy or ecs provider",
+                  help="add a `cloudformation`, `codedeploy` or `ecs` block to the deploy profile")
+
+
 def _cloudformation_roles(ctx: Context) -> None:
     """A CloudFormation deploy action needs ``RoleArn`` for ``CREATE_UPDATE`` (rule CFN-1): an error (WV922).
 
@@ -191,12 +212,6 @@ def _wave(ctx: Context, wave: ir.Wave, name: str, apart: bool) -> JSON:
     order = 1
     profile = wave.deploy
     providers = [p for p in profile.providers if p.kind != "local"] if profile is not None else []
-    if profile is not None and not providers:
-        ctx.error(codes.NO_DEPLOY_PROVIDER,
-                  f"wave `{wave.name}` deploys with a profile that has only a `local` provider, which "
-                  "CodePipeline cannot run", wave.attr_spans.get("deploy", wave.span.head()),
-                  label="no cloudformation, codedeploy or ecs provider",
-                  help="add a `cloudformation`, `codedeploy` or `ecs` block to the deploy profile")
     for b, batch in enumerate(wave_batches(wave)):
         if b:  # the first batch's blockers are the entry condition (of this stage, or of the entry stage)
             checks = _blocker_checks(ctx, wave, batch, b, order)
