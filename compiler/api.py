@@ -155,7 +155,7 @@ def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> N
     A file with errors is skipped, as ``wavec build`` would stop before compiling it: a target's findings
     on a half-lowered pipeline would be noise. Nothing is imported when no pipeline names a target.
     """
-    failed = _files_with_errors(sink)
+    failed = _files_with_errors(sink, config)
     for module in modules:
         if module.path in failed:
             continue
@@ -164,8 +164,16 @@ def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> N
                 get_target(name).constraints(pipeline, sink)
 
 
-def _files_with_errors(sink: Sink) -> set[str]:
-    return {d.primary.file.path for d in sink if d.severity is Severity.ERROR and d.primary is not None}
+def _files_with_errors(sink: Sink, config: Config) -> set[str]:
+    """The files with an error as the configuration reports it: an ignored code, or one whose severity the
+    configuration lowers, does not take the file's policies away (it would lose governance silently)."""
+    out = set()
+    for d in sink:
+        if d.primary is None or config.dropped(d.code) is not None:
+            continue
+        if config.severity.get(d.code, d.severity) is Severity.ERROR:
+            out.add(d.primary.file.path)
+    return out
 
 
 def _config_name(config: Config) -> str:
@@ -188,7 +196,7 @@ def enforce_policies(modules: Sequence[ir.Module], config: Config, loader: Loade
     # A file with errors is not held to policies: its pipelines are lowered from what could be read, and a
     # rule's findings on them (a wave "bakes 0s" when its `bake` was misspelt) would repeat those errors.
     # (Errors of the policies themselves, reported below, do not count: their other rules still apply.)
-    failed = _files_with_errors(sink)
+    failed = _files_with_errors(sink, config)
     configured, extra = policy_language.load_configured(loader, config.policies, config.root, _config_name(config),
                                                         sink)
     report_unenforced(modules, loader, extra, sink)

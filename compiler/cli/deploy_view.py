@@ -10,6 +10,12 @@ from __future__ import annotations
 import threading
 from typing import IO, Any
 
+# At the top, not in the functions: this module is imported only by `wavec deploy`, which needs rich for its view.
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
 from ..deploy.engine import Step
 from ..deploy.plan import Plan
 
@@ -24,9 +30,6 @@ class DeployView:
     """
 
     def __init__(self, plan: Plan, out: IO[str] | None = None, console: Any = None, live: bool = True) -> None:
-        from rich.console import Console
-        from rich.live import Live
-
         self.title = f"wavec deploy{' --destroy' if plan.destroy else ''} — pipeline {plan.pipeline}"
         self.rows: dict[str, dict[str, str]] = {
             s.name: {"order": str(i), "where": f"{s.account} {s.region}", "state": "pending", "text": ""}
@@ -40,8 +43,6 @@ class DeployView:
             self.live.start()
 
     def __call__(self, step: Step) -> None:
-        from rich.text import Text
-
         with self.lock:
             if step.what == "pipeline":
                 self.pipeline.append(step.text)
@@ -64,10 +65,6 @@ class DeployView:
 
     def table(self) -> Any:
         """The table as a rich renderable."""
-        from rich.console import Group
-        from rich.table import Table
-        from rich.text import Text
-
         table = Table(title=self.title, expand=False)
         for col in ("", "#", "stack", "account, region", "status"):
             table.add_column(col)
