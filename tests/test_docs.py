@@ -26,7 +26,7 @@ from wavec import check
 from wavec.config import Config, load_config
 from wavec.docgen.language import refresh
 
-from conftest import ROOT
+from conftest import ROOT, cli
 from doc_blocks import Block, blocks, blocks_of, describe, language_errors, reported, wrap
 
 
@@ -144,3 +144,24 @@ def test_rules_md_example_reports_its_code_and_the_fix_does_not(code: str, examp
     if fix.lang != "text":
         found = _reported_codes(fix, tmp_path / "fix")
         assert not {c for c in found if c.startswith("WV")}, f"{fix}: reports {sorted(found)}"
+
+
+def test_the_readme_headline_example_passes_hands_off_and_is_fmt_clean(tmp_path: Path) -> None:
+    # The first file a visitor reads is the one they copy: it must pass the policy it imports, without a
+    # warning, and be in the layout `wavec fmt` writes (it failed HO009 and was hand-aligned until #15).
+    (first, *_) = blocks_of((ROOT / "README.md").read_text(encoding="utf-8"), "README.md", ("wave",))
+    path = tmp_path / "checkout.wave"
+    path.write_text(first.code, encoding="utf-8")
+    result = check([path])
+    assert [p.name for p in result.pipelines[0].policies] == ["hands_off"]
+    assert result.diagnostics == [], describe(result.diagnostics)
+    proc = cli("fmt", "--check", str(path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.wave")), ids=lambda p: p.name)
+def test_every_example_passes_its_policies_without_a_finding_and_is_fmt_clean(example: Path) -> None:
+    result = check([example])
+    assert result.diagnostics == [], describe(result.diagnostics)
+    proc = cli("fmt", "--check", str(example))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
