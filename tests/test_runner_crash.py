@@ -23,9 +23,16 @@ SLOW_ROLLBACK = ('if [ -e \\"$FAULTS/slow-rollback\\" ]; then rm \\"$FAULTS/slow
                  'echo rollback ${wave} ${region} >> \\"$RUNLOG\\"')
 
 
+def _interruptible() -> None:
+    # A suite started in the background (`cmd &`, nohup) inherits SIGINT ignored, and so would the run: Python
+    # then installs no KeyboardInterrupt handler and the Ctrl-C test's interrupt is lost. A terminal's Ctrl-C
+    # reaches a foreground run with SIGINT at its default, so that is what the run under test gets.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(f: Fleet, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "wavec", "run", "fleet.wave", *args], cwd=f.dir, env=f.env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible)
 
 
 def wait_for(f: Fleet, proc: subprocess.Popen[str], seen: Callable[[dict[str, Any]], bool]) -> None:
