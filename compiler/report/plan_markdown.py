@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from ..analysis.plan import Plan
 from ..diagnostics import Diagnostic
+from .plan_text import windows_cell
 from .units import dur, iso, pct, when
 
 
@@ -39,12 +40,6 @@ def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: froze
     align = ["--:" if i in right else "---" for i in range(len(headers))]
     return ["| " + " | ".join(headers) + " |", "|" + "|".join(align) + "|",
             *("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)]
-
-
-def _windows(plan: Plan, i: int) -> str:
-    wp = plan.waves[i]
-    names = ", ".join(f"{w.name} ({w.timezone})" for w in wp.wave.windows) or "-"
-    return names + (f"; waits {dur(wp.wait_seconds)}" if wp.wait_seconds else "")
 
 
 def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
@@ -77,7 +72,7 @@ def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
             names += f" ({len(wp.batches)} batches of {w.parallel})"
         rows.append((str(i + 1), code(w.name), names, pct(w.exposure.fraction), pct(wp.exposure.exposure),
                      pct(wp.exposure.cumulative), dur(w.bake.seconds),
-                     ", ".join(f"{g.name} ({g.on_breach})" for g in w.gates) or "-", _windows(plan, i),
+                     ", ".join(f"{g.name} ({g.on_breach})" for g in w.gates) or "-", windows_cell(plan, i),
                      when(wp.start), when(wp.end)))
     out += md_table(("#", "wave", "targets", "each", "traffic", "cumulative", "bake", "gates", "windows", "start",
                      "end"), rows, right=frozenset({0, 3, 4, 5}))

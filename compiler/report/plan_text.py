@@ -20,7 +20,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozense
     return [line(headers), "  " + "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
 
-def _windows(plan: Plan, i: int) -> str:
+def windows_cell(plan: Plan, i: int) -> str:
+    """Wave ``i``'s windows (with their time zones) and its wait for them, as the plan tables show it."""
     wp = plan.waves[i]
     names = ", ".join(f"{w.name} ({w.timezone})" for w in wp.wave.windows) or "-"
     return names + (f"; waits {dur(wp.wait_seconds)}" if wp.wait_seconds else "")
@@ -47,7 +48,7 @@ def render(plan: Plan, findings: Sequence[Diagnostic] = ()) -> str:
         rows.append((
             str(i + 1), w.name, targets, pct(w.exposure.fraction), pct(wp.exposure.exposure),
             pct(wp.exposure.cumulative), dur(w.bake.seconds),
-            ", ".join(f"{g.name} ({g.on_breach})" for g in w.gates) or "-", _windows(plan, i),
+            ", ".join(f"{g.name} ({g.on_breach})" for g in w.gates) or "-", windows_cell(plan, i),
             when(wp.start), when(wp.end),
         ))
     out += table(("#", "wave", "targets", "each", "traffic", "cumulative", "bake", "gates", "windows", "start",
