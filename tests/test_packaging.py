@@ -174,8 +174,10 @@ def test_sdist_holds_the_repository_and_its_tests_run(dists: Dists, tmp_path: Pa
     # The tests run there: their conftest, fixtures and snapshots are inside (every tracked file is, above); a
     # small subset keeps this cheap (fixtures compared with their inline markers and snapshots).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fixtures.py",
-                           "-k", "WV001 or WV101"], cwd=unpacked, capture_output=True, text=True, env=env, timeout=300)
+    # `-n 0`: two tests need no workers (the sdist's addopts start 4); its `-q` leaves the snapshot report shown.
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider",
+                           "tests/test_fixtures.py", "-k", "WV001 or WV101"],
+                          cwd=unpacked, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "2 snapshots passed" in proc.stdout, proc.stdout[-2000:]
 
