@@ -113,6 +113,16 @@ def test_color(project: Path, color: str, env: dict[str, str], colored: bool) ->
     assert ("\x1b[" in proc.stdout) is colored and "WV104" in proc.stdout
 
 
+def test_other_commands_colour_their_diagnostics_by_the_same_rule(project: Path) -> None:
+    # One rule for every command: `build` printed its diagnostics uncoloured under FORCE_COLOR and NO_COLOR
+    # both, where `check` coloured them (two functions decided it, in opposite orders).
+    env = {"FORCE_COLOR": "1", "NO_COLOR": "1"}
+    built = cli("build", "p.wave", "--target", "local", cwd=project, env=env)
+    checked = cli("check", "p.wave", cwd=project, env=env)
+    assert "WV126" in built.stderr and "\x1b[" in built.stderr and "\x1b[" in checked.stdout
+    assert "\x1b[" not in cli("build", "p.wave", "--target", "local", cwd=project, env={"NO_COLOR": "1"}).stderr
+
+
 def test_stdin(project: Path) -> None:
     proc = cli("check", "-", cwd=project, input=DUP)
     assert proc.returncode == 1 and " --> -:5:" in proc.stdout

@@ -17,11 +17,11 @@ from typing import Any
 from ..api import CheckResult, check
 from ..config import Config, Selection
 from ..diagnostics import Severity
-from ..diagnostics.render import render, render_sarif, summary
+from ..diagnostics.render import render, render_sarif, summary, use_color
 from ..diagnostics.render.paths import repository_root
 from ..diagnostics.render.sarif import RuleHelp, fallback_span
 from ..docgen import policy_rule_help
-from .common import add_config_option, color_wanted, config_groups, existing_paths, read_stdin, write
+from .common import add_config_option, config_groups, existing_paths, read_stdin, write
 from .errors import UsageError
 
 
@@ -110,7 +110,7 @@ def _output(args: argparse.Namespace, result: CheckResult, config: Config) -> st
     diagnostics = result.diagnostics
     shown = result.suppressions if args.show_suppressed else []
     if args.format == "text":
-        color = color_wanted(args.color, sys.stdout if args.output_file is None else None)
+        color = use_color(sys.stdout if args.output_file is None else None, args.color)
         body = render(diagnostics, "text", color)
         out = body + ("\n" if body else "")
         if not args.quiet:

@@ -101,19 +101,6 @@ def checked_pipeline(args: argparse.Namespace, path: str) -> tuple[Any, list[Any
         raise UsageError(str(exc)) from exc
 
 
-def color_wanted(choice: str, stream: Any) -> bool:
-    """``--color``: ``always``/``never`` win; ``auto`` colours a terminal, as ruff does: ``FORCE_COLOR``
-    (non-empty) or ``CLICOLOR_FORCE`` (not ``0``) forces colour, else ``NO_COLOR`` (non-empty) turns it off.
-    ``stream`` ``None``: a file."""
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE", "0") != "0":
-        return True
-    if os.environ.get("NO_COLOR"):
-        return False
-    return stream is not None and bool(getattr(stream, "isatty", lambda: False)())
-
-
 def read_stdin() -> str:
     """Standard input as UTF-8 text; bytes that are not UTF-8 are a usage error."""
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")

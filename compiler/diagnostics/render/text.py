@@ -11,13 +11,17 @@ from ..model import Diagnostic, Label, Severity
 _COLORS = {"error": "1;31", "warning": "1;33", "info": "1;36", "help": "1;36", "dim": "1;34", "bold": "1"}
 
 
-def use_color(stream: TextIO) -> bool:
-    """Colour only on a terminal, never with ``NO_COLOR``; ``FORCE_COLOR`` forces it."""
+def use_color(stream: TextIO | None, choice: str = "auto") -> bool:
+    """Whether to colour what goes to ``stream`` (``None``: a file). ``--color`` ``always``/``never`` win;
+    ``auto`` colours a terminal, as ruff does: ``FORCE_COLOR`` (non-empty) or ``CLICOLOR_FORCE`` (not ``0``)
+    forces colour, else ``NO_COLOR`` (non-empty) turns it off. The one rule for every command's output."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE", "0") != "0":
+        return True
     if os.environ.get("NO_COLOR"):
         return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return stream is not None and bool(getattr(stream, "isatty", lambda: False)())
 
 
 class _Paint:
