@@ -90,6 +90,14 @@ def test_unknown_profile_exits_3(aws_env: dict[str, str], moto_server: str) -> N
     assert "profile (nope) could not be found" in proc.stderr
 
 
+def test_a_usage_error_under_detailed_exitcode_is_1_not_the_2_of_changes(tmp_path: Path) -> None:
+    # 2 means "changes" to a CI job reading --detailed-exitcode; a usage error there must not look like one.
+    args = ("deploy", str(EXAMPLES / "minimal.wave"), "--delete-artifact-buckets")
+    plain, detailed = cli(*args, cwd=tmp_path), cli(*args, "--detailed-exitcode", cwd=tmp_path)
+    assert plain.returncode == 2 and detailed.returncode == 1
+    assert detailed.stderr == plain.stderr == "wavec deploy: error: --delete-artifact-buckets goes with --destroy\n"
+
+
 def test_file_errors_exit_1_before_any_aws_call(aws_env: dict[str, str]) -> None:
     proc = cli("deploy", "tests/fixtures/codepipeline/WV900_no_role.wave", "--endpoint-url", "http://127.0.0.1:9",
                env=aws_env, cwd=ROOT)

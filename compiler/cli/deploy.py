@@ -65,6 +65,18 @@ def _confirmed(args: argparse.Namespace) -> bool | None:
 
 def run(args: argparse.Namespace) -> int:
     """Compile, plan, confirm and apply."""
+    if not args.detailed_exitcode:
+        return _run(args)
+    try:
+        return _run(args)
+    except UsageError as exc:
+        # Under Terraform's convention 2 means "changes": a usage error (a missing extra, a bad option pair)
+        # must not read as one in CI, so it is an error there, 1, said the same way.
+        print(f"wavec deploy: error: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+
+
+def _run(args: argparse.Namespace) -> int:
     extras.require("aws", "wavec deploy")
     if args.delete_artifact_buckets and not args.destroy:
         raise UsageError("--delete-artifact-buckets goes with --destroy")
