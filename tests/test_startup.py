@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from wavec.syntax.parser import cache_path, grammar_text
+from wavec.syntax.parser import CACHE_DIR_VARIABLE, cache_path, grammar_text
 
 from conftest import ROOT
 
@@ -96,13 +96,20 @@ def test_a_fresh_temporary_folder_does_not_miss_the_analysed_grammar(tmp_path: P
     assert list(fresh.iterdir()) == []
 
 
-def test_a_damaged_grammar_cache_is_analysed_again_and_replaced(tmp_path: Path) -> None:
+def test_a_damaged_grammar_cache_is_analysed_again_and_replaced(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a folder of its own ($WAVEC_CACHE_DIR): the package's cache is read by every check the other workers
+    # run meanwhile, and damaging it there once raced with them (it stayed damaged in one CI run).
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(folder))
     path = cache_path(grammar_text())
-    assert path is not None
+    assert path is not None and path.parent == folder
     path.write_bytes(b"not a pickle")
     proc = _check_in(tmp_path)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert path.read_bytes() != b"not a pickle"
+    assert [p.name for p in folder.iterdir()] == [path.name]  # replaced whole: no temporary file left
 
 
 def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:

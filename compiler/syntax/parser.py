@@ -227,12 +227,21 @@ class _Build(Transformer[Token, t.Module]):
 _OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
 
 
+# A folder for the analysed grammar instead of the package's own (a read-only install, or a test that must not
+# share the cache with the processes running beside it).
+CACHE_DIR_VARIABLE = "WAVEC_CACHE_DIR"
+
+
 def cache_path(grammar: str) -> Path | None:
-    """Where the analysed grammar is kept: beside ``wave.lark`` in the installed package, under a name that
-    holds a digest of the grammar, the options and the Lark and Python versions (so a stale one is never
-    read); ``None`` when the package is not a folder on disk."""
+    """Where the analysed grammar is kept: beside ``wave.lark`` in the installed package (or in
+    ``$WAVEC_CACHE_DIR`` when it is set), under a name that holds a digest of the grammar, the options and the
+    Lark and Python versions (so a stale one is never read); ``None`` when the package is not a folder on
+    disk and no folder is set."""
     key = hashlib.sha256(f"{grammar}{sorted(_OPTIONS.items())}{LARK_VERSION}{sys.version_info[:2]}"
                          .encode()).hexdigest()[:20]
+    chosen = os.environ.get(CACHE_DIR_VARIABLE)
+    if chosen:
+        return Path(chosen) / f"wave-{key}.lark-cache"
     folder = resources.files("wavec.grammar")
     return Path(str(folder)) / f"wave-{key}.lark-cache" if isinstance(folder, Path) else None
 
