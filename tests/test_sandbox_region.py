@@ -55,3 +55,17 @@ def test_codepipeline_gives_the_environment_actions_the_same_region(tmp_path: Pa
     assert {a["name"]: a["environmentVariables"] for a in actions} == {
         n: [{"name": "WAVE_REGION", "value": "eu-central-1", "type": "PLAINTEXT"}]
         for n in ("environment-create", "environment-destroy")}
+
+
+@pytest.mark.slow  # an emulated run: about two seconds
+def test_the_compiled_pipeline_gives_the_sandbox_steps_the_region_as_wavec_run_does(tmp_path: Path) -> None:
+    # Emulated, the compiled pipeline's step saw an empty $WAVE_REGION where `wavec run`'s saw eu-central-1:
+    # a step script that passed the rehearsal would have tested no region in production.
+    (tmp_path / "p.wave").write_text(PIPELINE, encoding="utf-8")
+    (tmp_path / "t.yaml").write_text("", encoding="utf-8")
+    proc = cli("run", "p.wave", "--target", "codepipeline", "--speed", "1000000", "--now", "2024-06-03T10:00Z",
+               "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    seen = (tmp_path / "seen.log").read_text(encoding="utf-8").splitlines()
+    assert seen == ["create eu-central-1", "step eu-central-1", "destroy eu-central-1", "plain unset",
+                    "deploy us-west-2"]

@@ -148,6 +148,11 @@ def _step_action(ctx: Context, stage: ir.Stage, step: ir.Step, run_order: int, i
     spans = step.attr_spans
     values = {"stage": stage.name, "step": step.name}
     env = [(k, ctx.render(v, **values)) for k, v in step.env]
+    sandbox = stage.environment.region if stage.environment is not None else None
+    if sandbox is not None and all(k != "WAVE_REGION" for k, _ in env):
+        # The steps that test a sandbox read its region as `$WAVE_REGION`, as its environment actions do and as
+        # `wavec run` gives it them (targets/local.py); a step's own `env` may still set it.
+        env.insert(0, ("WAVE_REGION", sandbox))
     if step.retries and step.project is not None:
         ctx.warn(codes.RETRIES_NOT_EXPRESSIBLE,
                  f"{what}: CodePipeline cannot retry one CodeBuild action ({step.retries} retries asked)",
