@@ -21,6 +21,20 @@ def chromium() -> str | None:
     return None
 
 
+def screenshot(page: Path, shot: Path, profile: Path, size: tuple[int, int]) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium draws ``page`` into ``shot`` at ``size`` (with a profile folder of its own, no network
+    chatter and no scrollbars), as a reader's browser window would show it."""
+    browser = chromium()
+    assert browser is not None
+    return subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--hide-scrollbars", f"--window-size={size[0]},{size[1]}",
+         f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
 @pytest.mark.skipif(chromium() is None, reason="no chromium found on PATH (.ci/run installs Debian's `chromium`)")
 def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     Image = pytest.importorskip("PIL.Image", reason="Pillow (test extra) reads the screenshot")
@@ -28,15 +42,7 @@ def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     proc = cli("plan", FIXTURE, "--start", "2024-03-08T15:00", "--html", str(page))
     assert proc.returncode == 0, proc.stderr
     shot = tmp_path / "shot.png"
-    browser = chromium()
-    assert browser is not None
-    run = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1280,900",
-         f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
+    run = screenshot(page, shot, tmp_path / "profile", (1280, 900))
     assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
     with Image.open(shot) as img:
         rgb = img.convert("RGB")

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from test_plan_html import chromium
+from test_plan_html import chromium, screenshot
 
 from conftest import ROOT, cli
 
@@ -133,15 +133,7 @@ def test_screenshots_of_three_and_twelve_waves_show_every_wave(fixture: str, wav
     html = tmp_path / "plan.html"
     html.write_text(page(fixture, tmp_path), encoding="utf-8")
     shot = artifacts() / f"plan-{waves}-waves.png"
-    browser = chromium()
-    assert browser is not None
-    run = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1280,1100",
-         f"--screenshot={shot}", html.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
+    run = screenshot(html, shot, tmp_path / "profile", (1280, 1100))
     assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
     with Image.open(shot) as img:
         rgb = img.convert("RGB")

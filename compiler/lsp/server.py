@@ -123,13 +123,17 @@ def _update(ls: LanguageServer, uri: str) -> Path | None:
     return path
 
 
-@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-async def _did_open(ls: LanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    uri = params.text_document.uri
+def _check_now(ls: LanguageServer, uri: str) -> None:
+    """On open and on save: the buffer at once, then (without a pause) what follows a change of it."""
     path = _update(ls, uri)
     _check(ls, uri)
     if path is not None:
         _schedule(ls, uri, path, delay=0.0, own=False)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+async def _did_open(ls: LanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    _check_now(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
@@ -163,11 +167,7 @@ async def _after_change(ls: LanguageServer, uri: str, path: Path, delay: float, 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 def _did_save(ls: LanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    uri = params.text_document.uri
-    path = _update(ls, uri)
-    _check(ls, uri)
-    if path is not None:
-        _schedule(ls, uri, path, delay=0.0, own=False)
+    _check_now(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
