@@ -161,3 +161,43 @@ def test_moto_parses_each_jsonpath_once_and_lists_its_modules_once() -> None:
     assert [m.value for m in path.find(data)] == [["a", "b"]]
     assert json_path.extract_json("$.bake", {"bake": 60}) == 60
     assert "stepfunctions" in backends.list_of_moto_modules()
+
+
+def test_every_task_of_a_role_in_a_region_shares_one_sdk_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every aws-sdk task passes its credentials (the execution role's when it names none): the client cache must
+    # hit for them, not only for a task without credentials (it never hit, so every reading built a client).
+    pytest.importorskip("moto.stepfunctions.parser")
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as sdk,
+    )
+
+    from wavec.emulator.stepfunctions import _patch_waits
+
+    monkeypatch.setenv("MOTO_PORT", "5999")
+    _patch_waits()
+    role = StateCredentials(role_arn="arn:aws:iam::111122223333:role/bake")
+    first = sdk.boto_client_for("eu-west-1", "cloudwatch", role)
+    again = sdk.boto_client_for("eu-west-1", "cloudwatch", StateCredentials(role_arn=role.role_arn))
+    other = sdk.boto_client_for("eu-west-1", "cloudwatch",
+                                StateCredentials(role_arn="arn:aws:iam::111122223333:role/other"))
+    elsewhere = sdk.boto_client_for("us-east-1", "cloudwatch", role)
+    assert first is again
+    assert other is not first and elsewhere is not first
+    assert elsewhere.meta.region_name == "us-east-1"
+
+
+def test_the_interpreter_copies_state_data_as_json_with_nothing_shared() -> None:
+    pytest.importorskip("moto.stepfunctions.parser")
+    from moto.stepfunctions.parser.asl.eval import states
+
+    from wavec.emulator.stepfunctions import _patch_waits
+
+    _patch_waits()
+    data = {"gates": [{"alarms": ["a", "b"], "interval": 60, "on": True, "x": None, "f": 0.5}], "t": ("k", 1)}
+    copied = states.States._extract(None, data)
+    assert copied == data
+    assert copied is not data and copied["gates"] is not data["gates"]
+    assert copied["gates"][0]["alarms"] is not data["gates"][0]["alarms"]
+    copied["gates"][0]["alarms"].append("c")
+    assert data["gates"][0]["alarms"] == ["a", "b"]

@@ -19,7 +19,9 @@ two moves of the clock happened at the first one). The engine then replays the r
 
 from __future__ import annotations
 
+import copy
 import functools
+import importlib
 import json
 import logging
 import os
@@ -168,6 +170,34 @@ def _last_event_id(env: Any) -> int:
     return int(getattr(context, "last_published_event_id", 0))
 
 
+# The interpreter's modules that copy state data (inputs, outputs, paths read, parameters, history events).
+_DATA_COPIERS = (
+    "eval.states", "eval.event.event_manager", "component.common.string.string_expression",
+    "component.common.path.result_path", "component.state.exec.execute_state",
+    "component.state.exec.state_task.service.state_task_service",
+)
+
+
+def _json_clone(value: Any, memo: Any = None) -> Any:
+    """A deep copy of JSON data (dicts, lists, strings, numbers, booleans, null); anything else, and any
+    subclass, is left to :func:`copy.deepcopy`."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _json_clone(v) for k, v in value.items()}
+    if kind is list:
+        return [_json_clone(v) for v in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    return copy.deepcopy(value, memo)
+
+
+class _JsonCopy:
+    """Stands in for the :mod:`copy` module in the interpreter's data-copying modules."""
+
+    deepcopy = staticmethod(_json_clone)
+    copy = staticmethod(copy.copy)
+
+
 _CLOCKS: dict[str, _Clock] = {}
 _PATCH_LOCK = threading.Lock()
 _PATCHED = False
@@ -214,20 +244,32 @@ def _patch_waits() -> None:
         else:
             make = getattr(sdk, "boto_client_for", None)
             if callable(make):
-                clients: dict[tuple[str, str, int], Any] = {}
+                clients: dict[tuple[str, str, str, int], Any] = {}
                 lock = threading.Lock()
 
                 def one_client(region: str, service: str, state_credentials: Any = None) -> Any:
-                    if state_credentials is not None:  # a task assuming a role: its own client, as before
-                        return make(region, service, state_credentials)
-                    # boto3 clients are safe to share between threads; one per region, service and server
-                    key = (region, service, int(os.environ.get("MOTO_PORT", "5000")))  # moto_server_port()
+                    # Every task passes its credentials (the execution role's, when the task names none), so
+                    # they are part of the key, not a reason to skip the cache: one client per region, service,
+                    # role and server (boto3 clients are safe to share between threads).
+                    role = getattr(state_credentials, "role_arn", None)
+                    key = (region, service, str(role), int(os.environ.get("MOTO_PORT", "5000")))
                     with lock:
                         if key not in clients:
-                            clients[key] = make(region, service)
+                            clients[key] = make(region, service, state_credentials)
                         return clients[key]
 
                 setattr(sdk, "boto_client_for", one_client)  # noqa: B010
+
+        # The interpreter deep-copies every state's input, every path it reads and every history event with
+        # copy.deepcopy, whose memo and dispatch dominate its own work (a third of a reading); what it copies is
+        # JSON, so the modules that copy state data copy it with :func:`_json_clone` (same values, no sharing).
+        for name in _DATA_COPIERS:
+            try:
+                module = importlib.import_module(f"moto.stepfunctions.parser.asl.{name}")
+            except ImportError:
+                continue
+            if getattr(module, "copy", None) is copy:
+                setattr(module, "copy", _JsonCopy)  # noqa: B010
 
         def virtual_wait(self: Any, env: Any, wait_seconds: int) -> None:
             name = env.states.context_object.context_object_data["Execution"]["Name"]
