@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import files
 from . import policy as policy_language
 from .config import Config, load_config
-from .dag.build import build as build_graph
 from .diagnostics import Diagnostic, Label, Severity, Sink
 from .diagnostics.codes import builtin as codes
 from .gcpause import gc_paused
 from .policy.builtin_allows import allowed_builtins
 from .policy.findings import Suppression
 from .policy.unenforced import report_unenforced
+from .records import field, record
 from .semantics import ir
 from .semantics.cycles import check_after_cycles
 from .semantics.loader import Loader, display_path
 from .source import SourceFile, Span
-from .targets import get_target
-from .targets.base import BuildOptions
+
+if TYPE_CHECKING:
+    from .targets.base import Target
 
 __all__ = ["BuildResult", "CheckResult", "build", "check", "collect_files", "load_config", "select_pipeline"]
 
 
-@dataclass
+@record(frozen=False)
 class CheckResult:
     """What ``check`` found: diagnostics (configuration applied, sorted) and the lowered modules."""
 
@@ -161,7 +161,13 @@ def check_targets(modules: Sequence[ir.Module], config: Config, sink: Sink) -> N
             continue
         for pipeline in module.pipelines:
             for name in pipeline.targets or config.targets:
-                get_target(name).constraints(pipeline, sink)
+                _target(name).constraints(pipeline, sink)
+
+
+def _target(name: str) -> Target:
+    from .targets import get_target  # only when a pipeline names a target: `wavec check` of others imports none
+
+    return get_target(name)
 
 
 def _files_with_errors(sink: Sink, config: Config) -> set[str]:
@@ -253,7 +259,7 @@ def select_pipeline(result: CheckResult, name: str | None) -> ir.Pipeline:
     )
 
 
-@dataclass
+@record(frozen=False)
 class BuildResult:
     """The output of ``build`` (``None`` when an error prevented it) and every diagnostic on the way."""
 
@@ -288,6 +294,9 @@ def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str |
     Raises :class:`PipelineChoiceError` when the pipeline to build is ambiguous or unknown.
     """
 
+    from .dag.build import build as build_graph
+    from .targets.base import BuildOptions
+
     config = config if config is not None else load_config()
     result = check([Path(path)], config, target_constraints=False)  # the chosen target reports its own
     if result.errors:
@@ -295,7 +304,7 @@ def build(path: Path | str, target: str, fmt: str | None = None, pipeline: str |
     chosen = select_pipeline(result, pipeline)
     sink = Sink()
     graph = build_graph(chosen)
-    compiler = get_target(target)
+    compiler = _target(target)
     make_document = getattr(compiler, "document", None) if stream else None
     writer = getattr(compiler, "write", None)
     output: str | None = None

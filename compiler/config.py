@@ -20,14 +20,13 @@ layer the most specific selector (the longest prefix) decides, and ``ignore`` wi
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import Severity
 from .diagnostics.codes.policy import UNKNOWN_CONFIGURED_CODE
+from .records import field, record, replace
 from .semantics.schema import TARGET_NAMES, TargetName
 
 KEYS = ("policies", "ignore", "severity", "exclude", "targets")
@@ -40,7 +39,7 @@ class ConfigError(Exception):
     """A configuration file that cannot be used; the CLI reports it as a usage error (exit 2)."""
 
 
-@dataclass(frozen=True)
+@record
 class Selection:
     """The command line's ``--select`` / ``--extend-select`` / ``--ignore`` (codes or prefixes, or ``ALL``)."""
 
@@ -66,7 +65,7 @@ def _specificity(code: str, selectors: Iterable[str]) -> int:
     return best
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     """Effective configuration; ``path`` is the file of highest precedence read, ``None`` for the defaults."""
 
@@ -179,7 +178,7 @@ def find_config(start: Path | None = None) -> Path | None:
     return found[-1] if found else None
 
 
-@dataclass
+@record(frozen=False)
 class _File:
     path: Path
     policies: tuple[str, ...]
@@ -190,6 +189,8 @@ class _File:
 
 
 def _read(path: Path) -> _File:
+    import tomllib  # only for a folder that has a configuration: most checks read none
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -15,10 +15,11 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from .records import field, record
 
 
 class ScenarioError(ValueError):
@@ -75,7 +76,7 @@ def stage_matches(stage: str, wave: str | None, name: str | None) -> bool:
     return wave is None or stage in (wave, f"wave-{wave}", f"approve-{wave}")
 
 
-@dataclass(frozen=True)
+@record
 class Anchor:
     """When something happens: absolute, after the start, or a minute of a stage's bake."""
 
@@ -99,7 +100,7 @@ class Anchor:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class AlarmChange:
     """Alarm ``name`` (in ``region``, or any region when ``None``) enters ``state`` at ``when``."""
 
@@ -110,7 +111,7 @@ class AlarmChange:
     order: int
 
 
-@dataclass(frozen=True)
+@record
 class DeployFailure:
     """The deploy to ``region`` (of a wave/stage/action, when given) fails."""
 
@@ -120,7 +121,7 @@ class DeployFailure:
     action: str | None
 
 
-@dataclass(frozen=True)
+@record
 class StepFailure:
     """The Commands action (or other build/test action) ``action`` fails."""
 
@@ -128,7 +129,7 @@ class StepFailure:
     stage: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Approval:
     """A manual approval's answer: ``approve`` or ``reject``, at a time (``after`` = since it started waiting)."""
 
@@ -140,7 +141,7 @@ class Approval:
     after: timedelta | None
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     """Everything a scenario says; the empty scenario is a healthy run."""
 

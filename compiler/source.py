@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+
+from .records import field, record
 
 
-@dataclass(eq=False, slots=True)
+@record(frozen=False, eq=False)
 class SourceFile:
     """One `.wave` text with the path shown to users and a lazily built line index.
 
@@ -47,7 +48,7 @@ class SourceFile:
         return self.text[starts[line - 1] : end].rstrip("\r")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Span:
     """A half-open range ``[start, end)`` of character offsets in one file."""
 

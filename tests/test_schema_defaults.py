@@ -7,7 +7,6 @@ an IR field default) would show up as the old value.
 
 from __future__ import annotations
 
-import dataclasses
 import keyword
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from wavec import records
 from wavec.diagnostics import Severity, Sink
 from wavec.lang.values import Clock, Duration, EnumMember, Percent, Template
 from wavec.semantics import ir, schema
@@ -177,7 +177,7 @@ def defaults_by_block() -> list[tuple[str, str | None, schema.Attr]]:
 
 
 def _with(attrs: tuple[schema.Attr, ...], values: dict[int, Any]) -> tuple[schema.Attr, ...]:
-    return tuple(dataclasses.replace(a, default=values[id(a)]) if id(a) in values else a for a in attrs)
+    return tuple(records.replace(a, default=values[id(a)]) if id(a) in values else a for a in attrs)
 
 
 @pytest.mark.parametrize("variant", sorted(SOURCES))
@@ -192,7 +192,7 @@ def test_lowering_takes_every_default_from_the_schema(variant: str, monkeypatch:
     checked = [(kind, v, a, expected[id(a)]) for kind, v, a in defaults_by_block()
                if kind != "source" or v == variant]
     for kind, block in list(schema.BLOCKS.items()):
-        monkeypatch.setitem(schema.BLOCKS, kind, dataclasses.replace(
+        monkeypatch.setitem(schema.BLOCKS, kind, records.replace(
             block, attrs=_with(block.attrs, new), variants={k: _with(v, new) for k, v in block.variants.items()}))
 
     objects = ir_objects(lower(variant))
@@ -212,12 +212,12 @@ def test_no_ir_field_repeats_a_schema_default() -> None:
     # Lowering passes every defaulted field; a default here would be a second copy that could drift.
     repeated = []
     for kind, block in schema.BLOCKS.items():
-        fields = {f.name: f for f in dataclasses.fields(IR_CLASSES[kind])}
+        fields = {f.name: f for f in records.fields(IR_CLASSES[kind])}
         for a in block.every_attr():
             f = fields.get(field_name(a.name))
             assert f is not None, f"the IR has no field for `{kind}.{a.name}`"
-            if a.value_default is not None and (f.default is not dataclasses.MISSING
-                                                or f.default_factory is not dataclasses.MISSING):
+            if a.value_default is not None and (f.default is not records.MISSING
+                                                or f.default_factory is not records.MISSING):
                 repeated.append(f"{IR_CLASSES[kind].__name__}.{a.name}")
     assert repeated == []
 

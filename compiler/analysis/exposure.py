@@ -30,10 +30,10 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from ..dag.build import deploy_id
+from ..records import record
 from ..semantics import ir
 from .timeline import Timeline
 from .weights import Weights
@@ -50,7 +50,7 @@ def _units(x: float) -> int:
     return n << (_SCALE + 1 - d.bit_length())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WaveExposure:
     """Exposure figures of one wave, in rollout order."""
 
@@ -61,7 +61,7 @@ class WaveExposure:
     at_bake_end: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DefectCase:
     """The worst case for a defect first caught at the end of one wave's bake."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 import networkx as nx
@@ -12,6 +11,7 @@ from ..dag.build import build as build_graph
 from ..dag.build import wave_batches
 from ..dag.order import levels
 from ..diagnostics import Sink
+from ..records import record
 from ..semantics import ir
 from . import estimates, feasibility
 from .exposure import DefectCase, Exposure, WaveExposure
@@ -19,7 +19,7 @@ from .timeline import Slot, Timeline, schedule, wait_seconds
 from .weights import Weights, resolve
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StagePlan:
     """A pre-production stage on the timeline."""
 
@@ -28,7 +28,7 @@ class StagePlan:
     end: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WavePlan:
     """A production wave on the timeline, with its exposure."""
 
@@ -47,7 +47,7 @@ class WavePlan:
         return wait_seconds(self.ready, self.start)
 
 
-@dataclass
+@record(frozen=False)
 class Plan:
     """Everything ``wavec plan`` shows about one pipeline."""
 

@@ -17,12 +17,12 @@ the rollout.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import networkx as nx
 
 from ..dag.order import node_order, topological_order
+from ..records import field, record
 from ..schedule.cron import parse_cron
 from ..schedule.windows import CronError, next_open_all
 from ..semantics import ir
@@ -35,7 +35,7 @@ def wait_seconds(ready: datetime | None, start: datetime | None) -> int:
     return int((start - ready).total_seconds())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Slot:
     """One node on the timeline; ``start``/``end`` are ``None`` when the node can never run."""
 
@@ -50,7 +50,7 @@ class Slot:
         return wait_seconds(self.ready, self.start)
 
 
-@dataclass
+@record(frozen=False)
 class Timeline:
     """The schedule of every node, the finish, and the critical path."""
 

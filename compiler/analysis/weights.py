@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 
 from ..diagnostics import Sink
 from ..diagnostics.codes import analysis as codes
+from ..records import record
 from ..semantics import ir
 from ..semantics.loader import Loader
 from ..semantics.reference import aws_regions
@@ -21,7 +21,7 @@ from ..source import Span
 UNKNOWN_WEIGHT = 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Weights:
     """Weight per region, and where each came from (``std/regions``, ``let weights``, ``--weights``)."""
 

@@ -9,20 +9,19 @@ suppressed, with the reason.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api import CheckResult, check
 from ..config import Config, Selection
 from ..diagnostics import Severity
-from ..diagnostics.render import render, render_sarif, summary, use_color
-from ..diagnostics.render.paths import repository_root
-from ..diagnostics.render.sarif import RuleHelp, fallback_span
-from ..docgen import policy_rule_help
+from ..diagnostics.render import render, summary, use_color
 from .common import add_config_option, config_groups, existing_paths, read_stdin, write
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from ..diagnostics.render.sarif import RuleHelp
 
 
 def _codes(text: str) -> list[str]:
@@ -122,6 +121,8 @@ def _output(args: argparse.Namespace, result: CheckResult, config: Config) -> st
                 out += text + f"\n   = suppressed: {s.reason}\n\n"
         return out
     if args.format == "json":
+        import json  # the other formats: imported by the run that prints them
+
         items = json.loads(render(diagnostics, "json"))
         for s in shown:
             (item,) = json.loads(render([s.diagnostic], "json"))
@@ -137,6 +138,12 @@ def sarif(result: Any, shown: list[Any], config: Config) -> str:
     """SARIF 2.1.0: policy rules described by their documentation (as `wavec explain` shows it); a finding
     without a span is placed at the configuration; suppressed results carry ``suppressions`` (``inSource``
     for `allow`, ``external`` for the configuration)."""
+
+    import json
+
+    from ..diagnostics.render.paths import repository_root
+    from ..diagnostics.render.sarif import RuleHelp, fallback_span, render_sarif
+    from ..docgen import policy_rule_help
 
     rules: dict[str, RuleHelp] = {}
     for module in result.modules:

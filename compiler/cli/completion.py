@@ -9,9 +9,9 @@ configures, so a new option completes without anyone editing a list.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..records import field, record
 from .app import build_parser
 from .common import write
 
@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shell", choices=SHELLS, help="the shell to complete in")
 
 
-@dataclass
+@record(frozen=False)
 class Command:
     """What completes after one command (the top level is the command ``""``)."""
 

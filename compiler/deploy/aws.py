@@ -9,8 +9,9 @@ accounts). Throttling is retried by botocore with backoff (adaptive mode, 5 atte
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
+
+from ..records import field, record
 
 MAX_ATTEMPTS = 5
 DEFAULT_ACCOUNT_ROLE = "OrganizationAccountAccessRole"
@@ -60,7 +61,7 @@ def _config() -> Any:
     return botocore.config.Config(retries=retries, connect_timeout=10, read_timeout=60, user_agent_extra="wavec")
 
 
-@dataclass
+@record(frozen=False)
 class Aws:
     """The sessions of one deploy: the caller's, and one per other account (assumed lazily, then cached)."""
 

@@ -14,9 +14,9 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from ..targets.codepipeline.bundle import Bundle, Stack
 from . import alarms
 from . import stacks as cfn
@@ -28,7 +28,7 @@ from .words import pipeline_words
 Say = Callable[[str], None]
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One thing an apply or a destroy did to a stack, for the progress views (plain lines or a live table).
 
@@ -61,7 +61,7 @@ class Step:
 Watch = Callable[[Step], None]
 
 
-@dataclass
+@record(frozen=False)
 class Progress:
     """Where an apply is, for the message after an interruption; ``watch`` is told every :class:`Step`."""
 

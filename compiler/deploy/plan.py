@@ -3,9 +3,9 @@ pipeline's changes in words; shown as text or as JSON (``wavec-deploy-plan/1``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from .stacks import StackPlan
 
 FORMAT = "wavec-deploy-plan/1"
@@ -14,7 +14,7 @@ VERBS = {"create": "create", "recreate": "delete (left by a failed create) and c
          "none": "up to date", "delete": "delete"}
 
 
-@dataclass
+@record(frozen=False)
 class Plan:
     """Everything a deploy would do, in manifest order, and what could not be read."""
 

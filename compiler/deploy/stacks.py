@@ -10,9 +10,9 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from .aws import AwsError, aws_error, botocore_errors, call, error_code
 
 # A stack CloudFormation can update; a stack left by a failed create must be deleted first (it cannot be
@@ -35,7 +35,7 @@ class StackFailed(Exception):
         self.stack, self.status, self.resource, self.reason = stack, status, resource, reason
 
 
-@dataclass
+@record(frozen=False)
 class StackPlan:
     """What deploying one stack would do: ``create``, ``recreate``, ``update`` or ``none``, and per resource."""
 

@@ -20,8 +20,9 @@ from ..source import Span
 from .codes import builtin as codes
 from .model import Fix
 
-_DID_YOU_MEAN = re.compile(r"did you mean (`|\")([^`\"\n]+)\1\?\Z")
-_WRITE = re.compile(r"write `([^`\n]+)`;")
+# Compiled (and cached by `re`) by the first fix asked for: a clean check compiles neither.
+_DID_YOU_MEAN = r"did you mean (`|\")([^`\"\n]+)\1\?\Z"
+_WRITE = r"write `([^`\n]+)`;"
 
 
 
@@ -32,7 +33,7 @@ def derive(code: str, span: Span | None, help: str | None) -> Fix | None:
     written = span.text
     if "\n" in written:
         return None
-    found = _DID_YOU_MEAN.match(help)
+    found = re.match(_DID_YOU_MEAN, help)
     if found is not None:
         best = found.group(2)
         quoted = len(written) >= 2 and written[0] == written[-1] == '"'
@@ -44,7 +45,7 @@ def derive(code: str, span: Span | None, help: str | None) -> Fix | None:
             return None
         return Fix(span, replacement, f"Change to `{best}`")
     if code == codes.INVALID_NUMBER.code:
-        found = _WRITE.match(help)
+        found = re.match(_WRITE, help)
         if found is not None and written:
             return Fix(span, found.group(1), f"Change to `{found.group(1)}`")
     if code == codes.COLON_INSTEAD_OF_EQUALS.code and written == ":":

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
 
+from ..records import record, replace
 from ..source import Span
 
 
@@ -16,7 +16,7 @@ class Severity(enum.Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Label:
     """A span with an optional note; the first label of a diagnostic is the primary one."""
 
@@ -24,7 +24,7 @@ class Label:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fix:
     """The one edit that clears a diagnostic: replace ``span`` (empty to insert) with ``replacement``.
 
@@ -36,7 +36,7 @@ class Fix:
     title: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One finding: a stable code, an effective severity, a one-line message naming the entity."""
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from .functions import Function, find_function, functions_from_template
 from .model import Refusal
 from .projects import Project, projects_from_template
@@ -38,7 +38,7 @@ MAX_STEPS = 10_000  # states one compensation may pass through (a loop that neve
 MAX_VIRTUAL_S = 7 * 24 * 3600  # a Standard execution's longest wait here, as the bake's
 
 
-@dataclass(frozen=True)
+@record
 class Compensator:
     """The compensator of a template: the events it takes, its function and environment, its state machine."""
 
@@ -170,7 +170,7 @@ def _path(document: Any, path: str) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@record
 class MachineEnd:
     """How a compensation's execution ended."""
 

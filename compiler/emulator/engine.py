@@ -29,11 +29,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..records import field, record
 from ..runner.clock import Clock
 from ..runner.executor import State, final_status, source_commit
 from ..runner.process import Processes, expand_data
@@ -61,7 +61,7 @@ class Interrupted(Exception):
     """The run was stopped (Ctrl-C) during a wait."""
 
 
-@dataclass
+@record(frozen=False)
 class Options:
     """What the user asked of the emulation."""
 
@@ -78,7 +78,7 @@ class Options:
     aws: bool = False
 
 
-@dataclass
+@record(frozen=False)
 class Result:
     """How an action or rule ended, and at which virtual instant."""
 
@@ -91,7 +91,7 @@ class Result:
     breach: dict[str, Any] | None = None  # a failed bake: the gate and why
 
 
-@dataclass
+@record(frozen=False)
 class Node:
     """An action as the event stream names it."""
 

@@ -15,9 +15,9 @@ import inspect
 import types
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from .model import Refusal
 
 JSON = dict[str, Any]
@@ -25,7 +25,7 @@ JSON = dict[str, Any]
 NO_REPLY_S = 20 * 60
 
 
-@dataclass(frozen=True)
+@record
 class Function:
     """An ``AWS::Lambda::Function`` of a template with a plain name and inline Python code."""
 
@@ -85,7 +85,7 @@ class JobError(Exception):
     """A call the emulated CodePipeline API refuses (a wrong pipeline, a job answered twice)."""
 
 
-@dataclass
+@record(frozen=False)
 class Jobs:
     """The slice of the CodePipeline API a job's function calls, answering from the emulated pipeline.
 
@@ -118,7 +118,7 @@ class Jobs:
         return self._answer(jobId, {"ok": False, "message": str(failureDetails.get("message", ""))})
 
 
-@dataclass(frozen=True)
+@record
 class Answer:
     """How a job ended: succeeded (with output variables), failed (why), or no answer at all."""
 

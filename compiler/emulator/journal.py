@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..records import field, record
 from .model import Refusal
 
 JOURNAL = "journal.jsonl"
@@ -63,7 +63,7 @@ def load_inputs(folder: Path) -> dict[str, Any]:
     return out
 
 
-@dataclass
+@record(frozen=False)
 class Replay:
     """What a journal says happened: the events shown and the commands' results."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..records import field, record
 from ..schedule.cron import CronError, parse_cron
 
 
@@ -61,7 +61,7 @@ _VARIABLE = re.compile(r"#\{([A-Za-z0-9@\-_]+)\.([A-Za-z0-9@\-_]+)\}")
 _UTC_OFFSET = re.compile(r"UTC([+-])(\d{2}):(\d{2})")
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """One rule of a condition (API ``RuleDeclaration``)."""
 
@@ -74,7 +74,7 @@ class Rule:
     where: str
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     """A condition: its result and its 1–5 rules (rules 25–26)."""
 
@@ -82,7 +82,7 @@ class Condition:
     rules: tuple[Rule, ...]
 
 
-@dataclass(frozen=True)
+@record
 class OnFailure:
     """A stage's ``onFailure``: ``ROLLBACK`` (optionally with conditions) or ``RETRY`` with its mode."""
 
@@ -91,7 +91,7 @@ class OnFailure:
     condition: Condition | None
 
 
-@dataclass(frozen=True)
+@record
 class Action:
     """One action (API ``ActionDeclaration``), with the emulator's treatment in ``kind``."""
 
@@ -111,7 +111,7 @@ class Action:
     where: str
 
 
-@dataclass(frozen=True)
+@record
 class Stage:
     """One stage: actions and the three condition blocks."""
 
@@ -133,7 +133,7 @@ class Stage:
         return [a for a in self.actions if a.category == "Deploy"]
 
 
-@dataclass(frozen=True)
+@record
 class Pipeline:
     """A validated pipeline declaration."""
 

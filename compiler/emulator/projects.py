@@ -9,11 +9,12 @@ whose buildspec is not such plain JSON is left out: an action naming it needs a 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 
-@dataclass(frozen=True)
+
+@record
 class Project:
     """A project's build commands and environment variables."""
 

@@ -12,10 +12,10 @@ this machine, as the emulator runs every command. What the emulated pipeline kno
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..records import field, record
 from .functions import Jobs
 
 JSON = dict[str, Any]
@@ -118,7 +118,7 @@ class _StepFunctionsErrors:
     ExecutionAlreadyExists = type("ExecutionAlreadyExists", (ServiceError,), {})
 
 
-@dataclass
+@record(frozen=False)
 class Started:
     """An execution ``StartExecution`` started: its name and input."""
 
@@ -127,7 +127,7 @@ class Started:
     input: str
 
 
-@dataclass
+@record(frozen=False)
 class StepFunctionsApi:
     """Step Functions as far as the compensator's function starts and lists its own machine's executions."""
 
@@ -155,7 +155,7 @@ class StepFunctionsApi:
         return _Pages([{"executions": [{"name": s.name, "executionArn": s.arn} for s in self.started]}])
 
 
-@dataclass
+@record(frozen=False)
 class _Pages:
     pages: list[JSON]
 
@@ -163,7 +163,7 @@ class _Pages:
         return self.pages
 
 
-@dataclass
+@record(frozen=False)
 class CodeBuildApi:
     """CodeBuild: a project's build runs its commands here, at once, to its end."""
 

@@ -10,14 +10,14 @@ without an entry of its own); the most specific wins.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..records import field, record
 from .model import Refusal
 
 
-@dataclass(frozen=True)
+@record
 class StandIn:
     """One stand-in: the command, its environment, and (actions only) the rollback command."""
 
@@ -26,7 +26,7 @@ class StandIn:
     env: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class StandIns:
     """The table, by key (``stage/name`` or ``name``)."""
 

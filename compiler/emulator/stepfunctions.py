@@ -30,9 +30,9 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from .model import Refusal
 
 JSON = dict[str, Any]
@@ -45,7 +45,7 @@ MOTO_MISSING = ("executing Step Functions actions needs moto's Step Functions in
                 "pip install 'wavec[emulate]' (or give the action a stand-in)")
 
 
-@dataclass(frozen=True)
+@record
 class Machine:
     """A state machine of a CloudFormation template: its name, definition and where it lives (when known)."""
 
@@ -90,7 +90,7 @@ def find_machine(machines: list[Machine], arn: str) -> Machine | None:
     return None
 
 
-@dataclass
+@record(frozen=False)
 class Read:
     """One ``describeAlarms`` call of an execution: when (virtual seconds), what it asked, what it saw."""
 
@@ -99,7 +99,7 @@ class Read:
     states: dict[str, str]
 
 
-@dataclass
+@record(frozen=False)
 class Outcome:
     """How an execution ended (``status`` as Step Functions says it) and its readings."""
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from ..records import field, record
 from .values import Template, Var
 
 # States of the reader.
@@ -32,14 +32,14 @@ PLAIN, SINGLE, DOUBLE, ANSI, HEREDOC, QUOTED_HEREDOC, COMMENT = (
     "plain", "single", "double", "ansi", "heredoc", "quoted-heredoc", "comment")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Heredoc:
     delimiter: str
     quoted: bool
     strip_tabs: bool
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Reader:
     """The shell's quoting state after the text read so far."""
 
@@ -228,7 +228,7 @@ def quote_reference(ref: str, state: str) -> str:
     return f'"{ref}"'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShellText:
     """A command's shell text, and the interpolations that stand where nothing can be data (quoted heredocs)."""
 

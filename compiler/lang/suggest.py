@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -12,6 +11,8 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered and lowered[word.lower()] != word:
         return lowered[word.lower()]
+    import difflib  # only for a name that is not known: a clean check needs none
+
     found = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
     return found[0] if found else None
 

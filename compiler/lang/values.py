@@ -7,8 +7,8 @@ Unit-carrying values are distinct types that compare only with their own kind
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from ..records import record
 from ..source import Span
 
 # Duration units, largest first: the one table parsing and formatting share.
@@ -29,7 +29,7 @@ def format_duration(seconds: int) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Var:
     """An interpolation left in a string: a context name (``region``), a run-time one (``execution``), or —
     with ``value`` — a ``let`` string's text, which a command receives as data (:mod:`wavec.lang.shell`) and
@@ -40,7 +40,7 @@ class Var:
     value: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Template:
     """A string whose ``${…}`` of ``let`` values are already substituted; the rest are :class:`Var`."""
 
@@ -93,7 +93,7 @@ class Template:
         return self.text
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Duration:
     """A span of time in whole seconds."""
 
@@ -103,7 +103,7 @@ class Duration:
         return format_duration(self.seconds)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Percent:
     """A percentage as written (``0.5`` for ``0.5%``)."""
 
@@ -119,7 +119,7 @@ class Percent:
         return f"{int(v)}%" if v == int(v) else f"{v}%"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Clock:
     """A time of day in minutes after midnight."""
 
@@ -129,7 +129,7 @@ class Clock:
         return f"{self.minutes // 60:02d}:{self.minutes % 60:02d}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnumMember:
     """A bare name that is a member of the enum the schema expects (``rollback``, ``test``)."""
 

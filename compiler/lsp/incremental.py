@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..api import CheckResult, check
@@ -34,6 +33,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, Severity
 from ..diagnostics.codes import codepipeline, local
 from ..files import absolute
+from ..records import field, record, replace
 from ..semantics.loader import display_path
 
 TARGET_CODES = frozenset(c.code for c in (*codepipeline.CODES, *local.CODES))
@@ -49,7 +49,7 @@ _HEADER = re.compile(r"[ \t]*pipeline[ \t]+([A-Za-z_][A-Za-z0-9_]*|\"[^\"\n]*\")
 _REST_OF_LINE = re.compile(r"[ \t\r]*(?:\n|\Z)")
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     """One diagnostic of the buffer as the editor shows it: offsets, code, severity, message, fix.
 
@@ -77,7 +77,7 @@ class Found:
         return (self.start, self.end, self.code, self.message)
 
 
-@dataclass(frozen=True)
+@record
 class Pieces:
     """A buffer cut into its top-level pipelines (whole lines each) and the gaps between them."""
 
@@ -165,7 +165,7 @@ def resplit(old: str, pieces: Pieces, new: str) -> Pieces | None:
     return Pieces(tuple([*before, *((s + start, e + start) for s, e in region.chunks), *after]), tuple(names))
 
 
-@dataclass
+@record(frozen=False)
 class _Chunk:
     found: list[Found]
     """Offsets from the start of the pipeline."""
@@ -175,7 +175,7 @@ class _Chunk:
     """An error the configuration's ``ignore`` hides: still skips the target constraints."""
 
 
-@dataclass
+@record(frozen=False)
 class _Baseline:
     config: Config
     pieces: Pieces
@@ -189,7 +189,7 @@ class _Baseline:
     found: list[Found] = field(default_factory=list)
 
 
-@dataclass
+@record(frozen=False)
 class Outcome:
     """The diagnostics of a buffer, sorted, and whether the whole buffer was checked for them."""
 

@@ -9,10 +9,10 @@ in every file of the project that imports it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import find_root
+from ..records import record
 from .symbols import Definition, Names, Use, import_target, read_names
 
 MAX_PROJECT_FILES = 5_000
@@ -21,7 +21,7 @@ MAX_PROJECT_FILES = 5_000
 _SKIPPED = {"node_modules", "__pycache__"}
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """A span of a file."""
 
@@ -30,7 +30,7 @@ class Place:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """What a name refers to: the file and the definition (``None``: the whole file, an import path)."""
 

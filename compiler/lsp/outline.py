@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+
+from ..records import field, record
 
 _TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[A-Za-z_][A-Za-z0-9_.-]*|\n|[{}\[\]()=]|[^\sA-Za-z_"#{}\[\]()=]+')
 
 
-@dataclass
+@record(frozen=False)
 class Word:
     """One token of a statement: its text and where it starts."""
 
@@ -22,7 +23,7 @@ class Word:
     start: int
 
 
-@dataclass
+@record(frozen=False)
 class BlockAt:
     """A block of the buffer: its kind, its labels (quotes removed), where it starts and ends."""
 
@@ -40,7 +41,7 @@ class BlockAt:
         return self.labels[0] if self.labels else None
 
 
-@dataclass
+@record(frozen=False)
 class Cursor:
     """What encloses an offset: the innermost block (``None`` at the top level) and the words of the
     statement the offset is in, up to it; ``word`` is the partial word the offset ends."""
@@ -50,7 +51,7 @@ class Cursor:
     word: str
 
 
-@dataclass
+@record(frozen=False)
 class Outline:
     """The blocks of a buffer (top-level ones in ``blocks``) and the cursor context at an offset."""
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..records import record
 from ..semantics import schema
 from ..semantics.loader import std_modules
 from ..semantics.reference import aws_regions, timezones
 from .outline import BlockAt, Cursor, CursorCache, Outline, scan, word_at
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One completion: the text inserted, what it is (``block``, ``attribute``, ``value``, ``region``) and its
     one-line detail and documentation."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+
+from ..records import field, record, replace
 
 _TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|\d[\w.:%]*|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*'
                     r'|\n|[{}\[\]()=,]|[^\sA-Za-z_"#{}\[\]()=,]+')
@@ -21,7 +22,7 @@ NAMED_BLOCKS = ("gate", "window", "policy", "deploy", "pipeline")
 """Block kinds whose first label is a name others refer to."""
 
 
-@dataclass(frozen=True)
+@record
 class Definition:
     """A name a buffer defines: its kind (a block kind, ``let`` or ``import``), where the name is written,
     where the whole definition is, and the pipeline it is defined in (``None`` at the top level)."""
@@ -36,7 +37,7 @@ class Definition:
     """For an import: the path as written."""
 
 
-@dataclass(frozen=True)
+@record
 class Use:
     """A name used in a value: ``parts`` of ``ops.paging`` are ``("ops", "paging")``; ``start`` is where the
     dotted name begins; ``scope`` the pipeline it is in."""
@@ -51,7 +52,7 @@ class Use:
         return at, at + len(self.parts[index])
 
 
-@dataclass
+@record(frozen=False)
 class Names:
     """Every definition and use of a buffer."""
 

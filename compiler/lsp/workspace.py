@@ -7,15 +7,15 @@ absolute paths; a buffer's text wins over the file on disk, for the buffer itsel
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..api import load_config
 from ..config import Config
+from ..records import record
 from .incremental import FAST_MIN_CHARS, Found, Incremental, Outcome
 
 
-@dataclass
+@record(frozen=False)
 class Buffer:
     """An open document: its text and the editor's version of it."""
 

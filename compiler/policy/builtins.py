@@ -10,12 +10,12 @@ strings it reads or makes; ``matches`` runs RE2 patterns, in linear time (see :m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics.codes import policy as codes
 from ..lang import operators
 from ..lang.values import Duration, Percent
+from ..records import record
 from ..syntax import tree as t
 from . import types as ty
 from .model import Obj
@@ -26,7 +26,7 @@ from .types import PType
 Scope = Mapping[str, PType]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Builtin:
     """One builtin: how many arguments, how it is written, what it does, how it compiles."""
 

@@ -10,7 +10,6 @@ its parents (stage → pipeline → file) turns the finding into a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Diagnostic, Label, Severity, Sink
@@ -18,6 +17,7 @@ from ..diagnostics.codes import builtin as builtin_codes
 from ..diagnostics.codes import lookup
 from ..diagnostics.codes import policy as codes
 from ..lang.suggest import did_you_mean
+from ..records import record
 from ..semantics import ir
 from ..source import Span
 from . import types as ty
@@ -32,7 +32,7 @@ BUDGET_PER_ENTITY = 200
 """A rule may take ``BASE_BUDGET + BUDGET_PER_ENTITY × entities`` steps on one pipeline."""
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class CompiledRule:
     """A rule's expressions as closures; ``ok`` is false when it had a compile-time error."""
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..diagnostics import Diagnostic
+from ..records import record
 from ..source import Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppression:
     """A finding that was not reported, and why: an ``allow`` (``inSource``) or the configuration (``external``).
 

@@ -12,10 +12,11 @@ A search costs its rule the length of the string searched (the rule's budget cou
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Protocol
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Protocol
 
-import re2
+if TYPE_CHECKING:
+    import re2
 
 MAX_PATTERN = 256
 MAX_PROGRAM_BYTES = 8 << 20
@@ -26,7 +27,7 @@ _UNSUPPORTED = (
     ("(?P=", "a backreference"), ("(?(", "a conditional"), ("(?>", "an atomic group"),
 )
 
-_BACKREFERENCE = re.compile(r"invalid escape sequence: \\[1-9g]")
+_BACKREFERENCE = r"invalid escape sequence: \\[1-9g]"  # compiled by re when a pattern is refused
 
 
 class RegexError(ValueError):
@@ -46,14 +47,16 @@ class Pattern(Protocol):
         ...
 
 
+@cache
 def _options() -> re2.Options:
+    # RE2 is imported by the first pattern compiled: a check whose policies match no text imports none.
+    import re2
+
     options = re2.Options()
     options.log_errors = False  # RE2 would print each refused pattern on stderr
     options.max_mem = MAX_PROGRAM_BYTES
     return options
 
-
-_OPTIONS = _options()
 
 
 @lru_cache(maxsize=512)
@@ -61,8 +64,10 @@ def compile_pattern(pattern: str) -> Pattern:
     """Compile ``pattern`` with RE2; :class:`RegexError` says why it cannot be."""
     if len(pattern) > MAX_PATTERN:
         raise RegexError(f"the pattern is longer than {MAX_PATTERN} characters")
+    import re2
+
     try:
-        compiled: Pattern = re2.compile(pattern, _OPTIONS)
+        compiled: Pattern = re2.compile(pattern, _options())
     except re2.error as exc:
         for marker, what in _UNSUPPORTED:
             if marker in pattern:
@@ -70,7 +75,7 @@ def compile_pattern(pattern: str) -> Pattern:
                                  "time") from None
         reason = exc.args[0] if exc.args else exc
         text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-        if _BACKREFERENCE.search(text):
+        if re.search(_BACKREFERENCE, text):
             text = "backreferences are not supported: " + text
         raise RegexError(text) from None
     return compiled

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Sink
 from ..diagnostics.codes import lookup, registry
 from ..diagnostics.codes import policy as codes
 from ..lang.suggest import did_you_mean
+from ..records import record
 from ..semantics import ir
 from ..semantics.loader import Loader, std_modules
 
 STD_POLICIES = "std/policies/"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleDoc:
     """Everything ``wavec explain`` and docs/rules.md say about a policy rule."""
 

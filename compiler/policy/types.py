@@ -9,15 +9,14 @@ model in ``docs/policies.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..lang.values import source_text
+from ..records import record
 from ..semantics import schema
 
 SCALARS = ("bool", "number", "string", "duration", "percent", "clock", "none")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PType:
     """A policy type.
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..analysis.plan import Plan
 from ..diagnostics import Diagnostic
+from ..records import field, record
 from ..schedule.windows import WindowLike, next_open_all, openings
 from .units import dur, iso, pct, when
 
@@ -36,7 +36,7 @@ STEPS = (1, 2, 3, 4, 6, 12, 24)  # hours between ticks
 CHAR_PX = 6.3  # average width of a character of the bar labels (11 px sans-serif)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Bar:
     """One rectangle of the Gantt chart, with its text inside when it fits."""
 
@@ -48,7 +48,7 @@ class Bar:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TimeSpan:
     """A bar before layout: an interval of time on one row."""
 
@@ -59,7 +59,7 @@ class TimeSpan:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Row:
     """One row of the chart: its label, its bars, and the windows whose open hours are drawn behind it."""
 
@@ -68,7 +68,7 @@ class Row:
     windows: tuple[tuple[str, WindowLike], ...] = ()
 
 
-@dataclass
+@record(frozen=False)
 class Axis:
     """Time → x: linear, except idle stretches longer than :data:`MIN_GAP`, each squeezed to :data:`GAP_PX`."""
 

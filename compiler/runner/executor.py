@@ -27,11 +27,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..records import field, record
 from ..scenario import Scenario, load_scenario
 from ..schedule.windows import CronError, is_open, next_open_all
 from . import scenario as scenarios
@@ -52,7 +52,7 @@ ROLLBACK_ATTEMPTS = 3
 ROLLBACK_BACKOFF = 30.0
 
 
-@dataclass
+@record(frozen=False)
 class Options:
     """What the user asked of ``wavec run`` (kept in the journal so ``--resume`` reuses it)."""
 
@@ -65,7 +65,7 @@ class Options:
     scenario: str | None = None  # a scenario file (docs/scenarios.md), read again by a resumed run
 
 
-@dataclass
+@record(frozen=False)
 class State:
     """Everything the journal records, rebuilt by replaying it."""
 
@@ -182,16 +182,16 @@ class Engine:
         event a resume can do without (it survives the runner's death; a power cut may lose it, and the next
         durable commit makes it durable too). Every event carries its virtual instant ``at`` (for the view and the
         report; the runner's decisions never read it back)."""
-        for record in self.journal.commit([self._stamped(event)], durable=durable):
-            self.state.apply(record)
-            self._emit(record)
+        for entry in self.journal.commit([self._stamped(event)], durable=durable):
+            self.state.apply(entry)
+            self._emit(entry)
 
     def stage(self, events: list[dict[str, Any]]) -> None:
         """Fold ``events`` into the state now and journal them with the loop's next commit (coordinator only):
         nothing is acted on — no command started — before :meth:`_flush` has made them durable."""
         records = self.journal.stage([self._stamped(e) for e in events])
-        for record in records:
-            self.state.apply(record)
+        for entry in records:
+            self.state.apply(entry)
         self._staged.extend(records)
 
     def _stamped(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -202,8 +202,8 @@ class Engine:
         show it and start the nodes it started."""
         self.journal.flush()
         staged, self._staged = self._staged, []
-        for record in staged:
-            self._emit(record)
+        for entry in staged:
+            self._emit(entry)
         starting, self._starting = self._starting, []
         for node in starting:
             self._launch(node)
@@ -488,9 +488,9 @@ class Engine:
 
             def started_group(group: int, number: int = number) -> None:
                 # Flushed, not fsynced: it matters only while the machine is up (then the commands are too).
-                for record in self.journal.commit([{"event": "process", "node": node_id, "pgid": group,
+                for entry in self.journal.commit([{"event": "process", "node": node_id, "pgid": group,
                                                     "attempt": number}], durable=False):
-                    self.state.apply(record)
+                    self.state.apply(entry)
 
             outcome = self.processes.run(node["command"], self._env(node["environment"], node_id, number),
                                          self.workdir, self._log(node_id), timeout, on_start=started_group)

@@ -15,11 +15,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Verdict:
     """The outcome of one evaluation: ``ok`` or a breach, with what was seen."""
 

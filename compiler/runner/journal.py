@@ -29,10 +29,11 @@ import socket
 import threading
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from ..records import record
 
 RUNS = Path(".wavec") / "runs"
 
@@ -80,7 +81,7 @@ def encode_commit(number: int, events: list[dict[str, Any]]) -> bytes:
     return (json.dumps({**body, "sum": _checksum(body)}, sort_keys=True) + "\n").encode()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Replay:
     """What a journal holds: its events in order, and whether a torn last line was dropped (and where)."""
 

@@ -17,13 +17,14 @@ import os
 import signal
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from ..records import record
 
 PROC = Path("/proc")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Proc:
     """One live process: its id and process group."""
 

@@ -24,9 +24,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
+
+from ..records import record
 
 _DATA_VAR = re.compile(r"\$\$\{|\$\{(execution|commit)\}")
 
@@ -40,7 +41,7 @@ def expand_data(text: str, runtime: Mapping[str, str]) -> str:
     return _DATA_VAR.sub(lambda m: "${" if m.group(1) is None else runtime.get(m.group(1), ""), text)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """How a command ended: exit code (``None``: it did not finish), why, and whether its log was kept."""
 

@@ -8,7 +8,6 @@ the rollbacks that failed again.
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import uuid
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
+from ..records import asdict, fields, record
 from .clock import Clock, iso, spent
 from .executor import Engine, Options, State
 from .journal import Journal, JournalError, JournalWriteError, Replay
@@ -73,7 +73,7 @@ class Session:
         first = replayed.events[0]  # replay() makes sure it is run_started
         stored = dict(first["options"])
         stored.update(overrides)
-        known = {f.name for f in dataclasses.fields(Options)}
+        known = {f.name for f in fields(Options)}
         return cls(plan, journal, Options(**{k: v for k, v in stored.items() if k in known}), state,
                    str(first["execution"]), replayed)
 
@@ -91,7 +91,7 @@ class Session:
             else:
                 # `at`: the virtual instant the attempt's clock started from (the T+0 of the view and report).
                 engine.record({"event": "run_started", "run": self.journal.run_id, "pipeline": self.plan["pipeline"],
-                               "execution": self.execution, "options": dataclasses.asdict(self.options),
+                               "execution": self.execution, "options": asdict(self.options),
                                "at": iso(clock.start)})
             code = engine.run()
         except KeyboardInterrupt:
@@ -112,7 +112,7 @@ class Session:
     def _take_over(self, engine: Engine, replayed: Replay) -> None:
         """Journal the resume; end what the dead run left running; retry the rollbacks that failed."""
         resumed: dict[str, Any] = {"event": "run_resumed", "run": self.journal.run_id,
-                                   "options": dataclasses.asdict(self.options), "at": iso(engine.clock.start)}
+                                   "options": asdict(self.options), "at": iso(engine.clock.start)}
         if replayed.torn_line is not None:
             resumed["dropped_torn_line"] = replayed.torn_line
         engine.record(resumed)
@@ -127,7 +127,7 @@ class Session:
             engine.record({"event": "rollback_retry", "nodes": failed})
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """How a run ended: its exit code and report (``None`` when it was interrupted and can be resumed)."""
 

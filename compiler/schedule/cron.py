@@ -21,14 +21,18 @@ The window is open during every minute the expression matches: ``* 9-16 ? * MON-
 
 from __future__ import annotations
 
-import calendar
 import functools
-from dataclasses import dataclass
-from datetime import date
+from typing import TYPE_CHECKING
+
+from ..records import record
+
+if TYPE_CHECKING:
+    from datetime import date
 
 __all__ = ["Cron", "CronError", "CronUnsupported", "parse_cron"]
 
-_MONTHS = {m.upper(): i for i, m in enumerate(calendar.month_abbr) if m}
+_MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
 _WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
 
 
@@ -40,7 +44,7 @@ class CronUnsupported(CronError):
     """A valid CodePipeline expression using a feature wavec cannot evaluate locally (``W``, ``L-N``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cron:
     """A parsed expression: the sets each field allows (``None`` = any)."""
 
@@ -59,6 +63,8 @@ class Cron:
         """Whether the expression allows this calendar day."""
         if day.month not in self.months or (self.years is not None and day.year not in self.years):
             return False
+        import calendar  # only for a window's schedule: a check of a file without one needs none
+
         last = calendar.monthrange(day.year, day.month)[1]
         if self.dom is not None or self.dom_last:
             return day.day in (self.dom or ()) or (self.dom_last and day.day == last)

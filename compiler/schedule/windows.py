@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ..lang.values import Clock
+from ..records import record
 from .cron import Cron, CronError, parse_cron
 
 __all__ = [
@@ -64,7 +64,7 @@ class WindowLike(Protocol):
     def timezone(self) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Window:
     """A plain window value, for callers without an IR (the runner reading a plan)."""
 

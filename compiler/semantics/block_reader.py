@@ -7,19 +7,19 @@ attributes, too many or too few nested blocks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import assert_never
 
 from ..diagnostics import Label, Sink
 from ..diagnostics.codes import builtin as codes
 from ..lang.suggest import closest, did_you_mean
+from ..records import field, record
 from ..source import Span
 from ..syntax import tree as t
 from . import ir, schema
 
 
-@dataclass
+@record(frozen=False)
 class Body:
     """A block's contents sorted by what they are, after the structural checks."""
 

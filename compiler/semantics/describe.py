@@ -40,13 +40,14 @@ def type_words(ty: schema.Ty) -> str:
     return str(ty)
 
 
+# Patterns, compiled (and cached by `re`) by the first diagnostic that needs one: a clean check compiles none.
 _UNQUOTED = {
-    "duration": re.compile(r"(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?"),
-    "percent": re.compile(r"\d+(?:\.\d+)?%"),
-    "number": re.compile(r"\d+(?:\.\d+)?"),
-    "int": re.compile(r"\d+"),
-    "bool": re.compile(r"true|false"),
-    "clock": re.compile(r"\d\d:\d\d"),
+    "duration": r"(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?",
+    "percent": r"\d+(?:\.\d+)?%",
+    "number": r"\d+(?:\.\d+)?",
+    "int": r"\d+",
+    "bool": r"true|false",
+    "clock": r"\d\d:\d\d",
 }
 
 
@@ -55,7 +56,7 @@ def type_help(ty: schema.Ty, value: Any) -> str | None:
     unquoted = _UNQUOTED.get(ty.kind)
     bare = value.parts[0].strip() if isinstance(value, Template) and len(value.parts) == 1 \
         and isinstance(value.parts[0], str) else ""
-    if unquoted is not None and bare and unquoted.fullmatch(bare):
+    if unquoted is not None and bare and re.fullmatch(unquoted, bare):
         return f"remove the quotes: `{bare}` is {type_words(ty)}, `\"{bare}\"` is text"
     if ty.kind == "duration" and isinstance(value, int | float):
         return f"durations carry a unit: `{value}s`, `{value}m`, `{value}h` or `{value}d`"

@@ -13,10 +13,10 @@ default is written once, in :mod:`wavec.semantics.schema`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..lang.values import Clock, Duration, Percent, Template
+from ..records import field, record
 from ..source import Span
 from .schema import (
     Day,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Allow:
     """``allow CODE "reason"`` on an entity: suppresses that rule there and below."""
 
@@ -44,7 +44,7 @@ class Allow:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """The pipeline's source (``github``, ``gitlab``, ``bitbucket``, ``codecommit``, ``s3``)."""
 
@@ -60,7 +60,7 @@ class Source:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Trigger:
     """A git trigger of the source: ``push`` or ``pull_request``, with its glob filters (empty: not given)."""
 
@@ -76,7 +76,7 @@ class Trigger:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Environment:
     """A stage's sandbox environment."""
 
@@ -88,7 +88,7 @@ class Environment:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Step:
     """One step of a stage."""
 
@@ -109,7 +109,7 @@ class Step:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stage:
     """A pre-production stage; ``after`` is effective (the previous stage unless given)."""
 
@@ -123,7 +123,7 @@ class Stage:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CloudFormation:
     """``deploy { cloudformation { … } }``."""
 
@@ -137,7 +137,7 @@ class CloudFormation:
     kind: Literal["cloudformation"] = "cloudformation"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CodeDeploy:
     """``deploy { codedeploy { … } }``."""
 
@@ -148,7 +148,7 @@ class CodeDeploy:
     kind: Literal["codedeploy"] = "codedeploy"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ecs:
     """``deploy { ecs { … } }``."""
 
@@ -160,7 +160,7 @@ class Ecs:
     kind: Literal["ecs"] = "ecs"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LocalDeploy:
     """``deploy { local { … } }``: what ``wavec run`` executes per target."""
 
@@ -175,7 +175,7 @@ class LocalDeploy:
 Provider = CloudFormation | CodeDeploy | Ecs | LocalDeploy
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeployProfile:
     """A deploy profile; ``name`` is ``""`` for the pipeline's unnamed default."""
 
@@ -195,7 +195,7 @@ class DeployProfile:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Prometheus:
     """A PromQL bound checked during the bake."""
 
@@ -207,7 +207,7 @@ class Prometheus:
     min: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gate:
     """A gate: alarms, blockers, checks, queries, approval, and what a breach does."""
 
@@ -227,7 +227,7 @@ class Gate:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AlarmSpec:
     """``gate { create { … } }``: the metric alarm the bundle creates under each of the gate's alarm names."""
 
@@ -243,7 +243,7 @@ class AlarmSpec:
     missing_data: str = field(kw_only=True)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Window:
     """A deployment window: ``days`` × ``hours`` (``[from, to)``) in ``timezone``, or a ``cron``."""
 
@@ -257,7 +257,7 @@ class Window:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """One deployment target of a wave: a region, and an account when the wave names accounts."""
 
@@ -270,7 +270,7 @@ class Target:
         return self.region if self.account is None else f"{self.region}/{self.account}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Wave:
     """A production wave with effective values (``parallel`` defaults to the number of targets)."""
 
@@ -292,7 +292,7 @@ class Wave:
     attr_spans: Mapping[str, Span] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     """A policy rule; its expressions stay syntax trees, compiled by the policy engine."""
 
@@ -310,7 +310,7 @@ class Rule:
     detail: tree.Expr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     """A named set of rules; ``module`` is the file that defines it."""
 
@@ -321,7 +321,7 @@ class Policy:
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pipeline:
     """A whole pipeline, every reference resolved."""
 
@@ -374,7 +374,7 @@ class Pipeline:
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Module:
     """One lowered `.wave` file: what it defines and the modules it imports."""
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from ..diagnostics.codes import builtin as codes
 from ..files import absolute, confined, find_root, inside, project_root, read_source
 from ..lang.suggest import did_you_mean
 from ..limits import MAX_DEPTH, MAX_FILE_BYTES
+from ..records import record
 from ..source import SourceFile, Span
 from ..syntax import tree as t
 from ..syntax.parser import parse
@@ -42,7 +42,7 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-@dataclass
+@record(frozen=False)
 class _Loaded:
     module: ir.Module | None
     source: SourceFile | None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import json
-import zoneinfo
 from pathlib import Path
 
 from .aws_region_list import REGIONS
@@ -29,6 +27,8 @@ def aws_regions() -> frozenset[str]:
 @functools.cache
 def botocore_regions(partition: str = "aws") -> frozenset[str]:
     """Region names of an AWS partition, from the ``partitions.json`` botocore ships (empty without botocore)."""
+    import json
+
     spec = importlib.util.find_spec("botocore")
     if spec is None or spec.origin is None:  # the wavec[aws] extra is not installed
         return frozenset()
@@ -51,6 +51,8 @@ def botocore_regions(partition: str = "aws") -> frozenset[str]:
 def is_timezone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone known to the tz database (system or ``tzdata``)."""
 
+    import zoneinfo  # only for a file with a `timezone`: a check of others does not read the tz database
+
     if not name or name.startswith(("/", ".")) or ".." in name:
         return False
     try:
@@ -63,5 +65,7 @@ def is_timezone(name: str) -> bool:
 @functools.cache
 def timezones() -> frozenset[str]:
     """Every IANA time zone name (slow: only for suggestions)."""
+
+    import zoneinfo
 
     return frozenset(zoneinfo.available_timezones())

@@ -7,16 +7,16 @@ read this table; nothing else in the compiler lists attribute names.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, get_args
 
 from ..lang.values import Clock, Duration, EnumMember, Percent, Template, source_text
+from ..records import field, record
 
 # ----------------------------------------------------------------------- types
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ty:
     """A schema type. ``kind`` is one of the primitive names, ``list``, ``map``, ``ref``, ``enum``,
     ``oneof`` or ``expr`` (a policy expression kept unevaluated)."""
@@ -121,7 +121,7 @@ value would produce it (a string is a :class:`Template`, an enum member an :clas
 tuple, a map a mapping), so lowering treats a missing attribute as if its default had been written."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Computed:
     """A default that lowering works out from the rest of the pipeline instead of a fixed value.
 
@@ -142,7 +142,7 @@ NO_ENTRIES: Mapping[str, Template] = MappingProxyType({})
 # ---------------------------------------------------------------------- tables
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attr:
     """One attribute: its type, whether it is required, its default and its documentation.
 
@@ -176,7 +176,7 @@ class Attr:
         return f"{text} ({self.default_note})" if self.default_note else text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Child:
     """A nested block type and how many of it a block may hold (``None``: no upper bound)."""
 
@@ -185,7 +185,7 @@ class Child:
     max: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """A block type: labels, attributes, nested blocks, documentation.
 

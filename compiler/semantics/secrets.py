@@ -13,11 +13,12 @@ the block around a string (or at the top of the file) suppresses the finding, li
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, is_dataclass
 
 from ..diagnostics.codes import builtin as codes
+from ..records import fields, is_record, record
 from ..source import Span
 from ..syntax import tree as t
 from . import ir
@@ -29,7 +30,7 @@ _SECRET_NAME = (r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey
                 r"client[_-]?secret|credentials?|auth[_-]?key)")
 
 # (what it is, the pattern); the first that matches a string names its finding.
-_DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((what, re.compile(rx)) for what, rx in (
+_DETECTOR_SOURCES: tuple[tuple[str, str], ...] = (
     ("a private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
     ("an AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b"),
     ("a GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
@@ -55,9 +56,22 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((what, re.compile(rx
     ("a password in an environment variable", r"\b(?:PGPASSWORD|MYSQL_PWD|REDISCLI_AUTH)=" + _VALUE),
     ("a secret given to a secret-like name",
      r"(?i)(?<![A-Za-z0-9_.:/-])[A-Za-z0-9_.-]*" + _SECRET_NAME + r"[A-Za-z0-9_.-]*\s*[=:]\s*" + _VALUE),
-))
+)
 
-_NAME = re.compile(r"(?i)(?:^|[_.-])" + _SECRET_NAME + r"(?:$|[_.-])")
+
+# The patterns are compiled the first time a file has something the triggers below find (`wavec check` of a
+# file without any, nearly every file, compiles none of them: they cost several milliseconds to compile).
+@functools.cache
+def _detectors() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((what, re.compile(rx)) for what, rx in _DETECTOR_SOURCES)
+
+
+@functools.cache
+def _pattern(rx: str) -> re.Pattern[str]:
+    return re.compile(rx)
+
+
+_NAME = r"(?i)(?:^|[_.-])" + _SECRET_NAME + r"(?:$|[_.-])"
 # What any credential above contains, in lower case: a string without any (nearly all) is passed over at once.
 _TRIGGERS = re.compile("|".join(re.escape(w) for w in (
     "-----begin", "akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa", "anva", "apka", "ghp_", "gho_",
@@ -65,11 +79,11 @@ _TRIGGERS = re.compile("|".join(re.escape(w) for w in (
     "sk-", "eyj", "accountkey", "://", "bearer", "basic", "mysql", "sshpass", "--pass", "curl", "pgpassword",
     "redis", "pass", "pwd", "secret", "token", "credential", "api_key", "api-key", "apikey", "access_key",
     "access-key", "accesskey", "private_key", "private-key", "privatekey", "auth_key", "auth-key")))
-_PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|\.+|none|null|true|false|changeme|redacted|example|dummy|"
-                          r"placeholder|secret|password|token|required|optional|env|file|stdin|prompt)$")
+_PLACEHOLDER = (r"(?i)^(?:x+|\*+|\.+|none|null|true|false|changeme|redacted|example|dummy|"
+                r"placeholder|secret|password|token|required|optional|env|file|stdin|prompt)$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecretFinding:
     """A credential in a string: where, what kind, and the ``allow WV128`` that suppresses it (if any)."""
 
@@ -81,18 +95,18 @@ class SecretFinding:
 # Values that say where a secret is kept, not what it is.
 _WHERE = ("$", "<", "%", "{{", "arn:", "ssm:", "secretsmanager:", "/", "./", "~/", "s3://", "https://", "http://")
 # Names that say the value is where a secret is, or about one: `TOKEN_ARN`, `PASSWORD_FILE`, `SECRET_NAME`.
-_ABOUT = re.compile(r"(?i)[_.-](?:arn|urls?|uri|path|file|name|id|ids|endpoint|region|length|len|ttl|type|kind)$")
+_ABOUT = r"(?i)[_.-](?:arn|urls?|uri|path|file|name|id|ids|endpoint|region|length|len|ttl|type|kind)$"
 
 
 def _is_literal_value(value: str) -> bool:
-    return not _PLACEHOLDER.match(value) and not value.startswith(_WHERE)
+    return not _pattern(_PLACEHOLDER).match(value) and not value.startswith(_WHERE)
 
 
 def secret_in(text: str) -> str | None:
     """What credential ``text`` holds in plain text (``"an AWS access key id"``), or ``None``."""
     if _TRIGGERS.search(text.lower()) is None:
         return None
-    for what, rx in _DETECTORS:
+    for what, rx in _detectors():
         for m in rx.finditer(text):
             values = [v for k, v in m.groupdict().items() if k.startswith("value") and v is not None]
             if not values or all(_is_literal_value(v) for v in values):
@@ -102,7 +116,7 @@ def secret_in(text: str) -> str | None:
 
 def _named_secret(key: str, value: str) -> bool:
     """Whether ``value``, one word, is what a name that says it is secret (``db_password``) holds."""
-    return (_NAME.search(key) is not None and _ABOUT.search(key) is None and len(value) >= 3
+    return (_pattern(_NAME).search(key) is not None and _pattern(_ABOUT).search(key) is None and len(value) >= 3
             and _is_literal_value(value) and not any(c.isspace() for c in value))
 
 
@@ -151,9 +165,9 @@ def _strings(node: object, key: str) -> Iterator[tuple[t.StringLit, str]]:
     elif isinstance(node, t.MapExpr):
         for entry in node.entries:
             yield from _strings(entry.value, entry.key)
-    elif is_dataclass(node):
+    elif is_record(node):
         for f in fields(node):
             value = getattr(node, f.name)
             for child in (value if isinstance(value, tuple) else (value,)):
-                if is_dataclass(child) and not isinstance(child, Span):
+                if is_record(child) and not isinstance(child, Span):
                     yield from _strings(child, key)

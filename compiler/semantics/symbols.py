@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from ..source import Span
 from ..syntax import tree as t
 from . import ir
@@ -28,7 +28,7 @@ ERR: Any = _Err()
 
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Symbol:
     """A named thing an expression can refer to; ``obj`` is its IR object when already lowered."""
 
@@ -43,7 +43,7 @@ class Symbol:
         return (self.kind, self.name)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModuleValue:
     """An imported module used as a value (``policies = [hands_off]``)."""
 
@@ -56,7 +56,7 @@ class ModuleValue:
         return ("module", self.name)
 
 
-@dataclass
+@record(frozen=False)
 class Scope:
     """What names mean in one place: the pipeline's blocks, the file's top level, its imports."""
 

@@ -10,10 +10,10 @@ they were and to print expressions from their original token text.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 
 from lark import Token
 
+from ..records import record
 from .parser import parser
 
 #: Tokens that open / close a bracket pair.
@@ -21,7 +21,7 @@ OPENERS = frozenset({"LPAR", "LSQB", "LBRACE"})
 CLOSERS = frozenset({"RPAR", "RSQB", "RBRACE"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tok:
     """One token as written: its terminal type, text, offsets and 0-based source line."""
 
@@ -37,7 +37,7 @@ class Tok:
         return self.type == "COMMENT"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comment:
     """A ``#`` comment; ``own_line`` when nothing but whitespace precedes it on its line."""
 

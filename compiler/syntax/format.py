@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
 from typing import assert_never
 
 from ..diagnostics import Diagnostic, Severity, Sink
+from ..records import field, fields, is_record, record
 from ..source import SourceFile, Span
 from . import tree as t
 from .comments import CLOSERS, OPENERS, Comment, Lexed, Tok
@@ -52,7 +52,7 @@ class FormatError(Exception):
     """The formatter produced text that does not mean what the input meant: a bug, never written."""
 
 
-@dataclass
+@record(frozen=False)
 class FormatResult:
     """The formatted text (``None`` when the input has syntax errors) and the parser's diagnostics."""
 
@@ -84,7 +84,7 @@ def strip_spans(node: object) -> object:
     """A comparable dump of a syntax tree (or IR) without source positions."""
     if isinstance(node, Span):
         return None
-    if is_dataclass(node) and not isinstance(node, type):
+    if is_record(node) and not isinstance(node, type):
         kept = (f.name for f in fields(node) if f.name not in ("span", "key_span", "attr_spans"))
         return (type(node).__name__, *((name, strip_spans(getattr(node, name))) for name in kept))
     if isinstance(node, (tuple, list)):
@@ -108,7 +108,7 @@ def _verify(before: t.Module, lexed: Lexed, out: str, path: str) -> None:
 # ---------------------------------------------------------------------- layout
 
 
-@dataclass
+@record(frozen=False)
 class _Slots:
     """Where the comments of a region (a file, a block body, a list) go relative to its elements."""
 

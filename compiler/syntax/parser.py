@@ -11,7 +11,6 @@ import hashlib
 import os
 import sys
 import threading
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from ..diagnostics import Sink
 from ..diagnostics.codes import builtin as codes
+from ..records import replace
 from ..source import SourceFile, Span
 from . import tree as t
 from .depth import check_depth

@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -40,6 +39,7 @@ from lark.parsers.lalr_parser_state import ParserState
 from ..diagnostics import Label, Sink
 from ..diagnostics.codes import Code
 from ..diagnostics.codes import builtin as codes
+from ..records import field, record
 from ..source import SourceFile, Span
 from .mistakes import explain_syntax_error, unclosed_brace
 
@@ -51,7 +51,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ITEM_CONTEXT = "attribute"  # a parser state that can start an item has a goto on this rule
 
 
-@dataclass
+@record(frozen=False)
 class Damage:
     """What recovery dropped from one file."""
 

@@ -7,12 +7,11 @@ schema's business (:mod:`wavec.semantics.schema`), not the parser's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..records import record
 from ..source import Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ident:
     """A name as written, with its span (block types, labels, attribute names)."""
 
@@ -23,7 +22,7 @@ class Ident:
 # ----------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Interp:
     """A ``${name}`` inside a string literal."""
 
@@ -31,7 +30,7 @@ class Interp:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StringLit:
     """A string literal; ``parts`` alternate decoded text and interpolations."""
 
@@ -49,7 +48,7 @@ class StringLit:
         return "".join(p if isinstance(p, str) else "${" + p.name + "}" for p in self.parts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NumberLit:
     """An integer or decimal number."""
 
@@ -57,7 +56,7 @@ class NumberLit:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DurationLit:
     """A duration such as ``1h30m``, in seconds."""
 
@@ -65,7 +64,7 @@ class DurationLit:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PercentLit:
     """A percentage such as ``0.5%``; ``value`` is the number before ``%``."""
 
@@ -73,7 +72,7 @@ class PercentLit:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClockLit:
     """A time of day ``HH:MM``, in minutes after midnight."""
 
@@ -81,7 +80,7 @@ class ClockLit:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BoolLit:
     """``true`` or ``false``."""
 
@@ -89,14 +88,14 @@ class BoolLit:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NoneLit:
     """``none``."""
 
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NameRef:
     """A bare name in an expression."""
 
@@ -104,7 +103,7 @@ class NameRef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListExpr:
     """``[a, b, c]``."""
 
@@ -112,7 +111,7 @@ class ListExpr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapEntry:
     """``key = value`` inside a map; the key was a name or a string."""
 
@@ -121,7 +120,7 @@ class MapEntry:
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapExpr:
     """``{ key = value, … }``."""
 
@@ -129,7 +128,7 @@ class MapExpr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GetAttr:
     """``obj.name``."""
 
@@ -138,7 +137,7 @@ class GetAttr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Index:
     """``obj[index]``."""
 
@@ -147,7 +146,7 @@ class Index:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Slice:
     """``obj[start:stop]`` with either bound optional."""
 
@@ -157,7 +156,7 @@ class Slice:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call:
     """``func(args…)``: a builtin call (policies only)."""
 
@@ -166,7 +165,7 @@ class Call:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lambda:
     """``param => body`` (policies only)."""
 
@@ -175,7 +174,7 @@ class Lambda:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unary:
     """``-x`` or ``not x``."""
 
@@ -184,7 +183,7 @@ class Unary:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Binary:
     """A binary operation; ``op`` is one of ``or and == != < <= > >= in not_in + - * /``."""
 
@@ -217,7 +216,7 @@ Expr = (
 # ------------------------------------------------------------------ statements
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Import:
     """``import "path" [as name]``."""
 
@@ -226,7 +225,7 @@ class Import:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Let:
     """``let name = expr``."""
 
@@ -235,7 +234,7 @@ class Let:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Allow:
     """``allow CODE "reason"``: suppress a rule for the enclosing block."""
 
@@ -244,7 +243,7 @@ class Allow:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attribute:
     """``name = expr``."""
 
@@ -253,7 +252,7 @@ class Attribute:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """``type label* { body }``; labels are names or strings as written."""
 
@@ -274,7 +273,7 @@ class Block:
 Item = Import | Let | Allow | Attribute | Block
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Module:
     """A parsed file: its top-level items in order."""
 

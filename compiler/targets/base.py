@@ -10,7 +10,6 @@ collected and reported).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..diagnostics import Label, Severity, Sink
@@ -18,6 +17,7 @@ from ..diagnostics.codes import Code
 from ..diagnostics.codes import builtin as builtin_codes
 from ..lang.shell import shell_text
 from ..lang.values import Template, Var
+from ..records import record
 from ..source import Span
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..semantics import ir
 
 
-@dataclass(frozen=True)
+@record
 class BuildOptions:
     """What the user asked of ``wavec build``: the output format (``None``: the target's default)."""
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
+from ...records import record
 from ..model import Severity
 
 # One module per area: WV0xx syntax, WV1xx names and types, WV2xx graph, WV9xx targets.
@@ -37,7 +37,7 @@ CONTEXTS = ("file", "pipeline", "stage", "wave")
 PRECISIONS = ("very-high", "high", "medium", "low")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Code:
     """A built-in diagnostic code and its documentation; ``code`` is its id (``"WV108"``)."""
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from ...records import record
 from ...source import SourceFile
 from ..model import Diagnostic
 
@@ -53,7 +53,7 @@ def _real(path: Path) -> Path:
         return path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ArtifactPath:
     """A file as CI names it: ``path`` relative to ``base`` (``SRCROOT``/``STDLIB``), or absolute (``base`` None)."""
 

@@ -20,11 +20,11 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ... import __version__
+from ...records import record
 from ...source import SourceFile, Span
 from ..codes import lookup
 from ..codes.entry import code_markdown, explain_text
@@ -41,7 +41,7 @@ _BASE_DESCRIPTIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleHelp:
     """What SARIF says of a rule that is not a built-in code (a policy rule): its title and help."""
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from ...records import record
 from .names import bounded
 
 JSON = dict[str, Any]
@@ -54,7 +54,7 @@ ARN_RE = re.compile(r"arn:aws:states:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12
 BREACH = "wavec.Breach"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Placement:
     """Where a bake state machine lives: a region and an account (the alarms it reads are there)."""
 

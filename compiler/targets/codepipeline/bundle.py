@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
+from ...records import field, record
 from . import iam
 
 MANIFEST = "manifest.json"
@@ -29,7 +29,7 @@ FORMAT = "wavec-bundle/1"
 BUCKET_PART = "artifacts"
 
 
-@dataclass(frozen=True)
+@record
 class Stack:
     """One stack of the bundle: where it goes, in which order, and its template."""
 
@@ -59,7 +59,7 @@ class Stack:
                 "capabilities": self.capabilities}
 
 
-@dataclass(frozen=True)
+@record
 class Bundle:
     """Every stack of a pipeline, in deployment order."""
 

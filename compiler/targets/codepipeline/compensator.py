@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from ...diagnostics import Sink
+from ...records import record
 from ...semantics import ir
 from .context import JSON, Context, ordered
 from .names import bounded, only
@@ -40,7 +40,7 @@ LOG_RETENTION_DAYS = 30
 _PART = "compensator"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Teardown:
     """A sandbox stage: what its ``destroy`` runs, where, and how long it may take."""
 
@@ -50,7 +50,7 @@ class Teardown:
     timeout_minutes: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Plan:
     """What the compensator of one pipeline does; empty when the pipeline needs none."""
 

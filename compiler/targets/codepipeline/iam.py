@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from ...records import field, record
 
 VERSION = "2012-10-17"
 _INTRINSIC = "\x00"  # marks a resource that is an intrinsic function (kept as JSON text while gathering)
@@ -42,7 +43,7 @@ def role_path(role_arn: str) -> str:
     return "/" + "".join(f"{p}/" for p in parts)
 
 
-@dataclass
+@record(frozen=False)
 class Grants:
     """Statements being gathered for one role: (sorted actions) → resources, and the wildcard reasons."""
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
 
 from ...diagnostics import Sink
+from ...records import record
 from ...semantics import ir
 from .attempts import attempts
 from .context import JSON, Context, ordered
@@ -26,7 +26,7 @@ MAX_NAME = 150  # CodeBuild project names: 2–255 of [A-Za-z0-9-_]; kept short 
 _PART = "step-image"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepProject:
     """One step that runs on its own image."""
 
