@@ -57,3 +57,14 @@ def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
         assert count.get(curve, 0) > 200, "the exposure curve is missing"
         white = count.get((255, 255, 255), 0)
         assert white < 0.97 * 1280 * 900
+
+
+def test_a_window_whose_cron_wavec_cannot_evaluate_is_drawn_always_open(tmp_path: Path) -> None:
+    # `15W` is valid for AWS but not evaluated by wavec (WV253): the plan treats the window as always open, and
+    # the page must say the same instead of failing with a traceback.
+    page = tmp_path / "plan.html"
+    proc = cli("plan", "tests/fixtures/runner/wv952.wave", "--start", "2024-03-08T15:00", "--html", str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert "WV253" in proc.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "wave only" in text and "window month_end open" not in text

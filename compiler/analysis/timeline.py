@@ -23,8 +23,7 @@ import networkx as nx
 
 from ..dag.order import node_order, topological_order
 from ..records import field, record
-from ..schedule.cron import parse_cron
-from ..schedule.windows import CronError, next_open_all
+from ..schedule.windows import evaluable, next_open_all
 from ..semantics import ir
 
 
@@ -70,13 +69,10 @@ class Timeline:
 def _usable(windows: tuple[ir.Window, ...], unsupported: list[str]) -> list[ir.Window]:
     out = []
     for w in windows:
-        if w.cron is not None:
-            try:
-                parse_cron(w.cron)
-            except CronError:
-                if w.name not in unsupported:
-                    unsupported.append(w.name)
-                continue  # reported as WV253; planned as always open
+        if not evaluable(w):
+            if w.name not in unsupported:
+                unsupported.append(w.name)
+            continue  # reported as WV253; planned as always open
         out.append(w)
     return out
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from ..analysis.plan import Plan
 from ..diagnostics import Diagnostic
 from ..records import field, record
-from ..schedule.windows import WindowLike, next_open_all, openings
+from ..schedule.windows import WindowLike, evaluable, next_open_all, openings
 from .units import dur, iso, pct, when
 
 WIDTH = 1100.0
@@ -193,6 +193,8 @@ def _timeline(rows: Sequence[Row], start: datetime, finish: datetime, tz: ZoneIn
         y = _r(TOP + i * ROW)
         labels.append({"y": y, "label": row.label})
         for name, window in row.windows:
+            if not evaluable(window):  # planned as always open (WV253): no band to draw
+                continue
             hours = f"{window.hours[0]}–{window.hours[1]}" if window.hours else (window.cron or "")
             for a, b in openings(window, start, finish):
                 x0, x1 = axis.x(max(a, start)), axis.x(min(b, finish))
@@ -346,7 +348,7 @@ def _codepipeline_geometry(plan: Plan, timeline: dict[str, Any]) -> dict[str, An
             rows.append(Row(f"stage {stage['stage']}", (TimeSpan(a, b, "stage", f"{stage['stage']} "
                                                                               f"({stage['status']})"),)))
             continue
-        entered = next_open_all(wp.wave.windows, a) or a
+        entered = next_open_all([w for w in wp.wave.windows if evaluable(w)], a) or a
         entered = min(max(entered, a), b)
         spans = []
         if entered > a:

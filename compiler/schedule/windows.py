@@ -92,6 +92,16 @@ def _cron(window: WindowLike) -> Cron | None:
     return parse_cron(window.cron) if window.cron is not None else None
 
 
+def evaluable(window: WindowLike) -> bool:
+    """Whether this module can evaluate the window; one it cannot (an unsupported cron: WV253) is planned as
+    always open, and drawn without bands."""
+    try:
+        _cron(window)
+    except CronError:
+        return False
+    return True
+
+
 def _instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
     """The real instant of a wall-clock minute of a local day (``minute`` may be 1440 = next midnight)."""
     extra, minute = divmod(minute, 1440)
