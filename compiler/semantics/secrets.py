@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
 
 from ..diagnostics.codes import builtin as codes
-from ..records import fields, is_record, record
+from ..records import record
 from ..source import Span
 from ..syntax import tree as t
 from . import ir
@@ -81,6 +80,8 @@ _TRIGGERS = re.compile("|".join(re.escape(w) for w in (
     "access-key", "accesskey", "private_key", "private-key", "privatekey", "auth_key", "auth-key")))
 _PLACEHOLDER = (r"(?i)^(?:x+|\*+|\.+|none|null|true|false|changeme|redacted|example|dummy|"
                 r"placeholder|secret|password|token|required|optional|env|file|stdin|prompt)$")
+# What an item's own text must hold for any of its strings to be a credential (see find_secrets).
+_SCAN = re.compile(_TRIGGERS.pattern + r"|authkey|\\")
 
 
 @record
@@ -134,22 +135,32 @@ def _allow(items: tuple[t.Item, ...]) -> ir.Allow | None:
 def find_secrets(module: t.Module) -> list[SecretFinding]:
     """Every string of ``module`` (outside ``policy`` blocks) that holds a credential in plain text."""
     out: list[SecretFinding] = []
-    if _TRIGGERS.search(module.span.file.text.lower()) is None:
+    text = module.span.file.text
+    lowered = text.lower()
+    if _TRIGGERS.search(lowered) is None:
         return out  # one search of the whole file: most files have nothing that could be a secret
+    # An item is searched only where its own text holds something a credential needs: a trigger, a backslash
+    # (an escape can make one) or `authkey` (a secret-like name without a trigger); the offsets of the lowered
+    # text are the file's unless a character lowered to several, and then every item is searched.
+    exact = len(lowered) == len(text)
+    scan = _SCAN.search
     top = _allow(module.items)
 
     def visit(items: tuple[t.Item, ...], allow: ir.Allow | None) -> None:
         for item in items:
             if isinstance(item, t.Block):
-                if item.type.value == "policy":
+                if item.type.value == "policy" or (exact and scan(lowered, item.span.start, item.span.end) is None):
                     continue
                 visit(item.body, _allow(item.body) or allow)
             elif isinstance(item, t.Attribute | t.Let):
-                named = item.name.value
-                for lit, key in _strings(item.value, named):
-                    text = _text(lit)
-                    kind = secret_in(text)
-                    if kind is None and _named_secret(key, text.strip()):
+                if exact and scan(lowered, item.span.start, item.span.end) is None:
+                    continue
+                found: list[tuple[t.StringLit, str]] = []
+                _strings(item.value, item.name.value, found)
+                for lit, key in found:
+                    value = _text(lit)
+                    kind = secret_in(value)
+                    if kind is None and _named_secret(key, value.strip()):
                         kind = f"a secret given to `{key}`"
                     if kind is not None:
                         out.append(SecretFinding(lit.span, kind, allow))
@@ -158,16 +169,34 @@ def find_secrets(module: t.Module) -> list[SecretFinding]:
     return out
 
 
-def _strings(node: object, key: str) -> Iterator[tuple[t.StringLit, str]]:
-    """The string literals in an expression, each with the name it is given (a map key, else ``key``)."""
+def _strings(node: t.Expr | None, key: str, out: list[tuple[t.StringLit, str]]) -> None:
+    """Append the string literals in an expression, in the order written, each with the name it is given (a map
+    key, else ``key``). The tree's depth is bounded (:mod:`wavec.syntax.depth`), so recursion is safe."""
     if isinstance(node, t.StringLit):
-        yield node, key
+        out.append((node, key))
+    elif isinstance(node, t.ListExpr):
+        for item in node.items:
+            _strings(item, key, out)
     elif isinstance(node, t.MapExpr):
         for entry in node.entries:
-            yield from _strings(entry.value, entry.key)
-    elif is_record(node):
-        for f in fields(node):
-            value = getattr(node, f.name)
-            for child in (value if isinstance(value, tuple) else (value,)):
-                if is_record(child) and not isinstance(child, Span):
-                    yield from _strings(child, key)
+            _strings(entry.value, entry.key, out)
+    elif isinstance(node, t.Binary):
+        _strings(node.left, key, out)
+        _strings(node.right, key, out)
+    elif isinstance(node, t.GetAttr):
+        _strings(node.obj, key, out)
+    elif isinstance(node, t.Unary):
+        _strings(node.operand, key, out)
+    elif isinstance(node, t.Lambda):
+        _strings(node.body, key, out)
+    elif isinstance(node, t.Call):
+        for arg in node.args:
+            _strings(arg, key, out)
+    elif isinstance(node, t.Index):
+        _strings(node.obj, key, out)
+        _strings(node.index, key, out)
+    elif isinstance(node, t.Slice):
+        _strings(node.obj, key, out)
+        _strings(node.start, key, out)
+        _strings(node.stop, key, out)
+    # the rest (numbers, durations, percentages, clocks, booleans, `none`, names) hold no string

@@ -52,8 +52,14 @@ def _children(node: _Node) -> tuple[_Node, ...]:
             assert_never(node)
 
 
-def check_depth(module: t.Module, sink: Sink) -> bool:
-    """Report the first node nested deeper than :data:`MAX_DEPTH`; ``False`` if there is one."""
+def check_depth(module: t.Module, sink: Sink, *, nested_spans: bool = False) -> bool:
+    """Report the first node nested deeper than :data:`MAX_DEPTH`; ``False`` if there is one.
+
+    ``nested_spans`` says that the span of every node's children lies strictly inside its own, as the plain
+    parse builds them: the walk then passes over every node too short to hold a nesting that deep.
+    """
+    if nested_spans and _shallow(module):
+        return True
     stack: list[tuple[_Node, int]] = [(module, 0)]
     while stack:
         node, depth = stack.pop()
@@ -63,6 +69,26 @@ def check_depth(module: t.Module, sink: Sink) -> bool:
                 help="split the expression with `let` values, or flatten the blocks; no real pipeline "
                      f"nests this deep (the limit is {MAX_DEPTH})",
             )
+            return False
+        stack.extend((child, depth + 1) for child in _children(node))
+    return True
+
+
+def _shallow(module: t.Module) -> bool:
+    """Whether no node of ``module`` is nested deeper than :data:`MAX_DEPTH`, when each node's children lie
+    strictly inside its span.
+
+    Then every level of nesting below a node takes at least one character of its span, and a leaf one
+    more, so nothing below a node ``n`` characters long at depth ``d`` is deeper than ``d + n - 1``: most
+    of a file (attributes, short lists, strings) is passed over without visiting its nodes.
+    """
+    stack: list[tuple[_Node, int]] = [(item, 1) for item in module.items]
+    while stack:
+        node, depth = stack.pop()
+        span = node.span
+        if depth + span.end - span.start - 1 <= MAX_DEPTH:
+            continue
+        if depth > MAX_DEPTH:
             return False
         stack.extend((child, depth + 1) for child in _children(node))
     return True

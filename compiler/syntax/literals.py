@@ -21,6 +21,7 @@ _DURATION_PART = re.compile(r"(\d+)([a-zA-Z]+)")
 _NEXT_UNIT = {"d": "h", "h": "m", "m": "s"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DIGITS = re.compile(r"\d+")
+_PLAIN = re.compile(r"[^\\$]*")  # what decodes to itself: up to the next escape or `$`
 # Common ways people spell units, mapped to the one the language uses.
 _UNIT_HINTS = {
     "sec": "s", "secs": "s", "second": "s", "seconds": "s",
@@ -40,12 +41,19 @@ def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.String
         )
         return t.StringLit(("",), Span(src, start, start + len(raw)))
     body = raw[1:-1]
+    if "\\" not in body and "$" not in body:  # nearly every string: no escape, no interpolation
+        return t.StringLit((body,), Span(src, start, start + len(raw)))
     parts: list[str | t.Interp] = []
     buf: list[str] = []
     i = 0
     base = start + 1
     n = len(body)
     while i < n:
+        plain = _PLAIN.match(body, i).end()  # type: ignore[union-attr]  # `*` always matches
+        if plain > i:  # a run of characters that stand for themselves, taken at once
+            buf.append(body[i:plain])
+            i = plain
+            continue
         ch = body[i]
         if ch == "\\":
             nxt = body[i + 1] if i + 1 < n else ""
@@ -104,7 +112,7 @@ def decode_string(src: SourceFile, start: int, raw: str, sink: Sink) -> t.String
 
 def _too_many_digits(span: Span, text: str, sink: Sink) -> bool:
     """Report a literal with a run of more than ``MAX_DIGITS`` digits (``int()`` refuses 4,301 of them)."""
-    if max((len(d) for d in _DIGITS.findall(text)), default=0) <= MAX_DIGITS:
+    if len(text) <= MAX_DIGITS or max((len(d) for d in _DIGITS.findall(text)), default=0) <= MAX_DIGITS:
         return False
     sink.report(codes.INVALID_NUMBER, f"`{text[:20]}…` has more digits than the limit of {MAX_DIGITS}", span,
                 label="too many digits", help="numbers and durations are far smaller in any real pipeline")

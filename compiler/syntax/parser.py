@@ -11,13 +11,14 @@ import hashlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token
 from lark import __version__ as LARK_VERSION
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Sink
 from ..diagnostics.codes import builtin as codes
@@ -41,29 +42,13 @@ def grammar_text() -> str:
 
 
 def _tok_span(tok: Token) -> Span:
-    start = tok.start_pos or 0
-    return Span(_state.src, start, start + len(tok))
-
-
-def _edge(x: Any, first: bool) -> int:
-    if isinstance(x, Token):
-        return (x.start_pos or 0) + (0 if first else len(x))
-    if isinstance(x, tuple):  # a map key: (text, span)
-        return _edge(x[1], first)
-    span: Span = x if isinstance(x, Span) else x.span
-    return span.start if first else span.end
-
-
-def _cover(*children: Any) -> Span:
-    """The span from the first to the last child (tokens, nodes or spans); ``None`` is skipped."""
-    present = [c for c in children if c is not None]
-    return Span(_state.src, _edge(present[0], True), _edge(present[-1], False))
+    return Span(_state.src, tok.start_pos or 0, tok.end_pos or 0)
 
 
 def _reserved(tok: Token) -> None:
     # The contextual lexer reads a keyword where no keyword can stand as a NAME; the
     # language reserves them all the same, so that a later grammar change breaks nobody.
-    if str(tok) in RESERVED:
+    if tok.value in RESERVED:
         _state.sink.report(
             codes.RESERVED_WORD, f"`{tok}` is a reserved word and cannot be used as a name", _tok_span(tok),
             label="reserved word",
@@ -72,156 +57,212 @@ def _reserved(tok: Token) -> None:
 
 
 def _ident(tok: Token) -> t.Ident:
-    if tok.type == "NAME":
+    if tok.type == "NAME" and tok.value in RESERVED:
         _reserved(tok)
-    return t.Ident(str(tok), _tok_span(tok))
+    return t.Ident(tok.value, Span(_state.src, tok.start_pos or 0, tok.end_pos or 0))
 
 
 def _string(tok: Token) -> t.StringLit:
-    return decode_string(_state.src, tok.start_pos or 0, str(tok), _state.sink)
+    return decode_string(_state.src, tok.start_pos or 0, tok.value, _state.sink)
 
 
-@v_args(inline=True)
-class _Build(Transformer[Token, t.Module]):
-    """Lark callbacks → tree nodes (runs inline during the LALR parse)."""
+def _start(x: Any) -> int:
+    """Where a child of a rule begins: a token, or a node with a span."""
+    return (x.start_pos or 0) if isinstance(x, Token) else x.span.start
 
-    def start(self, *items: t.Item) -> t.Module:
-        return t.Module(tuple(items), Span(_state.src, 0, len(_state.src.text)))
 
-    def import_stmt(self, kw: Token, path: Token, alias: Token | None = None) -> t.Import:
-        return t.Import(_string(path), _ident(alias) if alias is not None else None, _cover(kw, path, alias))
+def _end(x: Any) -> int:
+    """Where a child of a rule ends: a token, or a node with a span."""
+    return (x.end_pos or 0) if isinstance(x, Token) else x.span.end
 
-    def let_stmt(self, kw: Token, name: Token, value: t.Expr) -> t.Let:
-        return t.Let(_ident(name), value, _cover(kw, value))
 
-    def allow_stmt(self, kw: Token, code: Token, reason: Token) -> t.Allow:
-        return t.Allow(_ident(code), _string(reason), _cover(kw, reason))
+def _binary(op: str) -> Callable[[list[Any]], t.Binary]:
+    """The callback of a binary operator whose operator token the grammar filters out: ``[left, right]``."""
+    def build(c: list[Any]) -> t.Binary:
+        left, right = c[0], c[-1]
+        return t.Binary(op, left, right, Span(_state.src, left.span.start, right.span.end))
+    return build
 
-    def attribute(self, name: Token, value: t.Expr) -> t.Attribute:
-        return t.Attribute(_ident(name), value, _cover(name, value))
 
-    def block(self, kind: Token, *rest: Any) -> t.Block:
+class _Build:
+    """Lark's callbacks, one per rule, run during the LALR parse: each takes the rule's children as a list.
+
+    A plain object and not a :class:`lark.Transformer`: Lark then calls each method directly with the list
+    it builds, and builds the helper trees of ``_item*`` and ``_label*`` with its plain ``Tree`` as the
+    bare parse does, where a ``Transformer`` (with ``v_args(inline=True)``) puts two or three more calls
+    around every reduction. Keywords, brackets and braces are named terminals, so every rule keeps its
+    first and last token and the span of every node comes from its children.
+    """
+
+    @staticmethod
+    def start(c: list[t.Item]) -> t.Module:
+        src = _state.src
+        return t.Module(tuple(c), Span(src, 0, len(src.text)))
+
+    @staticmethod
+    def import_stmt(c: list[Any]) -> t.Import:
+        kw, path = c[0], c[1]
+        alias = c[2] if len(c) > 2 else None
+        end = alias if alias is not None else path
+        return t.Import(_string(path), _ident(alias) if alias is not None else None,
+                        Span(_state.src, kw.start_pos or 0, end.end_pos or 0))
+
+    @staticmethod
+    def let_stmt(c: list[Any]) -> t.Let:
+        kw, name, value = c
+        return t.Let(_ident(name), value, Span(_state.src, kw.start_pos or 0, value.span.end))
+
+    @staticmethod
+    def allow_stmt(c: list[Any]) -> t.Allow:
+        kw, code, reason = c
+        return t.Allow(_ident(code), _string(reason), Span(_state.src, kw.start_pos or 0, reason.end_pos or 0))
+
+    @staticmethod
+    def attribute(c: list[Any]) -> t.Attribute:
+        name, value = c
+        return t.Attribute(_ident(name), value, Span(_state.src, name.start_pos or 0, value.span.end))
+
+    @staticmethod
+    def block(c: list[Any]) -> t.Block:
+        # [type, label…, "{", item…, "}"]: the labels are the tokens before the brace, the items the nodes.
+        kind = c[0]
         labels: list[t.Ident | t.StringLit] = []
-        body: list[t.Item] = []
-        for x in rest:
-            if isinstance(x, Token):
-                if x.type == "STRING":
-                    labels.append(_string(x))
-                elif x.type == "NAME":
-                    labels.append(_ident(x))
-            else:
-                body.append(x)
-        span = _cover(kind, rest[-1])
+        i = 1
+        while True:
+            x = c[i]
+            kind_of = x.type
+            if kind_of == "LBRACE":
+                break
+            labels.append(_string(x) if kind_of == "STRING" else _ident(x))
+            i += 1
+        body = c[i + 1 : -1]
+        span = Span(_state.src, kind.start_pos or 0, c[-1].end_pos or 0)
         damage = _state.damage
         damaged = damage is not None and damage.inside(
             span.start, span.end, [(b.span.start, b.span.end) for b in body if isinstance(b, t.Block)])
         return t.Block(_ident(kind), tuple(labels), tuple(body), span, damaged)
 
     # expressions
-    def lambda_expr(self, param: Token, body: t.Expr) -> t.Lambda:
-        return t.Lambda(_ident(param), body, _cover(param, body))
+    @staticmethod
+    def lambda_expr(c: list[Any]) -> t.Lambda:
+        param, body = c
+        return t.Lambda(_ident(param), body, Span(_state.src, param.start_pos or 0, body.span.end))
 
-    def _bin(self, op: str, left: t.Expr, right: t.Expr) -> t.Binary:
-        return t.Binary(op, left, right, _cover(left, right))
+    or_op = staticmethod(_binary("or"))
+    and_op = staticmethod(_binary("and"))
+    in_op = staticmethod(_binary("in"))
+    # The grammar's anonymous "not" "in" tokens are filtered out: the right operand is the last child.
+    not_in_op = staticmethod(_binary("not in"))
+    add = staticmethod(_binary("+"))
+    sub = staticmethod(_binary("-"))  # [left, "-", right]: the operator is the named MINUS
+    mul = staticmethod(_binary("*"))
+    div = staticmethod(_binary("/"))
 
-    def or_op(self, a: t.Expr, b: t.Expr) -> t.Binary:
-        return self._bin("or", a, b)
+    @staticmethod
+    def compare(c: list[Any]) -> t.Binary:
+        left, op, right = c
+        return t.Binary(op.value, left, right, Span(_state.src, left.span.start, right.span.end))
 
-    def and_op(self, a: t.Expr, b: t.Expr) -> t.Binary:
-        return self._bin("and", a, b)
+    @staticmethod
+    def not_op(c: list[Any]) -> t.Unary:
+        kw, a = c
+        return t.Unary("not", a, Span(_state.src, kw.start_pos or 0, a.span.end))
 
-    def not_op(self, kw: Token, a: t.Expr) -> t.Unary:
-        return t.Unary("not", a, _cover(kw, a))
+    @staticmethod
+    def neg(c: list[Any]) -> t.Unary:
+        op, a = c
+        return t.Unary("-", a, Span(_state.src, op.start_pos or 0, a.span.end))
 
-    def compare(self, a: t.Expr, op: Token, b: t.Expr) -> t.Binary:
-        return self._bin(str(op), a, b)
+    @staticmethod
+    def getattr(c: list[Any]) -> t.GetAttr:
+        obj, name = c
+        return t.GetAttr(obj, _ident(name), Span(_state.src, obj.span.start, name.end_pos or 0))
 
-    def in_op(self, a: t.Expr, b: t.Expr) -> t.Binary:
-        return self._bin("in", a, b)
+    @staticmethod
+    def index(c: list[Any]) -> t.Index:
+        obj, idx, close = c
+        return t.Index(obj, idx, Span(_state.src, obj.span.start, close.end_pos or 0))
 
-    def not_in_op(self, a: t.Expr, *rest: t.Expr | Token) -> t.Binary:
-        # The grammar's anonymous "not" "in" tokens are filtered out, so `rest` is just the right operand.
-        b = rest[-1]
-        assert not isinstance(b, Token)
-        return self._bin("not in", a, b)
+    @staticmethod
+    def slice(c: list[Any]) -> t.Slice:
+        obj, start, stop, close = c
+        return t.Slice(obj, start, stop, Span(_state.src, obj.span.start, close.end_pos or 0))
 
-    def add(self, a: t.Expr, b: t.Expr) -> t.Binary:
-        return self._bin("+", a, b)
-
-    def sub(self, a: t.Expr, op: Token, b: t.Expr) -> t.Binary:
-        return self._bin("-", a, b)
-
-    def mul(self, a: t.Expr, b: t.Expr) -> t.Binary:
-        return self._bin("*", a, b)
-
-    def div(self, a: t.Expr, b: t.Expr) -> t.Binary:
-        return self._bin("/", a, b)
-
-    def neg(self, op: Token, a: t.Expr) -> t.Unary:
-        return t.Unary("-", a, _cover(op, a))
-
-    def getattr(self, obj: t.Expr, name: Token) -> t.GetAttr:
-        return t.GetAttr(obj, _ident(name), _cover(obj, name))
-
-    def index(self, obj: t.Expr, idx: t.Expr, close: Token) -> t.Index:
-        return t.Index(obj, idx, _cover(obj, close))
-
-    def slice(self, obj: t.Expr, start: t.Expr | None, stop: t.Expr | None, close: Token) -> t.Slice:
-        return t.Slice(obj, start, stop, _cover(obj, close))
-
-    def clock_slice(self, obj: t.Expr, tok: Token, close: Token) -> t.Slice:
+    @staticmethod
+    def clock_slice(c: list[Any]) -> t.Slice:
         # `waves[10:20]` lexes as a clock; it is a slice with two integer bounds.
-        a, b = str(tok).split(":")
+        obj, tok, close = c
+        src = _state.src
+        a, b = tok.value.split(":")
         s = tok.start_pos or 0
-        start = t.NumberLit(int(a), Span(_state.src, s, s + len(a)))
-        stop = t.NumberLit(int(b), Span(_state.src, s + len(a) + 1, s + len(tok)))
-        return t.Slice(obj, start, stop, _cover(obj, close))
+        start = t.NumberLit(int(a), Span(src, s, s + len(a)))
+        stop = t.NumberLit(int(b), Span(src, s + len(a) + 1, s + len(tok)))
+        return t.Slice(obj, start, stop, Span(src, obj.span.start, close.end_pos or 0))
 
-    def call(self, func: Token, *rest: Any) -> t.Call:
-        args = tuple(a for a in rest[:-1] if a is not None)
-        return t.Call(_ident(func), args, _cover(func, rest[-1]))
+    @staticmethod
+    def call(c: list[Any]) -> t.Call:
+        # [name, arg… (or one None: no arguments), ")"]
+        func = c[0]
+        args = tuple(a for a in c[1:-1] if a is not None)
+        return t.Call(_ident(func), args, Span(_state.src, func.start_pos or 0, c[-1].end_pos or 0))
 
-    def name(self, tok: Token) -> t.NameRef:
-        _reserved(tok)
-        return t.NameRef(str(tok), _tok_span(tok))
+    @staticmethod
+    def name(c: list[Token]) -> t.NameRef:
+        tok = c[0]
+        if tok.value in RESERVED:
+            _reserved(tok)
+        return t.NameRef(tok.value, Span(_state.src, tok.start_pos or 0, tok.end_pos or 0))
 
-    def string(self, tok: Token) -> t.StringLit:
-        return _string(tok)
+    @staticmethod
+    def string(c: list[Token]) -> t.StringLit:
+        return _string(c[0])
 
-    def number(self, tok: Token) -> t.NumberLit | t.DurationLit:
-        return decode_number(_tok_span(tok), str(tok), _state.sink)
+    @staticmethod
+    def number(c: list[Token]) -> t.NumberLit | t.DurationLit:
+        tok = c[0]
+        return decode_number(_tok_span(tok), tok.value, _state.sink)
 
-    def percent(self, tok: Token) -> t.PercentLit:
-        return decode_percent(_tok_span(tok), str(tok), _state.sink)
+    @staticmethod
+    def percent(c: list[Token]) -> t.PercentLit:
+        tok = c[0]
+        return decode_percent(_tok_span(tok), tok.value, _state.sink)
 
-    def clock(self, tok: Token) -> t.ClockLit:
-        return decode_clock(_tok_span(tok), str(tok), _state.sink)
+    @staticmethod
+    def clock(c: list[Token]) -> t.ClockLit:
+        tok = c[0]
+        return decode_clock(_tok_span(tok), tok.value, _state.sink)
 
-    def true(self, tok: Token) -> t.BoolLit:
-        return t.BoolLit(True, _tok_span(tok))
+    @staticmethod
+    def true(c: list[Token]) -> t.BoolLit:
+        return t.BoolLit(True, _tok_span(c[0]))
 
-    def false(self, tok: Token) -> t.BoolLit:
-        return t.BoolLit(False, _tok_span(tok))
+    @staticmethod
+    def false(c: list[Token]) -> t.BoolLit:
+        return t.BoolLit(False, _tok_span(c[0]))
 
-    def none(self, tok: Token) -> t.NoneLit:
-        return t.NoneLit(_tok_span(tok))
+    @staticmethod
+    def none(c: list[Token]) -> t.NoneLit:
+        return t.NoneLit(_tok_span(c[0]))
 
-    def list_expr(self, open_: Token, *rest: Any) -> t.ListExpr:
-        return t.ListExpr(tuple(i for i in rest[:-1] if i is not None), _cover(open_, rest[-1]))
+    @staticmethod
+    def list_expr(c: list[Any]) -> t.ListExpr:
+        # ["[", item… (or one None: an empty list), "]"]
+        return t.ListExpr(tuple(i for i in c[1:-1] if i is not None),
+                          Span(_state.src, c[0].start_pos or 0, c[-1].end_pos or 0))
 
-    def map_key(self, tok: Token) -> tuple[str, Span]:
+    @staticmethod
+    def map_key(c: list[Token]) -> tuple[str, Span]:
+        tok = c[0]
         if tok.type == "STRING":
             s = _string(tok)
             return s.value, s.span
-        return str(tok), _tok_span(tok)
+        return tok.value, _tok_span(tok)
 
-    def map_expr(self, open_: Token, *rest: Any) -> t.MapExpr:
-        parts = rest[:-1]
-        entries = []
-        for i in range(0, len(parts), 2):
-            (key, key_span), value = parts[i], parts[i + 1]
-            entries.append(t.MapEntry(key, key_span, value))
-        return t.MapExpr(tuple(entries), _cover(open_, rest[-1]))
+    @staticmethod
+    def map_expr(c: list[Any]) -> t.MapExpr:
+        # ["{", key, value, key, value, …, "}"]
+        entries = [t.MapEntry(c[i][0], c[i][1], c[i + 1]) for i in range(1, len(c) - 1, 2)]
+        return t.MapExpr(tuple(entries), Span(_state.src, c[0].start_pos or 0, c[-1].end_pos or 0))
 
 
 _OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
@@ -298,13 +339,12 @@ def parse(src: SourceFile, sink: Sink) -> t.Module | None:
     result: Any
     try:
         result = parser().parse(text)
-    except UnexpectedInput:
+    except UnexpectedInput:  # a bug in a callback is no syntax error: it is raised as it is
         result = None
-    except VisitError as exc:  # a bug in a callback: surface it as one, not as a syntax error
-        raise exc.orig_exc from exc
     finally:
         _state.src = _state.sink = None
-    if result is None:
+    recovered = result is None
+    if recovered:
         result = _recovering(src, text, sink)
         if result is None:
             return None
@@ -312,7 +352,8 @@ def parse(src: SourceFile, sink: Sink) -> t.Module | None:
         sink.extend(first)
     assert isinstance(result, t.Module)
 
-    return result if check_depth(result, sink) else None
+    # The plain pass builds every node's span around its children's; a recovered tree is walked in full.
+    return result if check_depth(result, sink, nested_spans=not recovered) else None
 
 
 def _recovering(src: SourceFile, text: str, sink: Sink) -> t.Module | None:
@@ -321,8 +362,6 @@ def _recovering(src: SourceFile, text: str, sink: Sink) -> t.Module | None:
     _state.src, _state.sink, _state.damage = src, sink, damage
     try:
         result = Recovery(parser(), src, text, sink, damage).run()
-    except VisitError as exc:
-        raise exc.orig_exc from exc
     finally:
         _state.src = _state.sink = _state.damage = None
     if not isinstance(result, t.Module):
