@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "compiler"
 # What each package (or root module) may import of wavec, besides itself: the table of docs/architecture.md.
 # A package missing here may import nothing of wavec.
 MAY_IMPORT: dict[str, set[str]] = {
+    "records": set(),  # the one way of declaring a record class: every layer may import it (BASE)
     "source": set(),
     "limits": set(),
     "gcpause": set(),
@@ -47,9 +48,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "__main__": {"cli"},
     "(version)": {"api"},  # the package re-exports the API lazily (PEP 562)
 }
+# Modules below every layer, importable from anywhere.
+BASE = {"records"}
 # Libraries whose import costs start-up time: the only ones imported inside functions (tests/test_startup.py).
 HEAVY = {"networkx", "boto3", "botocore", "jinja2", "rich", "moto", "pathspec"}
-MAX_FUNCTION_LEVEL_IMPORTS = 30
+# What a clean `wavec check` does not use and so imports only where it is needed (docs/performance.md, start-up;
+# tests/test_startup.py asserts they stay out): the standard library's and wavec's own.
+KEPT_OUT_OF_CHECK = {"json", "tomllib", "difflib", "re2", "calendar", "zoneinfo", "wavec.targets", "wavec.dag",
+                     "wavec.docgen", "wavec.diagnostics.render"}
+MAX_FUNCTION_LEVEL_IMPORTS = 45
 
 
 @dataclass(frozen=True)
@@ -145,15 +152,20 @@ def test_every_package_imports_only_the_layers_below_it() -> None:
             continue
         here, there = _area(imp.module), _area(imp.target)
         allowed = MAY_IMPORT.get(here, set())
-        if here != there and "*" not in allowed and there not in allowed:
+        if here != there and "*" not in allowed and there not in allowed and there not in BASE:
             wrong.append(f"{imp.module}:{imp.line} imports {imp.target} ({here} may import {sorted(allowed)})")
     assert not wrong, "\n".join(wrong)
+
+
+def _kept_out_of_check(target: str) -> bool:
+    return any(target == m or target.startswith(m + ".") for m in KEPT_OUT_OF_CHECK)
 
 
 def test_function_level_imports_are_only_of_heavy_libraries() -> None:
     lazy = [i for i in IMPORTS if i.in_function and not i.type_only]
     wrong = [f"{i.module}:{i.line} imports {i.target} inside a function" for i in lazy
-             if i.target.split(".")[0] not in HEAVY and not (_own(i) and MODULES[i.module][1])]
+             if i.target.split(".")[0] not in HEAVY and not _kept_out_of_check(i.target)
+             and not (_own(i) and MODULES[i.module][1])]
     assert not wrong, "\n".join(wrong)
     assert len(lazy) <= MAX_FUNCTION_LEVEL_IMPORTS
 

@@ -206,6 +206,12 @@ def test_commands_of_a_killed_run_are_ended_before_the_resume_runs_them_again(tm
     proc = subprocess.Popen(f.command("fleet.wave", *FAST), cwd=f.dir, env=f.env(), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for_file(f.faults / "waiting-1", proc)  # mid-deploy
+    # The runner journals the command's process group just after starting it, so the command can reach its
+    # marker first: the kill is meant for after that line.
+    deadline = time.monotonic() + 30
+    while not any(e["event"] == "process" and e["node"] == "wave:two:deploy:eu-west-1" for e in f.events()):
+        assert time.monotonic() < deadline, "the process group was never journaled"
+        time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     orphan = int((f.faults / "pid-1").read_text())
