@@ -81,7 +81,7 @@ _TRIGGERS = re.compile("|".join(re.escape(w) for w in (
 _PLACEHOLDER = (r"(?i)^(?:x+|\*+|\.+|none|null|true|false|changeme|redacted|example|dummy|"
                 r"placeholder|secret|password|token|required|optional|env|file|stdin|prompt)$")
 # What an item's own text must hold for any of its strings to be a credential (see find_secrets).
-_SCAN = re.compile(_TRIGGERS.pattern + r"|authkey|\\")
+_SCAN = _TRIGGERS.pattern + r"|authkey|\\"  # compiled on first use (_pattern), like the detectors
 
 
 @record
@@ -143,7 +143,7 @@ def find_secrets(module: t.Module) -> list[SecretFinding]:
     # (an escape can make one) or `authkey` (a secret-like name without a trigger); the offsets of the lowered
     # text are the file's unless a character lowered to several, and then every item is searched.
     exact = len(lowered) == len(text)
-    scan = _SCAN.search
+    scan = _pattern(_SCAN).search
     top = _allow(module.items)
 
     def visit(items: tuple[t.Item, ...], allow: ir.Allow | None) -> None:
