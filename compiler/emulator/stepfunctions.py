@@ -261,7 +261,7 @@ def _patch_waits() -> None:
                 setattr(sdk, "boto_client_for", one_client)  # noqa: B010
 
         # The interpreter deep-copies every state's input, every path it reads and every history event with
-        # copy.deepcopy, whose memo and dispatch dominate its own work (a third of a reading); what it copies is
+        # copy.deepcopy, whose memo and dispatch cost about an eighth of a run's CPU (cProfile); what it copies is
         # JSON, so the modules that copy state data copy it with :func:`_json_clone` (same values, no sharing).
         for name in _DATA_COPIERS:
             try:
